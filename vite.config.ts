@@ -1,0 +1,21 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
+
+// One Vitest run covers every package; each package is a project so its environment stays its own.
+// Browser (Playwright) tests live in e2e/ and run separately: see the root `test:e2e` script.
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    projects: [
+      { test: { name: 'core', include: ['packages/core/test/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'sim', include: ['packages/sim/test/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'edge', include: ['packages/edge/test/**/*.test.ts'], environment: 'node' } },
+      {
+        plugins: [react()],
+        test: { name: 'react', include: ['packages/react/test/**/*.test.{ts,tsx}'], environment: 'happy-dom' },
+      },
+      { test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], environment: 'node' } },
+    ],
+  },
+});
