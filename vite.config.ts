@@ -10,6 +10,7 @@ export default defineConfig({
     projects: [
       { test: { name: 'core', include: ['packages/core/test/**/*.test.ts'], environment: 'node' } },
       { test: { name: 'sim', include: ['packages/sim/test/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'], environment: 'node' } },
       { test: { name: 'edge', include: ['packages/edge/test/**/*.test.ts'], environment: 'node' } },
       {
         plugins: [react()],
