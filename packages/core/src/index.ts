@@ -1,0 +1,56 @@
+/**
+ * `@slipstream/core`: the Slipstream browser ⇄ edge protocol (types, SSE encoder and decoder, request
+ * validation), the framework-free client stream store, honest metrics, and model/pricing tables.
+ * Zero run-time dependencies; runs in browsers, workerd, Deno, Bun and Node.
+ *
+ * Every export is listed by name on purpose.
+ *
+ * @module
+ */
+
+export {
+  PROTOCOL_VERSION,
+  PROTOCOL_HEADER,
+  PROTOCOL_EVENT_NAMES,
+  type Speed,
+  type SpeedPolicy,
+  type Effort,
+  type ThinkingConfig,
+  type ChatMessage,
+  type ChatRequest,
+  type FallbackReason,
+  type RateLimitWindow,
+  type RateLimitEvent,
+  type StartEvent,
+  type FallbackEvent,
+  type TextEvent,
+  type ThinkingEvent,
+  type Usage,
+  type UsageEvent,
+  type ErrorKind,
+  type ErrorEvent,
+  type EdgeTimings,
+  type Cost,
+  type StopReason,
+  type DoneEvent,
+  type ProtocolEventMap,
+  type ProtocolEventName,
+  type ProtocolEvent,
+  type ErrorBody,
+} from './protocol.ts';
+
+export {
+  SSEParseError,
+  type SSEParseErrorType,
+  ProtocolStreamError,
+  type ProtocolStreamErrorType,
+} from './errors.ts';
+export { encodeSSEMessage, encodeEvent, encodeComment, type SSEMessage } from './sse-encode.ts';
+export {
+  createSSEDecoder,
+  type SSEEvent,
+  type SSEDecoder,
+  type SSEDecoderCallbacks,
+  type SSEDecoderOptions,
+} from './sse-decode.ts';
+export { readProtocolStream, type ReadProtocolStreamOptions } from './read-protocol-stream.ts';
