@@ -54,3 +54,9 @@ export {
   type SSEDecoderOptions,
 } from './sse-decode.ts';
 export { readProtocolStream, type ReadProtocolStreamOptions } from './read-protocol-stream.ts';
+export {
+  validateChatRequest,
+  DEFAULT_REQUEST_LIMITS,
+  type RequestLimits,
+  type ValidationResult,
+} from './validate.ts';
