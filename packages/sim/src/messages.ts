@@ -1,0 +1,321 @@
+/**
+ * `POST /v1/messages`: validation, faults, rate limits, then a streamed or JSON reply.
+ * @module
+ */
+import { readBodyLimited } from './body.ts';
+import type { SimCore } from './core.ts';
+import { corsHeaders } from './cors.ts';
+import { errorBody, SimApiError } from './errors.ts';
+import { faultFromHeaders, type ChosenFault } from './faults.ts';
+import { planReply, type ReplyPlan } from './plan.ts';
+import { createRng, hashString, makeId } from './random.ts';
+import { retryAfter } from './ratelimit.ts';
+import { replyFrames, startMessage, type ReplyOutcome, type ReplySetup } from './reply.ts';
+import { readMessagesRequest, type MessagesRequest } from './request.ts';
+import { epochNow, monoNow, sleep } from './time.ts';
+import type { SimStats, SimStreamRecord, StreamEnd } from './types.ts';
+
+/** What the runtime adapter can offer; `incoming.socket` exists under @hono/node-server. */
+interface NodeLikeEnv {
+  incoming?: { socket?: { resetAndDestroy?: () => void; destroy?: () => void } };
+}
+
+/** Reset the TCP connection where the runtime lets us (Node); elsewhere the caller errors the stream. */
+function resetSocket(env: unknown): boolean {
+  const socket = (env as NodeLikeEnv | undefined)?.incoming?.socket;
+  if (!socket) return false;
+  if (socket.resetAndDestroy) socket.resetAndDestroy();
+  else socket.destroy?.();
+  return true;
+}
+
+function headersRecord(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    out[key] = value;
+  });
+  return out;
+}
+
+/** A streaming run's bookkeeping: the record, the stats it counts into, and a once-only finish. */
+class StreamRun {
+  readonly abort = new AbortController();
+  afterDisconnect = 0;
+  #done = false;
+
+  constructor(
+    readonly core: SimCore,
+    readonly record: SimStreamRecord,
+    private readonly stats: SimStats,
+  ) {
+    stats.activeStreams += 1;
+  }
+
+  /** Count a written chunk. */
+  wrote(tokens: number): void {
+    if (tokens === 0) return;
+    if (this.abort.signal.aborted) this.afterDisconnect += tokens;
+    this.record.deltaTimes.push(epochNow());
+    this.record.deltaTokens.push(tokens);
+    this.record.outputTokens += tokens;
+    this.stats.tokensEmitted += tokens;
+    this.core.limits.chargeOutput(this.record.speed, tokens);
+  }
+
+  /** The client went away: stop generating at once. */
+  disconnected(): void {
+    if (this.#done) return;
+    this.record.disconnectedAt = epochNow();
+    this.abort.abort();
+    this.finish('client_abort');
+  }
+
+  finish(end: StreamEnd): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.record.end = end;
+    this.record.endedAt = epochNow();
+    this.stats.activeStreams -= 1;
+    if (end === 'complete') this.stats.completedStreams += 1;
+    if (end === 'client_abort') {
+      this.stats.abortedStreams += 1;
+      // Read later: tokens written after the disconnect was noticed (by construction 0).
+      queueMicrotask(() => this.stats.tokensAfterDisconnect.push(this.afterDisconnect));
+    }
+    if (!this.abort.signal.aborted) this.abort.abort();
+  }
+}
+
+function outcomeEnd(outcome: ReplyOutcome): StreamEnd {
+  if (outcome === 'complete') return 'complete';
+  if (outcome === 'aborted') return 'client_abort';
+  return 'fault';
+}
+
+/** The full Message for a non-streaming reply (spec 4.6). */
+function finalMessage(setup: ReplySetup, plan: ReplyPlan): Record<string, unknown> {
+  const content = plan.blocks.map((block) => {
+    const text = block.tokens.join('');
+    if (block.type === 'thinking') return { type: 'thinking', thinking: text, signature: block.signature };
+    if (block.type === 'tool_use') return { type: 'tool_use', id: block.id, name: block.name, input: JSON.parse(text || '{}') as unknown };
+    return { type: 'text', text, citations: null };
+  });
+  const start = startMessage(setup);
+  return {
+    ...start,
+    content,
+    stop_reason: plan.stopReason,
+    container: null,
+    context_management: null,
+    diagnostics: null,
+    input_transformations: null,
+    usage: { ...(start['usage'] as object), output_tokens: plan.outputTokens },
+  };
+}
+
+/**
+ * Handle one `POST /v1/messages`.
+ * @param env - the runtime's env (Node: `{ incoming, outgoing }`), used only to reset a socket for `drop`.
+ */
+export async function handleMessages(core: SimCore, req: Request, env: unknown): Promise<Response> {
+  const arrivedAt = monoNow();
+  const at = core.options.clock.now();
+  const startedAt = epochNow();
+  const { n, requestId } = core.nextRequest();
+  const state = core.state;
+  const stats = state.stats;
+  const signal = req.signal;
+  const url = new URL(req.url);
+  const entry = { id: requestId, at, method: req.method, path: url.pathname, headers: headersRecord(req.headers), body: undefined as unknown };
+  state.log.push(entry);
+  const base: Record<string, string> = { 'request-id': requestId, ...corsHeaders() };
+  const shouldRetry = req.headers.get('x-sim-should-retry');
+  let speedHeaders: Record<string, string> = {};
+
+  const errorResponse = (err: SimApiError): Response => {
+    state.countStatus(err.status);
+    const headers: Record<string, string> = {
+      ...base,
+      ...core.limits.standardHeaders(),
+      ...speedHeaders,
+      ...err.headers,
+      'content-type': 'application/json',
+    };
+    if (shouldRetry === 'true' || shouldRetry === 'false') headers['x-should-retry'] = shouldRetry;
+    return new Response(errorBody(err.type, err.message, requestId), { status: err.status, headers });
+  };
+
+  let request: MessagesRequest;
+  let fault: ChosenFault | undefined;
+  try {
+    const text = await readBodyLimited(req, core.options.maxBodyBytes).catch((err: unknown) => {
+      entry.body = '[body not stored: too large]';
+      throw err;
+    });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+      entry.body = body;
+    } catch {
+      entry.body = text.length > 4096 ? `${text.slice(0, 4096)}…` : text;
+      throw new SimApiError(400, 'invalid_request_error', 'There was an issue with the format or content of your request: the body is not valid JSON.');
+    }
+    request = readMessagesRequest(body, req.headers, core.options.models);
+    fault = faultFromHeaders(req.headers) ?? core.faults.take(request.speed, createRng(hashString(`fault:${n}`, core.options.seed)).next());
+    if (request.speed === 'fast') speedHeaders = core.limits.fastHeaders();
+    switch (fault?.fault) {
+      case 'overloaded':
+        throw new SimApiError(529, 'overloaded_error', 'Overloaded');
+      case 'api_error':
+        throw new SimApiError(500, 'api_error', 'Internal server error');
+      case 'rate_limit':
+        throw new SimApiError(429, 'rate_limit_error', 'This request would exceed your rate limit (simulated fault).', {
+          ...(request.speed === 'fast' ? core.limits.fastHeaders('output') : {}),
+          ...retryAfter(fault.after),
+        });
+      case 'slow_headers':
+        if (!(await sleep(fault.after, signal))) return new Response(null, { status: 499 });
+        break;
+      default:
+        break;
+    }
+    if (request.speed === 'fast') core.limits.admitFast(request.inputTokens);
+    core.limits.chargeRequest(request.speed, request.inputTokens);
+  } catch (err) {
+    if (err instanceof SimApiError) return errorResponse(err);
+    return errorResponse(new SimApiError(500, 'api_error', 'Internal server error'));
+  }
+
+  const plan = planReply({
+    seed: core.options.seed,
+    prompt: request.prompt,
+    conversationKey: request.conversationKey,
+    maxTokens: request.maxTokens,
+    thinking: request.thinking,
+    tools: request.tools,
+    counter: n,
+  });
+  const record: SimStreamRecord = {
+    id: makeId('msg', core.options.seed, n),
+    requestId,
+    model: request.model.id,
+    speed: request.speed,
+    startedAt,
+    outputTokens: 0,
+    deltaTimes: [],
+    deltaTokens: [],
+  };
+  state.records.push(record);
+  const run = new StreamRun(core, record, stats);
+  const onClientAbort = (): void => run.disconnected();
+  if (signal.aborted) run.disconnected();
+  else signal.addEventListener('abort', onClientAbort, { once: true });
+
+  const setup: ReplySetup = {
+    messageId: record.id,
+    requestId,
+    model: request.model.id,
+    speed: request.speed,
+    plan,
+    inputTokens: request.inputTokens,
+    arrivedAt,
+    ttftMs: core.options.ttftMs,
+    otps: core.otps(request.speed),
+    jitter: core.options.jitter,
+    rng: createRng(hashString(request.conversationKey, core.options.seed) ^ 0x9e3779b9),
+    fault,
+    signal: run.abort.signal,
+  };
+  const headers = { ...base, ...core.limits.standardHeaders(), ...(request.speed === 'fast' ? core.limits.fastHeaders() : {}) };
+  const frames = replyFrames(setup);
+  const cleanup = (): void => signal.removeEventListener('abort', onClientAbort);
+
+  if (!request.stream) return nonStreaming(run, frames, setup, plan, headers, env, cleanup);
+
+  state.countStatus(200);
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await frames.next();
+        if (next.done) {
+          cleanup();
+          const outcome = next.value;
+          if (outcome === 'drop') {
+            run.finish('fault');
+            // Node: reset the TCP connection. Elsewhere (workerd): error the stream, the closest thing.
+            if (!resetSocket(env)) controller.error(new Error('sim: connection dropped (fault)'));
+            return;
+          }
+          run.finish(outcomeEnd(outcome));
+          if (outcome !== 'aborted') controller.close();
+          return;
+        }
+        if (run.abort.signal.aborted && next.value.tokens > 0) {
+          // Never write tokens once the client is gone; count them in case it ever happens.
+          run.afterDisconnect += next.value.tokens;
+          return;
+        }
+        controller.enqueue(encoder.encode(next.value.frame));
+        run.wrote(next.value.tokens);
+      } catch (err) {
+        cleanup();
+        run.finish('fault');
+        controller.error(err);
+      }
+    },
+    cancel() {
+      cleanup();
+      run.disconnected();
+      void frames.return('aborted');
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' },
+  });
+}
+
+async function nonStreaming(
+  run: StreamRun,
+  frames: AsyncGenerator<{ frame: string; tokens: number }, ReplyOutcome>,
+  setup: ReplySetup,
+  plan: ReplyPlan,
+  headers: Record<string, string>,
+  env: unknown,
+  cleanup: () => void,
+): Promise<Response> {
+  // Same pacing as a stream: a JSON reply arrives when the whole stream would have ended.
+  let next = await frames.next();
+  while (!next.done) {
+    run.wrote(next.value.tokens);
+    next = await frames.next();
+  }
+  cleanup();
+  const outcome = next.value;
+  const count = (status: number): void => run.core.state.countStatus(status);
+  if (outcome === 'aborted') {
+    run.finish('client_abort');
+    count(499);
+    return new Response(null, { status: 499 });
+  }
+  if (outcome !== 'complete') {
+    run.finish('fault');
+    if (outcome === 'midstream_error') {
+      count(529);
+      return new Response(errorBody('overloaded_error', 'Overloaded', setup.requestId), {
+        status: 529,
+        headers: { ...headers, 'content-type': 'application/json' },
+      });
+    }
+    count(500);
+    resetSocket(env);
+    return new Response('', { status: 500, headers });
+  }
+  run.finish('complete');
+  count(200);
+  return new Response(JSON.stringify(finalMessage(setup, plan)), {
+    status: 200,
+    headers: { ...headers, 'content-type': 'application/json' },
+  });
+}

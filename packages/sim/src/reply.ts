@@ -1,0 +1,185 @@
+/**
+ * The paced event sequence of one reply. A generator yields SSE frames at their ground-truth times;
+ * the caller writes them (streaming) or collects them (non-streaming). Faults that fire after N
+ * tokens live here too, because they are points in this sequence.
+ * @module
+ */
+import type { ChosenFault } from './faults.ts';
+import type { PlannedBlock, ReplyPlan } from './plan.ts';
+import type { Rng } from './random.ts';
+import { sseFrame } from './sse.ts';
+import { sleep, sleepUntil } from './time.ts';
+
+/** Everything a reply needs. */
+export interface ReplySetup {
+  messageId: string;
+  requestId: string;
+  model: string;
+  speed: 'fast' | 'standard';
+  plan: ReplyPlan;
+  inputTokens: number;
+  /** Monotonic time (see `monoNow`) the request arrived; TTFT counts from here. */
+  arrivedAt: number;
+  ttftMs: number;
+  /** Output tokens per second; 0 = unlimited. */
+  otps: number;
+  jitter: number;
+  rng: Rng;
+  fault: ChosenFault | undefined;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** One chunk to write: an SSE frame and the output tokens it carries. */
+export interface ReplyChunk {
+  frame: string;
+  tokens: number;
+}
+
+/** How the generator finished. */
+export type ReplyOutcome = 'complete' | 'aborted' | 'midstream_error' | 'truncate' | 'drop';
+
+/** The message as the SDK expects it in `message_start` (spec 4.3). */
+export function startMessage(s: ReplySetup): Record<string, unknown> {
+  return {
+    id: s.messageId,
+    type: 'message',
+    role: 'assistant',
+    model: s.model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    stop_details: null,
+    usage: {
+      input_tokens: s.inputTokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      output_tokens: 1,
+      service_tier: 'standard',
+      inference_geo: 'not_available',
+      speed: s.speed,
+    },
+  };
+}
+
+function blockStart(block: PlannedBlock): Record<string, unknown> {
+  switch (block.type) {
+    case 'thinking':
+      return { type: 'thinking', thinking: '', signature: '' };
+    case 'text':
+      return { type: 'text', text: '' };
+    case 'tool_use':
+      return { type: 'tool_use', id: block.id, name: block.name, input: {} };
+  }
+}
+
+function deltaOf(block: PlannedBlock, text: string): Record<string, unknown> {
+  switch (block.type) {
+    case 'thinking':
+      return { type: 'thinking_delta', thinking: text };
+    case 'text':
+      return { type: 'text_delta', text };
+    case 'tool_use':
+      return { type: 'input_json_delta', partial_json: text };
+  }
+}
+
+/** Split every block's tokens into deltas of 1–4 tokens; the reply's first delta carries 1 token. */
+function chunkBlocks(plan: ReplyPlan, rng: Rng): string[][][] {
+  let first = true;
+  return plan.blocks.map((block) => {
+    const deltas: string[][] = [];
+    for (let i = 0; i < block.tokens.length; ) {
+      const k = first ? 1 : rng.int(1, 4);
+      first = false;
+      deltas.push(block.tokens.slice(i, i + k));
+      i += k;
+    }
+    return deltas;
+  });
+}
+
+/** Yields a macrotask every so often in unlimited mode, so aborts and other requests get a turn. */
+const UNLIMITED_YIELD_EVERY = 32;
+
+/**
+ * Generate the reply's frames at their times. Returns how it finished.
+ * Timing: delta j is due at `first + (tokensBefore_j − 1) / otps`, where `first` is the TTFT point,
+ * plus a bounded seeded jitter that never accumulates, so the average rate is exact.
+ */
+export async function* replyFrames(s: ReplySetup): AsyncGenerator<ReplyChunk, ReplyOutcome> {
+  const chunks = chunkBlocks(s.plan, s.rng);
+  const jitterAt = (base: number): number => base * (s.jitter * (s.rng.next() - 0.5));
+  const firstAt = s.arrivedAt + s.ttftMs + jitterAt(s.ttftMs);
+  const msPerToken = s.otps > 0 ? 1000 / s.otps : 0;
+  let emitted = 0;
+  let lastDue = 0;
+  let deltaCount = 0;
+
+  const faultDue = (): boolean =>
+    s.fault !== undefined && s.fault.fault !== 'slow_headers' && s.fault.fault !== 'rate_limit' && emitted >= s.fault.after;
+
+  yield { frame: sseFrame({ type: 'message_start', message: startMessage(s) }), tokens: 0 };
+
+  for (const [index, block] of s.plan.blocks.entries()) {
+    yield { frame: sseFrame({ type: 'content_block_start', index, content_block: blockStart(block) }), tokens: 0 };
+    if (index === 0) yield { frame: sseFrame({ type: 'ping' }), tokens: 0 };
+    if (block.type === 'tool_use') {
+      // The API's first input_json_delta is often an empty fragment (spec 4.3).
+      yield { frame: sseFrame({ type: 'content_block_delta', index, delta: deltaOf(block, '') }), tokens: 0 };
+    }
+    for (const delta of chunks[index] ?? []) {
+      if (faultDue()) return yield* fireFault(s);
+      let due = emitted === 0 ? firstAt : firstAt + (emitted + delta.length - 1) * msPerToken;
+      if (emitted > 0) due += jitterAt(delta.length * msPerToken);
+      due = Math.max(due, lastDue);
+      lastDue = due;
+      if (msPerToken > 0 || emitted === 0) {
+        if (!(await sleepUntil(due, s.signal))) return 'aborted';
+      } else if (++deltaCount % UNLIMITED_YIELD_EVERY === 0) {
+        if (!(await sleep(0, s.signal))) return 'aborted';
+      }
+      if (s.signal.aborted) return 'aborted';
+      emitted += delta.length;
+      yield { frame: sseFrame({ type: 'content_block_delta', index, delta: deltaOf(block, delta.join('')) }), tokens: delta.length };
+    }
+    if (block.type === 'thinking') {
+      yield { frame: sseFrame({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block.signature } }), tokens: 0 };
+    }
+    yield { frame: sseFrame({ type: 'content_block_stop', index }), tokens: 0 };
+  }
+  if (faultDue()) return yield* fireFault(s);
+  yield {
+    frame: sseFrame({
+      type: 'message_delta',
+      delta: { stop_reason: s.plan.stopReason, stop_sequence: null, stop_details: null },
+      usage: { input_tokens: s.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: emitted },
+    }),
+    tokens: 0,
+  };
+  yield { frame: sseFrame({ type: 'message_stop' }), tokens: 0 };
+  return 'complete';
+}
+
+async function* fireFault(s: ReplySetup): AsyncGenerator<ReplyChunk, ReplyOutcome> {
+  switch (s.fault?.fault) {
+    case 'midstream_error':
+      yield {
+        frame: sseFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: s.requestId }),
+        tokens: 0,
+      };
+      return 'midstream_error';
+    case 'stall':
+      // Stop sending but keep the connection open until the client gives up.
+      await new Promise<void>((resolve) => {
+        if (s.signal.aborted) resolve();
+        else s.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      return 'aborted';
+    case 'drop':
+      return 'drop';
+    default:
+      return 'truncate';
+  }
+}
