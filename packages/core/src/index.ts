@@ -60,3 +60,5 @@ export {
   type RequestLimits,
   type ValidationResult,
 } from './validate.ts';
+export { FAST_MODE_BETA, MODEL_CAPABILITIES, getModelCapability, type ModelCapability } from './models.ts';
+export { PRICING, CACHE_MULTIPLIERS, cost, type ModelPrice, type CostOptions } from './pricing.ts';
