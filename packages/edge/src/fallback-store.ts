@@ -1,0 +1,73 @@
+/**
+ * Memory of fast-mode rate limits across requests. Holds rate-limit facts only (instants and token
+ * counts), never message text, so it does not weaken zero data retention.
+ *
+ * Entries are keyed by a SHA-256 of the API key (never the key itself), optionally joined with a
+ * conversation id. Deployments with many isolates plug in a shared store (KV, Durable Object, Redis).
+ *
+ * @module
+ */
+import type { FallbackReason } from '@slipstream/core';
+
+/** Rate-limit facts remembered for one key or one conversation. */
+export interface FallbackMemory {
+  /** Epoch ms until which fast must not be asked for (key level: retry-after; conversation level: reset). */
+  standardUntil?: number;
+  /** Why standard is being served until {@link standardUntil}. */
+  reason?: FallbackReason;
+  /** Last seen `anthropic-fast-output-tokens-remaining`. */
+  fastOutputRemaining?: number;
+  /** Epoch ms of the last seen `anthropic-fast-output-tokens-reset`. */
+  fastOutputResetAt?: number;
+}
+
+/** A pluggable store. `ttlMs` is a hint: the store may drop the entry after it. */
+export interface FallbackStore {
+  get(key: string): Promise<FallbackMemory | undefined>;
+  set(key: string, value: FallbackMemory, ttlMs: number): Promise<void>;
+  /** Forget everything (tests, or an operator's reset). Optional. */
+  clear?(): Promise<void>;
+}
+
+/**
+ * The default store: a `Map` in this isolate, bounded in size, entries expire after their TTL.
+ *
+ * @param maxEntries oldest entries are dropped past this. @default 10000
+ */
+export function createMemoryFallbackStore(maxEntries = 10_000, now: () => number = () => Date.now()): FallbackStore {
+  const entries = new Map<string, { value: FallbackMemory; expiresAt: number }>();
+  return {
+    async get(key) {
+      const hit = entries.get(key);
+      if (!hit) return undefined;
+      if (hit.expiresAt <= now()) {
+        entries.delete(key);
+        return undefined;
+      }
+      return hit.value;
+    },
+    async set(key, value, ttlMs) {
+      entries.delete(key); // re-insert so Map order is recency order
+      entries.set(key, { value, expiresAt: now() + Math.max(0, ttlMs) });
+      while (entries.size > maxEntries) {
+        const oldest = entries.keys().next();
+        if (oldest.done) break;
+        entries.delete(oldest.value);
+      }
+    },
+    async clear() {
+      entries.clear();
+    },
+  };
+}
+
+/** Hex SHA-256 via Web Crypto: the store never sees the API key. */
+export async function hashKey(apiKey: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(apiKey));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Store keys for one request: the API-key level, and the conversation level when an id is given. */
+export function memoryKeys(keyHash: string, conversationId: string | undefined): { key: string; conversation?: string } {
+  return conversationId === undefined ? { key: `k:${keyHash}` } : { key: `k:${keyHash}`, conversation: `c:${keyHash}:${conversationId}` };
+}

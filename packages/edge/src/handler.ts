@@ -1,0 +1,227 @@
+/**
+ * `createChatHandler(options)`: the Hono app serving `POST /api/chat` (path configurable), mountable
+ * with `app.route()`, with a Web-standard `fetch`.
+ *
+ * Order of checks: CORS → authorize → per-client rate limit → content type (415) → body cap (413) →
+ * JSON and fields (400) → speed policy (400 for `fast` on a model without it) → 200 event stream.
+ *
+ * @module
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import type { BetaTextBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages';
+import { getModelCapability, PROTOCOL_HEADER, validateChatRequest, type ErrorBody, type ErrorEvent } from '@slipstream/core';
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import { createEventStream } from './event-stream.ts';
+import { createMemoryFallbackStore, hashKey, memoryKeys } from './fallback-store.ts';
+import { DEFAULTS, type ChatHandlerOptions, type EdgeLogEvent, type EnvBindings, type FromEnv, type ResolvedOptions, type SystemPromptOption } from './options.ts';
+import { decideSpeed } from './policy.ts';
+import { readJsonBody } from './read-body.ts';
+import { allowsConnectionHeader, readEnv } from './runtime.ts';
+import { runReply, type BaseParams } from './upstream.ts';
+
+/** The headers of every protocol stream. Never compressed; survives buffering proxies. */
+export function streamHeaders(): Record<string, string> {
+  const h: Record<string, string> = {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    'x-accel-buffering': 'no',
+    [PROTOCOL_HEADER]: '1',
+  };
+  if (allowsConnectionHeader()) h['connection'] = 'keep-alive';
+  return h;
+}
+
+function errorResponse(error: ErrorEvent, status: number, headers: Record<string, string> = {}): Response {
+  const body: ErrorBody = { error: { ...error, status } };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', [PROTOCOL_HEADER]: '1', ...headers },
+  });
+}
+
+function fromEnv(source: FromEnv | undefined, env: EnvBindings, name: string): string | undefined {
+  if (typeof source === 'function') return source(env);
+  if (typeof source === 'string') return source;
+  return readEnv(env, name);
+}
+
+function systemBlocks(edge: string | SystemPromptOption | undefined, client: string | undefined): BetaTextBlockParam[] | undefined {
+  const blocks: BetaTextBlockParam[] = [];
+  if (edge !== undefined) {
+    const { text, cache } = typeof edge === 'string' ? { text: edge, cache: undefined } : edge;
+    const block: BetaTextBlockParam = { type: 'text', text };
+    if (cache === true || cache === '5m') block.cache_control = { type: 'ephemeral' };
+    else if (cache === '1h') block.cache_control = { type: 'ephemeral', ttl: '1h' };
+    blocks.push(block);
+  }
+  if (client !== undefined && client !== '') blocks.push({ type: 'text', text: client });
+  return blocks.length > 0 ? blocks : undefined;
+}
+
+/**
+ * Build the chat handler.
+ *
+ * @example
+ * ```ts
+ * import { createChatHandler } from '@slipstream/edge';
+ * export default createChatHandler({ cors: ['https://app.example.com'] }); // a Workers/Bun/Deno fetch handler
+ * ```
+ */
+export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
+  const opts: ResolvedOptions = {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    fallbackStore: options.fallbackStore ?? createMemoryFallbackStore(10_000, options.now ?? DEFAULTS.now),
+  } as ResolvedOptions;
+  const clients = new Map<string, Anthropic>();
+  const log = (event: EdgeLogEvent) => {
+    try {
+      opts.onError?.(event);
+    } catch {
+      // a logging hook must never break a reply
+    }
+  };
+  const refuse = (error: ErrorEvent, status: number, headers?: Record<string, string>) => {
+    log({ kind: error.kind, message: error.message, status, phase: 'request' });
+    return errorResponse(error, status, headers);
+  };
+
+  const clientFor = (apiKey: string, keyHash: string, baseURL: string | undefined): Anthropic => {
+    const id = `${baseURL ?? ''}\n${keyHash}`;
+    let client = clients.get(id);
+    if (!client) {
+      client = opts.createClient ? opts.createClient({ apiKey, baseURL }) : new Anthropic({ apiKey, baseURL: baseURL ?? null, maxRetries: 0 });
+      if (clients.size >= 16) clients.delete(clients.keys().next().value as string);
+      clients.set(id, client);
+    }
+    return client;
+  };
+
+  const app = new Hono();
+  const allowed = opts.cors;
+  if (allowed !== undefined) {
+    app.use(
+      opts.path,
+      cors({
+        origin: allowed === '*' ? '*' : [...allowed],
+        allowMethods: ['POST', 'OPTIONS'],
+        allowHeaders: ['content-type', 'authorization'],
+        exposeHeaders: [PROTOCOL_HEADER, 'retry-after'],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  app.post(opts.path, async function handleChat(c: Context) {
+    const t0 = performance.now();
+    const t = () => Math.round(performance.now() - t0);
+
+    const origin = c.req.header('origin');
+    if (allowed !== undefined && allowed !== '*' && origin !== undefined && !allowed.includes(origin)) {
+      return refuse({ kind: 'forbidden', message: 'This origin may not call the chat endpoint.', retryable: false }, 403);
+    }
+    if (opts.authorize) {
+      const verdict = await opts.authorize(c);
+      if (verdict instanceof Response) return verdict;
+      if (verdict !== true) return refuse({ kind: 'unauthorized', message: 'Not authorized.', retryable: false }, 401);
+    }
+    if (opts.rateLimit) {
+      const limited = await opts.rateLimit(c);
+      if (limited) {
+        const retryAfterMs = Math.max(0, limited.retryAfterMs);
+        return refuse(
+          { kind: 'rate_limited', message: 'Too many requests from this client.', retryable: true, retryAfterMs },
+          429,
+          { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) },
+        );
+      }
+    }
+
+    const body = await readJsonBody(c.req.raw, opts.maxBodyBytes);
+    if (!body.ok) return refuse(body.error, body.status);
+    const checked = validateChatRequest(body.value, {
+      maxMessages: opts.maxMessages,
+      maxMessageChars: opts.maxMessageChars,
+      maxSystemChars: opts.maxSystemChars,
+      maxTokensCap: opts.maxTokensCap,
+      maxConversationIdChars: opts.maxConversationIdChars,
+      ...(opts.allowedModels ? { allowedModels: opts.allowedModels } : {}),
+    });
+    if (!checked.ok) {
+      return refuse({ kind: 'invalid_request', message: checked.message, retryable: false, field: checked.field }, 400);
+    }
+    const request = checked.value;
+    const model = request.model ?? opts.defaultModel;
+    if (opts.allowedModels && !opts.allowedModels.includes(model)) {
+      return refuse({ kind: 'invalid_request', message: `Model "${model}" is not allowed here.`, retryable: false, field: 'model' }, 400);
+    }
+    const capability = getModelCapability(model, opts.models);
+    const maxTokens = request.max_tokens ?? Math.min(opts.defaultMaxTokens, opts.maxTokensCap, capability?.maxOutputTokens ?? Infinity);
+
+    const env = c.env as EnvBindings;
+    const apiKey = fromEnv(opts.apiKey, env, 'ANTHROPIC_API_KEY');
+    if (apiKey === undefined || apiKey === '') {
+      return refuse({ kind: 'upstream', message: 'The edge has no Anthropic API key configured.', retryable: false }, 500);
+    }
+    const baseURL = fromEnv(opts.baseURL, env, 'ANTHROPIC_BASE_URL');
+    const keyHash = await hashKey(apiKey);
+    const storeKeys = memoryKeys(keyHash, request.conversationId);
+
+    const policy = request.speed ?? opts.defaultSpeedPolicy;
+    let keyMemory;
+    let conversationMemory;
+    if (policy === 'auto') {
+      [keyMemory, conversationMemory] = await Promise.all([
+        opts.fallbackStore.get(storeKeys.key).catch(() => undefined),
+        storeKeys.conversation !== undefined ? opts.fallbackStore.get(storeKeys.conversation).catch(() => undefined) : undefined,
+      ]);
+    }
+    const decision = decideSpeed({
+      policy,
+      fastCapable: capability?.fast === true,
+      maxTokens,
+      keyMemory,
+      conversationMemory,
+      now: opts.now(),
+    });
+    if ('refuse' in decision) return refuse(decision.refuse, 400);
+
+    const params: BaseParams = {
+      model,
+      max_tokens: maxTokens,
+      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    };
+    const system = systemBlocks(opts.system, opts.allowClientSystem ? request.system : undefined);
+    if (system) params.system = system;
+    if (request.thinking) params.thinking = request.thinking as BaseParams['thinking'];
+    if (request.effort) params.output_config = { effort: request.effort };
+
+    const out = createEventStream({ heartbeatMs: opts.heartbeatMs, requestSignal: c.req.raw.signal });
+    void runReply({
+      client: clientFor(apiKey, keyHash, baseURL),
+      params,
+      policy,
+      decision,
+      out,
+      opts,
+      conversationId: request.conversationId,
+      t,
+      store: opts.fallbackStore,
+      storeKeys,
+      keyMemory,
+      log,
+    });
+    return new Response(out.body, { status: 200, headers: streamHeaders() });
+  });
+
+  app.all(opts.path, () =>
+    refuse({ kind: 'invalid_request', message: 'Use POST.', retryable: false }, 405, { allow: allowed === undefined ? 'POST' : 'POST, OPTIONS' }),
+  );
+  app.onError((err, c) => {
+    void err;
+    void c;
+    return refuse({ kind: 'upstream', message: 'The edge failed to handle the request.', retryable: true }, 500);
+  });
+  return app;
+}

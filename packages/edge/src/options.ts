@@ -1,0 +1,135 @@
+/**
+ * Options of {@link createChatHandler}: public types with TSDoc, and the defaults they are merged with.
+ *
+ * @module
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Context } from 'hono';
+import type { Cost, ErrorKind, ModelCapability, ModelPrice, Speed, SpeedPolicy, Usage } from '@slipstream/core';
+import type { FallbackStore } from './fallback-store.ts';
+
+/** Runtime bindings as Hono hands them over (`c.env`): Worker bindings, or nothing on Node/Vercel. */
+export type EnvBindings = Record<string, unknown> | undefined;
+
+/** Where a string setting comes from: a literal, or a function of the runtime bindings. */
+export type FromEnv = string | ((env: EnvBindings) => string | undefined);
+
+/** An edge-authored system prompt, optionally cached with `cache_control`. */
+export interface SystemPromptOption {
+  text: string;
+  /** `true` or `'5m'` → `{type:'ephemeral'}`; `'1h'` → `{type:'ephemeral', ttl:'1h'}`. Default: not cached. */
+  cache?: boolean | '5m' | '1h';
+}
+
+/** What the edge reports to {@link ChatHandlerOptions.onError}. Never holds a key, a header or message text. */
+export interface EdgeLogEvent {
+  kind: ErrorKind;
+  message: string;
+  status?: number;
+  /** Upstream `request-id`, when there was one. */
+  requestId?: string;
+  /** `request`: refused before streaming; `upstream`: an upstream attempt failed; `stream`: the reply ended in error. */
+  phase: 'request' | 'upstream' | 'stream';
+  attempt?: number;
+  speed?: Speed;
+  /** Whether the edge recovered (retry or fallback) after this event. */
+  recovered?: boolean;
+}
+
+/** Result of the per-client {@link ChatHandlerOptions.rateLimit} hook: `{ retryAfterMs }` refuses with 429. */
+export type RateLimitDecision = undefined | null | false | { retryAfterMs: number };
+
+export interface ChatHandlerOptions {
+  /** Anthropic API key. Default: the `ANTHROPIC_API_KEY` binding / environment variable. Never read from the request. */
+  apiKey?: FromEnv;
+  /** Upstream base URL (a sim, a gateway). Default: `ANTHROPIC_BASE_URL` if set, else the SDK's default. */
+  baseURL?: FromEnv;
+  /** Route path for the POST. @default '/api/chat' */
+  path?: string;
+  /** Models a client may ask for. @default all models known to core's table */
+  allowedModels?: readonly string[];
+  /** Model used when the request names none. @default 'claude-opus-4-8' */
+  defaultModel?: string;
+  /** Largest `max_tokens` a client may ask for; more is a 400. @default 8192 */
+  maxTokensCap?: number;
+  /** `max_tokens` when the request gives none (capped by {@link maxTokensCap}). @default 4096 */
+  defaultMaxTokens?: number;
+  /** Largest request body in bytes, enforced while reading; more is a 413. @default 262144 */
+  maxBodyBytes?: number;
+  /** @default 100 */
+  maxMessages?: number;
+  /** @default 32000 */
+  maxMessageChars?: number;
+  /** @default 16000 */
+  maxSystemChars?: number;
+  /** @default 128 */
+  maxConversationIdChars?: number;
+  /** Policy when the request names none. @default 'auto' */
+  defaultSpeedPolicy?: SpeedPolicy;
+  /** Policy `fast`: on a fast 429 wait and retry once if `retry-after` ≤ this, else send an error. @default 2000 */
+  fastWaitMaxMs?: number;
+  /** Retries of 5xx / 529 / connection errors before the first token. @default 2 */
+  upstreamRetries?: number;
+  /** First backoff step when upstream sent no `retry-after`; doubles per retry, capped at 8 s. @default 500 */
+  retryBaseMs?: number;
+  /** Longest `retry-after` the edge will sleep on a 5xx/529 before giving up. @default 10000 */
+  retryAfterMaxMs?: number;
+  /** Upstream silent this long (no event at all) → abort it and send a `stalled` error. @default 60000 */
+  idleTimeoutMs?: number;
+  /** Send an SSE comment when nothing was written for this long. @default 10000 */
+  heartbeatMs?: number;
+  /** How long a fast 429 is remembered when upstream gave no reset. @default 60000 */
+  fallbackTtlMs?: number;
+  /** Allowed browser origins. Unset: no CORS headers (same origin only). `'*'` allows any. */
+  cors?: readonly string[] | '*';
+  /** Called before anything else. `false` → 401; a `Response` is sent as is. */
+  authorize?: (c: Context) => boolean | Response | Promise<boolean | Response>;
+  /** Per-client rate limit. Return `{ retryAfterMs }` to refuse with 429 and `retry-after`. */
+  rateLimit?: (c: Context) => RateLimitDecision | Promise<RateLimitDecision>;
+  /** Edge-authored system prompt, sent before the client's. */
+  system?: string | SystemPromptOption;
+  /** Whether the request's own `system` is sent upstream. @default true */
+  allowClientSystem?: boolean;
+  /** Memory of fast rate limits across requests. @default an in-memory store per handler */
+  fallbackStore?: FallbackStore;
+  /** Error/log hook. Receives safe, key-free facts only. */
+  onError?: (event: EdgeLogEvent) => void;
+  /** Prices for the `done` event's cost: a table looked up before core's `PRICING`, or a function. */
+  pricing?: Record<string, ModelPrice> | ((usage: Usage, model: string, speed: Speed | null) => Cost | null);
+  /** Model capabilities looked up before core's table (e.g. a new model with fast mode). */
+  models?: Record<string, ModelCapability>;
+  /** Build the SDK client (tests, custom fetch). @default `new Anthropic({ apiKey, baseURL, maxRetries: 0 })` */
+  createClient?: (init: { apiKey: string; baseURL: string | undefined }) => Anthropic;
+  /** Clock in epoch ms (tests). @default Date.now */
+  now?: () => number;
+}
+
+/** The options after defaults, as the handler uses them. */
+export type ResolvedOptions = Required<
+  Omit<ChatHandlerOptions, 'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore'>
+> &
+  Pick<ChatHandlerOptions, 'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient'> & {
+    fallbackStore: FallbackStore;
+  };
+
+export const DEFAULTS = {
+  path: '/api/chat',
+  defaultModel: 'claude-opus-4-8',
+  maxTokensCap: 8192,
+  defaultMaxTokens: 4096,
+  maxBodyBytes: 256 * 1024,
+  maxMessages: 100,
+  maxMessageChars: 32_000,
+  maxSystemChars: 16_000,
+  maxConversationIdChars: 128,
+  defaultSpeedPolicy: 'auto',
+  fastWaitMaxMs: 2_000,
+  upstreamRetries: 2,
+  retryBaseMs: 500,
+  retryAfterMaxMs: 10_000,
+  idleTimeoutMs: 60_000,
+  heartbeatMs: 10_000,
+  fallbackTtlMs: 60_000,
+  allowClientSystem: true,
+  now: () => Date.now(),
+} satisfies Partial<ChatHandlerOptions>;

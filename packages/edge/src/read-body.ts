@@ -1,0 +1,69 @@
+/**
+ * Read a JSON request body under a byte cap, counting bytes as they arrive (a `content-length` can
+ * lie or be absent with chunked encoding), and refuse the wrong content type.
+ *
+ * @module
+ */
+import type { ErrorEvent } from '@slipstream/core';
+
+export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; error: ErrorEvent };
+
+const refuse = (status: 400 | 413 | 415, message: string, field?: string): BodyResult => {
+  const error: ErrorEvent = { kind: 'invalid_request', message, status, retryable: false };
+  if (field !== undefined) error.field = field;
+  return { ok: false, status, error };
+};
+
+/** `application/json`, optionally with parameters (`; charset=utf-8`), or `+json`. */
+export function isJsonContentType(value: string | null): boolean {
+  if (value === null) return false;
+  const media = value.split(';')[0]?.trim().toLowerCase() ?? '';
+  return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));
+}
+
+export async function readJsonBody(request: Request, maxBytes: number): Promise<BodyResult> {
+  if (!isJsonContentType(request.headers.get('content-type'))) {
+    return refuse(415, 'Send the request as content-type: application/json.');
+  }
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return refuse(413, `The request body is larger than ${maxBytes} bytes.`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => {});
+          return refuse(413, `The request body is larger than ${maxBytes} bytes.`);
+        }
+        chunks.push(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return refuse(400, 'The request body is not valid UTF-8.');
+  }
+  if (text.trim() === '') return refuse(400, 'The request body is empty.');
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return refuse(400, 'The request body is not valid JSON.');
+  }
+}

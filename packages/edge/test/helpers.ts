@@ -1,0 +1,102 @@
+/** Test helpers: serve a handler on 127.0.0.1:0, post chats, read protocol events. */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { readProtocolStream, type ChatRequest, type ProtocolEvent } from '@slipstream/core';
+import { startSim, type RunningSim, type StartSimOptions } from '@slipstream/sim/node';
+import { createChatHandler, type ChatHandlerOptions } from '../src/index.ts';
+
+export const FAKE_KEY = 'sk-ant-test-SECRET-4f9c2e71d0b8a6';
+
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveFetch(fetch: (req: Request) => Response | Promise<Response>): Promise<Served> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A sim and an edge in front of it. */
+export interface Rig {
+  sim: RunningSim;
+  edge: Served;
+  chatUrl: string;
+  logs: unknown[];
+  close(): Promise<void>;
+}
+
+export async function startRig(simOptions: StartSimOptions = {}, edgeOptions: ChatHandlerOptions = {}): Promise<Rig> {
+  const sim = await startSim({ port: 0, ttftMs: 20, standardOtps: 400, seed: 7, ...simOptions });
+  const logs: unknown[] = [];
+  const handler = createChatHandler({
+    apiKey: FAKE_KEY,
+    baseURL: sim.url,
+    heartbeatMs: 1_000,
+    onError: (e) => logs.push(e),
+    ...edgeOptions,
+  });
+  const edge = await serveFetch(handler.fetch);
+  return {
+    sim,
+    edge,
+    chatUrl: `${edge.url}/api/chat`,
+    logs,
+    close: async () => {
+      await edge.close();
+      await sim.close();
+    },
+  };
+}
+
+export function user(text: string): ChatRequest['messages'] {
+  return [{ role: 'user', content: text }];
+}
+
+export function post(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...(init.signal ? { signal: init.signal } : {}),
+  });
+}
+
+export async function collect(res: Response): Promise<ProtocolEvent[]> {
+  if (!res.body) throw new Error('no body');
+  const events: ProtocolEvent[] = [];
+  for await (const e of readProtocolStream(res.body)) events.push(e);
+  return events;
+}
+
+export async function chat(url: string, body: Partial<ChatRequest> & { messages: ChatRequest['messages'] }) {
+  const res = await post(url, body);
+  const events = await collect(res);
+  const text = events.flatMap((e) => (e.event === 'text' ? [e.data.delta] : [])).join('');
+  const names = events.map((e) => e.event);
+  const find = <K extends ProtocolEvent['event']>(name: K) =>
+    events.find((e) => e.event === name) as Extract<ProtocolEvent, { event: K }> | undefined;
+  return { res, events, text, names, find };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(check: () => boolean, timeoutMs = 5_000, stepMs = 10): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('waitFor: timed out');
+    await sleep(stepMs);
+  }
+}
