@@ -52,7 +52,7 @@ export const FUZZ_CLASS_LABEL: Record<FuzzClass, string> = {
   'role-order': 'empty messages, assistant first/last, two turns of the same role',
   'huge-string': 'content, system, conversationId and model strings past their caps',
   'too-many-messages': 'message count past the cap',
-  'deep-nesting': 'content/thinking/messages nested 1k–20k levels deep',
+  'deep-nesting': 'content/thinking/messages/system nested 1k–25k levels deep (arrays) or 1k–9k (objects)',
   'unicode-edge': 'lone surrogates, NUL, BOM, RTL overrides, zero-width joiners, astral chars in refused fields and keys',
   'proto-pollution': '`__proto__`, `constructor`, `prototype` keys at every level, with one real fault',
   'header-injection': 'CR/LF + header lines in model and conversationId (plus one real fault)',
@@ -262,15 +262,22 @@ function applyFieldFault(rng: Rng, o: Obj, cls: FuzzClass): { field: string; wha
   }
 }
 
-function deepNest(rng: Rng, depth: number): string {
-  const kind = rng.int(0, 1);
-  return kind === 0 ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+/** Nested arrays (2 B/level) or objects (6 B/level), kept under the fuzz body cap so depth is what is tested. */
+function deepNest(rng: Rng): { text: string; depth: number } {
+  if (rng.bool()) {
+    const depth = rng.int(1_000, 25_000);
+    return { text: '['.repeat(depth) + ']'.repeat(depth), depth };
+  }
+  const depth = rng.int(1_000, 9_000);
+  return { text: '{"a":'.repeat(depth) + '1' + '}'.repeat(depth), depth };
 }
 
 function decorateProto(rng: Rng, o: Obj): void {
-  // JSON text is built by hand below, because object literals would not keep `__proto__` as an own key.
+  // defineProperty, because an object literal or assignment would not make `__proto__` an own key.
   const key = rng.pick(PROTO_KEYS);
-  const target = rng.bool() ? o : ((msgs(o)[0] as Obj | undefined) ?? o);
+  const list = Array.isArray(o.messages) ? (o.messages as unknown[]) : [];
+  const first = list[0];
+  const target = rng.bool() || typeof first !== 'object' || first === null ? o : (first as Obj);
   if (typeof target !== 'object' || target === null || Array.isArray(target)) return;
   Object.defineProperty(target, key, {
     value: key === 'constructor' ? { prototype: { polluted: 'yes' } } : { polluted: 'yes', isAdmin: true },
@@ -328,7 +335,7 @@ export function generateCase(rng: Rng): FuzzCase {
       return { cls, method: 'POST', headers: json, body: JSON.stringify(o), expectStatus: '4xx', expectField: f.field, what: f.what };
     }
     case 'deep-nesting': {
-      const depth = rng.int(1_000, 20_000);
+      const nest = deepNest(rng);
       const o = validBase(rng);
       const where = rng.pick(['content', 'thinking', 'messages', 'system']);
       const marker = '"__NEST__"';
@@ -346,8 +353,8 @@ export function generateCase(rng: Rng): FuzzCase {
         o.messages = '__NEST__';
         field = 'messages';
       }
-      const body = JSON.stringify(o).replace(marker, deepNest(rng, depth));
-      return { cls, method: 'POST', headers: json, body, expectStatus: '4xx', expectField: field, what: `${where} nested ${depth}` };
+      const body = JSON.stringify(o).replace(marker, nest.text);
+      return { cls, method: 'POST', headers: json, body, expectStatus: '4xx', expectField: field, what: `${where} nested ${nest.depth}` };
     }
     case 'unicode-edge': {
       const o = validBase(rng);

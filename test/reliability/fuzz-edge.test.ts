@@ -1,0 +1,184 @@
+/**
+ * ≥10,000 seeded malformed/hostile requests into the real edge handler, in process. Every answer must
+ * be a 4xx JSON ErrorBody naming the problem, with zero 5xx, zero throws, no prototype pollution, no
+ * key anywhere, no upstream call (the sim sees nothing), and a flat heap afterwards.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatHandler, type EdgeLogEvent } from '@slipstream/edge';
+import { startSim, type RunningSim } from '@slipstream/sim/node';
+import { FUZZ_CAPS, FUZZ_CLASSES, FUZZ_CLASS_LABEL, fieldRoot, generateCase, type FuzzCase, type FuzzClass } from './lib/fuzz-requests.ts';
+import { canGc, settledHeap } from './lib/gc.ts';
+import { ConsoleCapture, ProcessGuard } from './lib/guards.ts';
+import { createRng, fuzzSeed } from './lib/prng.ts';
+import { SectionRecorder } from './lib/report.ts';
+import { FAKE_KEY, LeakLedger } from './lib/secrets.ts';
+
+const N = Number(process.env.SLIPSTREAM_FUZZ_N ?? 10_000);
+const SEED = fuzzSeed(0xf022);
+const report = new SectionRecorder('20-fuzz-edge', `Bad input: ${N.toLocaleString('en-US')} seeded hostile requests into the edge handler`, 20);
+report.seed = SEED;
+
+let sim: RunningSim;
+const guard = new ProcessGuard();
+const consoleCapture = new ConsoleCapture();
+const logEvents: EdgeLogEvent[] = [];
+const ledger = new LeakLedger();
+
+beforeAll(async () => {
+  guard.install();
+  consoleCapture.install();
+  sim = await startSim({ port: 0, ttftMs: 0, standardOtps: 0, seed: 3 });
+});
+afterAll(async () => {
+  consoleCapture.uninstall();
+  guard.uninstall();
+  await sim?.close();
+  report.flush();
+});
+
+interface ClassStats {
+  sent: number;
+  statuses: Map<number, number>;
+  wrongStatus: number;
+  notJson: number;
+  fieldMissing: number;
+  fieldWrong: number;
+  threw: number;
+  examples: string[];
+}
+
+const PROBLEM_EXAMPLES = 3;
+
+function checkBody(c: FuzzCase, status: number, contentType: string | null, text: string, s: ClassStats): void {
+  const note = (what: string): void => {
+    if (s.examples.length < PROBLEM_EXAMPLES) s.examples.push(`${c.what} → ${status} ${what}: ${text.slice(0, 160)}`);
+  };
+  if (c.expectStatus === '4xx' ? status < 400 || status > 499 : status !== c.expectStatus) {
+    s.wrongStatus++;
+    note(`(expected ${c.expectStatus})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const error = (parsed as { error?: Record<string, unknown> } | undefined)?.error;
+  const isErrorBody =
+    (contentType ?? '').startsWith('application/json') &&
+    error !== undefined &&
+    typeof error.kind === 'string' &&
+    typeof error.message === 'string' &&
+    error.message.length > 0 &&
+    typeof error.retryable === 'boolean';
+  if (!isErrorBody) {
+    s.notJson++;
+    note('(not a JSON ErrorBody)');
+    return;
+  }
+  if (c.expectField !== undefined) {
+    if (typeof error.field !== 'string' || error.field === '') {
+      s.fieldMissing++;
+      note(`(no error.field, expected ${c.expectField})`);
+    } else if (fieldRoot(error.field) !== fieldRoot(c.expectField)) {
+      s.fieldWrong++;
+      note(`(field ${error.field}, expected ${c.expectField})`);
+    }
+  }
+}
+
+describe('edge handler fuzz', () => {
+  it(`answers ${N} hostile requests with 4xx JSON errors naming the problem, never reaching upstream`, async () => {
+    const app = createChatHandler({
+      apiKey: FAKE_KEY,
+      baseURL: sim.url,
+      ...FUZZ_CAPS,
+      onError: (e) => logEvents.push(e),
+    });
+    const rng = createRng(SEED);
+    const stats = new Map<FuzzClass, ClassStats>();
+    for (const cls of FUZZ_CLASSES) stats.set(cls, { sent: 0, statuses: new Map(), wrongStatus: 0, notJson: 0, fieldMissing: 0, fieldWrong: 0, threw: 0, examples: [] });
+
+    const send = async (c: FuzzCase): Promise<void> => {
+      const s = stats.get(c.cls) as ClassStats;
+      s.sent++;
+      try {
+        const init: RequestInit = { method: c.method, headers: c.headers };
+        if (c.body !== null) init.body = c.body as BodyInit;
+        const res = await app.fetch(new Request('http://edge.test/api/chat', init));
+        const text = await res.text();
+        s.statuses.set(res.status, (s.statuses.get(res.status) ?? 0) + 1);
+        ledger.scan(`fuzz ${c.cls} body`, text);
+        ledger.scanHeaders(`fuzz ${c.cls}`, res.headers);
+        for (const h of ['x-injected', 'set-cookie', 'location']) {
+          if (res.headers.has(h)) {
+            s.wrongStatus++;
+            s.examples.push(`${c.what} → response header ${h} present`);
+          }
+        }
+        checkBody(c, res.status, res.headers.get('content-type'), text, s);
+      } catch (err) {
+        s.threw++;
+        if (s.examples.length < PROBLEM_EXAMPLES) s.examples.push(`${c.what} → threw ${String(err)}`);
+      }
+    };
+
+    // Warm up (JIT, lazily built SDK client paths), then measure the heap around the main run.
+    const warm = createRng(SEED ^ 0xabc);
+    for (let i = 0; i < 500; i++) await send(generateCase(warm));
+    for (const s of stats.values()) {
+      s.sent = 0;
+      s.statuses.clear();
+    }
+    const heapBefore = await settledHeap();
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) await send(generateCase(rng));
+    const elapsed = performance.now() - t0;
+    const heapAfter = await settledHeap();
+    const heapGrowthMb = (heapAfter - heapBefore) / 1024 / 1024;
+
+    const polluted = ({} as Record<string, unknown>).polluted !== undefined || ({} as Record<string, unknown>).isAdmin !== undefined || 'polluted' in Object.prototype;
+    const upstream = sim.stats().requests.total;
+    const fivexx = [...stats.values()].reduce((n, s) => n + [...s.statuses].filter(([st]) => st >= 500).reduce((m, [, k]) => m + k, 0), 0);
+    const throws = [...stats.values()].reduce((n, s) => n + s.threw, 0);
+    const rejections = guard.drain();
+
+    for (const [cls, s] of stats) {
+      const statuses = [...s.statuses].sort(([a], [b]) => a - b).map(([st, k]) => `${k}×${st}`).join(' ');
+      const problems = s.wrongStatus + s.notJson + s.fieldMissing + s.fieldWrong + s.threw;
+      report.row({
+        case: cls,
+        tried: FUZZ_CLASS_LABEL[cls],
+        count: s.sent,
+        observed: `${statuses}; wrong status ${s.wrongStatus}, not ErrorBody ${s.notJson}, field missing ${s.fieldMissing}, field wrong ${s.fieldWrong}, throws ${s.threw}` + (s.examples.length ? `; e.g. ${s.examples[0]}` : ''),
+        outcome: problems === 0 ? 'pass' : 'fail',
+      });
+    }
+    report.row({
+      case: 'whole fuzz run',
+      tried: `${N} requests, seed ${SEED}, ${(elapsed / 1000).toFixed(1)} s`,
+      count: N,
+      observed: `${fivexx} × 5xx, ${throws} throws, ${rejections.unhandled.length} unhandled rejections, upstream requests ${upstream}, prototype polluted: ${polluted ? 'YES' : 'no'}, heap ${heapGrowthMb >= 0 ? '+' : ''}${heapGrowthMb.toFixed(1)} MB after ${canGc ? 'forced GC' : 'no GC available'}`,
+      outcome: fivexx === 0 && throws === 0 && upstream === 0 && !polluted && heapGrowthMb < 16 && rejections.unhandled.length === 0 ? 'pass' : 'fail',
+    });
+    const captured = consoleCapture.lines.join('\n') + JSON.stringify(logEvents);
+    ledger.scan('fuzz console + onError', captured);
+    report.row({
+      case: 'API key in fuzz answers/logs',
+      tried: 'every response body and header, console.* output and onError events of the fuzz run',
+      count: ledger.scanned,
+      observed: `${ledger.leaks.length} leaks in ${(ledger.bytes / 1024 / 1024).toFixed(1)} MB scanned`,
+      outcome: ledger.leaks.length === 0 ? 'pass' : 'fail',
+    });
+
+    const problems = [...stats].flatMap(([cls, s]) => s.examples.map((e) => `${cls}: ${e}`));
+    expect(problems, problems.join('\n')).toEqual([]);
+    expect(fivexx).toBe(0);
+    expect(throws).toBe(0);
+    expect(upstream).toBe(0);
+    expect(polluted).toBe(false);
+    expect(rejections.unhandled).toEqual([]);
+    expect(ledger.leaks).toEqual([]);
+    expect(heapGrowthMb).toBeLessThan(16);
+  }, 120_000);
+});
