@@ -1,0 +1,1 @@
+export function ChatTab(_props: { ready?: boolean }) { return <p>ChatTab coming</p>; }

@@ -1,0 +1,1 @@
+export function LimitsTab(_props: { ready?: boolean }) { return <p>LimitsTab coming</p>; }

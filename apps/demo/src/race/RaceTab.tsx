@@ -1,0 +1,1 @@
+export function RaceTab(_props: { ready?: boolean }) { return <p>RaceTab coming</p>; }

@@ -1,0 +1,82 @@
+/**
+ * Shared test fixtures: the demo's URL, a `sim` client for the simulator's control endpoints (through
+ * the demo's sim-only `/api/sim/*` proxy), and a page that fails the test if any dialog opens.
+ */
+import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+
+export interface SimStreamRecord {
+  id: string;
+  speed: 'fast' | 'standard';
+  startedAt: number;
+  endedAt?: number;
+  end?: 'complete' | 'client_abort' | 'fault';
+  outputTokens: number;
+  deltaTimes: number[];
+  deltaTokens: number[];
+  disconnectedAt?: number;
+}
+
+export interface SimStats {
+  activeStreams: number;
+  completedStreams: number;
+  abortedStreams: number;
+  tokensEmitted: number;
+  tokensAfterDisconnect: number[];
+}
+
+export class SimControl {
+  constructor(private readonly request: APIRequestContext) {}
+
+  async reset(): Promise<void> {
+    const r = await this.request.post('/api/sim/reset');
+    expect(r.ok(), `POST /api/sim/reset → ${r.status()}`).toBe(true);
+  }
+  async configure(patch: Record<string, unknown>): Promise<void> {
+    const r = await this.request.post('/api/sim/config', { data: patch });
+    expect(r.ok(), `POST /api/sim/config → ${r.status()} ${await r.text()}`).toBe(true);
+  }
+  async fault(spec: Record<string, unknown>): Promise<void> {
+    const r = await this.request.post('/api/sim/faults', { data: spec });
+    expect(r.ok(), `POST /api/sim/faults → ${r.status()} ${await r.text()}`).toBe(true);
+  }
+  async stats(): Promise<SimStats> {
+    return (await (await this.request.get('/api/sim/stats')).json()) as SimStats;
+  }
+  async streams(): Promise<SimStreamRecord[]> {
+    const body = (await (await this.request.get('/api/sim/streams')).json()) as SimStreamRecord[] | { streams: SimStreamRecord[] };
+    return Array.isArray(body) ? body : body.streams;
+  }
+}
+
+export const test = base.extend<{ sim: SimControl; dialogs: string[] }>({
+  baseURL: async ({}, use) => {
+    const url = process.env.SLIPSTREAM_DEMO_URL;
+    if (!url) throw new Error('SLIPSTREAM_DEMO_URL is not set: global-setup did not start the demo');
+    await use(url);
+  },
+  sim: async ({ request }, use) => {
+    const sim = new SimControl(request);
+    await sim.reset();
+    await use(sim);
+    await sim.reset();
+  },
+  // Any dialog (alert/confirm/prompt) is recorded and dismissed; tests assert the list stays empty.
+  dialogs: async ({ page }, use) => {
+    const seen: string[] = [];
+    page.on('dialog', (dialog) => {
+      seen.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    await use(seen);
+  },
+});
+
+export { expect };
+
+/** Opens the demo on a tab, with a fixed theme. */
+export async function openTab(page: Page, tab: 'chat' | 'race' | 'limits', theme: 'light' | 'dark' = 'light'): Promise<void> {
+  await page.addInitScript((t) => localStorage.setItem('slipstream-theme', t), theme);
+  await page.goto(`/#${tab}`);
+  await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('upstream')).toHaveText('Simulator');
+}
