@@ -142,6 +142,8 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
       'content-type': 'application/json',
     };
     if (shouldRetry === 'true' || shouldRetry === 'false') headers['x-should-retry'] = shouldRetry;
+    // The unread rest of an oversized body makes the connection unusable for the next request.
+    if (err.status === 413) headers['connection'] = 'close';
     return new Response(errorBody(err.type, err.message, requestId), { status: err.status, headers });
   };
 
