@@ -16,7 +16,81 @@ export interface ReadProtocolStreamOptions {
   maxBufferSize?: number;
 }
 
+/** What one step of {@link createProtocolDecoder} produced. @internal */
+export interface DecodeResult {
+  events: ProtocolEvent[];
+  error?: ProtocolStreamError;
+}
+
 const KNOWN_EVENTS: ReadonlySet<string> = new Set(PROTOCOL_EVENT_NAMES);
+
+/**
+ * Decode protocol v1 bytes into typed events, chunk by chunk: the byte → text → SSE → JSON pipeline that
+ * {@link readProtocolStream} and the client store share. The store calls it itself so every event of a
+ * network read can be stamped with that read's arrival time.
+ *
+ * `push` and `end` return the events completed by that input, and the {@link ProtocolStreamError} that
+ * stopped decoding, if any: the events before a bad one are still returned, so none are lost. After an
+ * error, further input is ignored.
+ * @internal
+ */
+export function createProtocolDecoder(opts: { onComment?: (c: string) => void; maxBufferSize?: number } = {}): {
+  push(bytes: Uint8Array): DecodeResult;
+  end(): DecodeResult;
+} {
+  // One TextDecoder in streaming mode (not TextDecoderStream, which some runtimes lack) so a multi-byte
+  // character split across reads is decoded correctly. It also drops a leading UTF-8 BOM.
+  const textDecoder = new TextDecoder();
+  let pending: SSEEvent[] = [];
+  let overflow: ProtocolStreamError | undefined;
+  const { onComment } = opts;
+  const decoder = createSSEDecoder(
+    {
+      onEvent: (e) => pending.push(e),
+      ...(onComment !== undefined ? { onComment } : {}),
+      onError: (err) => {
+        // Unknown fields and bad `retry` values are ignorable by spec; losing an event is not.
+        if (err.type === 'buffer-overflow' && overflow === undefined) {
+          overflow = new ProtocolStreamError(err.message, { type: 'buffer-overflow', cause: err });
+        }
+      },
+    },
+    opts.maxBufferSize !== undefined ? { maxBufferSize: opts.maxBufferSize } : {},
+  );
+
+  let failed: ProtocolStreamError | undefined;
+
+  function drain(): DecodeResult {
+    const events: ProtocolEvent[] = [];
+    const batch = pending;
+    pending = [];
+    try {
+      for (const e of batch) {
+        const parsed = toProtocolEvent(e);
+        if (parsed !== undefined) events.push(parsed);
+      }
+    } catch (err) {
+      failed = err as ProtocolStreamError;
+    }
+    // The overflowed event came after the ones already dispatched, so it fails last.
+    failed ??= overflow;
+    return failed !== undefined ? { events, error: failed } : { events };
+  }
+
+  return {
+    push(bytes) {
+      if (failed !== undefined) return { events: [] };
+      decoder.feed(textDecoder.decode(bytes, { stream: true }));
+      return drain();
+    },
+    end() {
+      if (failed !== undefined) return { events: [] };
+      // Flush a dangling partial character; an event without its blank line is dropped (WHATWG).
+      decoder.feed(textDecoder.decode());
+      return drain();
+    },
+  };
+}
 
 /**
  * Read a protocol v1 SSE body and yield each known event with its parsed JSON payload.
@@ -36,25 +110,12 @@ export async function* readProtocolStream(
   body: ReadableStream<Uint8Array>,
   opts: ReadProtocolStreamOptions = {},
 ): AsyncGenerator<ProtocolEvent> {
-  const { signal, onComment } = opts;
+  const { signal } = opts;
   const reader = body.getReader();
-  const textDecoder = new TextDecoder();
-  const pending: SSEEvent[] = [];
-  let fatal: ProtocolStreamError | undefined;
-  const decoder = createSSEDecoder(
-    {
-      onEvent: (e) => pending.push(e),
-      ...(onComment !== undefined ? { onComment } : {}),
-      onError: (err) => {
-        // Unknown fields and bad `retry` values are ignorable by spec; losing an event is not.
-        if (err.type === 'buffer-overflow' && fatal === undefined) {
-          fatal = new ProtocolStreamError(err.message, { type: 'buffer-overflow', cause: err });
-        }
-      },
-    },
-    opts.maxBufferSize !== undefined ? { maxBufferSize: opts.maxBufferSize } : {},
-  );
-
+  const decoder = createProtocolDecoder({
+    ...(opts.onComment !== undefined ? { onComment: opts.onComment } : {}),
+    ...(opts.maxBufferSize !== undefined ? { maxBufferSize: opts.maxBufferSize } : {}),
+  });
   const onAbort = (): void => {
     reader.cancel(signal?.reason).catch(() => {});
   };
@@ -65,19 +126,10 @@ export async function* readProtocolStream(
       signal?.throwIfAborted();
       const { done, value } = await reader.read();
       signal?.throwIfAborted();
-      if (done) {
-        finished = true;
-        // Flush a dangling partial character; an event without its blank line is dropped (WHATWG).
-        decoder.feed(textDecoder.decode());
-      } else {
-        decoder.feed(textDecoder.decode(value, { stream: true }));
-      }
-      while (pending.length > 0) {
-        const e = pending.shift() as SSEEvent;
-        const parsed = toProtocolEvent(e);
-        if (parsed !== undefined) yield parsed;
-      }
-      if (fatal !== undefined) throw fatal;
+      if (done) finished = true;
+      const { events, error } = done ? decoder.end() : decoder.push(value);
+      yield* events;
+      if (error !== undefined) throw error;
       if (done) return;
     }
   } finally {

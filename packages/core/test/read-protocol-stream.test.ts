@@ -107,3 +107,15 @@ describe('readProtocolStream', () => {
     expect(cancelled).toBe(true);
   });
 });
+
+describe('readProtocolStream: events before a bad one', () => {
+  it('yields the good events of the same chunk before throwing', async () => {
+    const text = `${encodeEvent('text', { delta: 'a', index: 0, t: 1 })}event: text\ndata: {bad\n\n`;
+    const seen: string[] = [];
+    const run = (async () => {
+      for await (const e of readProtocolStream(byteStream([utf8.encode(text)]))) if (e.event === 'text') seen.push(e.data.delta);
+    })();
+    await expect(run).rejects.toMatchObject({ type: 'invalid-json' });
+    expect(seen).toEqual(['a']);
+  });
+});
