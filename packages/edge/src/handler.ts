@@ -9,7 +9,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { BetaTextBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages';
-import { getModelCapability, PROTOCOL_HEADER, validateChatRequest, type ErrorBody, type ErrorEvent } from '@slipstream/core';
+import { getModelCapability, MODEL_CAPABILITIES, PROTOCOL_HEADER, validateChatRequest, type ErrorBody, type ErrorEvent } from '@slipstream/core';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { createEventStream } from './event-stream.ts';
@@ -75,6 +75,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     fallbackStore: options.fallbackStore ?? createMemoryFallbackStore(10_000, options.now ?? DEFAULTS.now),
   } as ResolvedOptions;
   const clients = new Map<string, Anthropic>();
+  const allowedModels = opts.allowedModels ?? [...Object.keys(MODEL_CAPABILITIES), ...Object.keys(opts.models ?? {})];
   const log = (event: EdgeLogEvent) => {
     try {
       opts.onError?.(event);
@@ -146,14 +147,14 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       maxSystemChars: opts.maxSystemChars,
       maxTokensCap: opts.maxTokensCap,
       maxConversationIdChars: opts.maxConversationIdChars,
-      ...(opts.allowedModels ? { allowedModels: opts.allowedModels } : {}),
+      allowedModels,
     });
     if (!checked.ok) {
       return refuse({ kind: 'invalid_request', message: checked.message, retryable: false, field: checked.field }, 400);
     }
     const request = checked.value;
     const model = request.model ?? opts.defaultModel;
-    if (opts.allowedModels && !opts.allowedModels.includes(model)) {
+    if (!allowedModels.includes(model)) {
       return refuse({ kind: 'invalid_request', message: `Model "${model}" is not allowed here.`, retryable: false, field: 'model' }, 400);
     }
     const capability = getModelCapability(model, opts.models);
