@@ -1,0 +1,361 @@
+/**
+ * The fault matrix: sim fault injection → real edge handler → real core store. For every fault: the
+ * protocol events the edge sent, the client's final state, partial text kept, no unhandled rejection,
+ * no hung stream, and the sim's active streams back to zero.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorKind, FallbackReason, ProtocolEvent, Speed, SpeedPolicy } from '@slipstream/core';
+import type { FaultSpec } from '@slipstream/sim';
+import { createClient, TERMINAL, waitFor, type ClientStatus, type ClientView } from './lib/client.ts';
+import { ConsoleCapture, eventually, ProcessGuard, sleep, within } from './lib/guards.ts';
+import { SectionRecorder } from './lib/report.ts';
+import { LeakLedger } from './lib/secrets.ts';
+import { recordingFetch, startStack, summarize, textOf, type Stack } from './lib/stack.ts';
+
+const report = new SectionRecorder('10-faults', 'Faults: sim fault injection → edge → core store', 10);
+const guard = new ProcessGuard();
+const consoleCapture = new ConsoleCapture();
+const ledger = new LeakLedger();
+let stack: Stack;
+
+const EDGE = { upstreamRetries: 2, retryBaseMs: 20, idleTimeoutMs: 700, fastWaitMaxMs: 2_000, heartbeatMs: 200 };
+const CASE_TIMEOUT_MS = 10_000;
+
+beforeAll(async () => {
+  guard.install();
+  consoleCapture.install();
+  stack = await startStack({ ttftMs: 30, standardOtps: 300, fastMultiplier: 2.5, jitter: 0, fastInputTpm: 10_000_000, fastOutputTpm: 10_000_000 }, EDGE);
+});
+afterAll(async () => {
+  consoleCapture.uninstall();
+  guard.uninstall();
+  ledger.scan('console output', consoleCapture.lines.join('\n'));
+  ledger.scan('edge onError events', JSON.stringify(stack?.logs ?? []));
+  report.row({
+    case: 'API key in fault-matrix output',
+    tried: 'every SSE body, header, client error, console line and edge onError event above',
+    count: ledger.scanned,
+    observed: `${ledger.leaks.length} leaks${ledger.leaks[0] ? ` (${ledger.leaks[0].where})` : ''}`,
+    outcome: ledger.leaks.length === 0 ? 'pass' : 'fail',
+  });
+  await stack?.close();
+  report.flush();
+});
+
+interface Expect {
+  /** Last protocol event the edge sends (`none`: the client went away first). */
+  terminal: 'done' | 'error' | 'none';
+  errorKinds?: ErrorKind[];
+  client: ClientStatus;
+  clientErrorKinds?: ErrorKind[];
+  served?: Speed;
+  fallback?: FallbackReason;
+  /** Upstream attempts in the `start` event. */
+  attempt?: number;
+  /** none: no text; partial: some but not all; full: the whole reply. */
+  text: 'none' | 'partial' | 'full' | 'some';
+  /** The sim must never have been asked for fast. */
+  noFastUpstream?: boolean;
+  minRetryAfterMs?: number;
+}
+
+interface FaultCase {
+  name: string;
+  tried: string;
+  faults: FaultSpec[];
+  policy: SpeedPolicy;
+  tokens: number;
+  stop?: 'submitted' | 'streaming';
+  dropAfterBytes?: number;
+  expect: Expect;
+}
+
+const CASES: FaultCase[] = [
+  {
+    name: 'fast 429, policy fast, short retry-after',
+    tried: 'fast request 429s once with retry-after-ms 300 (≤ fastWaitMaxMs)',
+    faults: [{ fault: 'rate_limit', speed: 'fast', after: 300, count: 1 }],
+    policy: 'fast',
+    tokens: 40,
+    expect: { terminal: 'done', client: 'done', served: 'fast', attempt: 2, text: 'full' },
+  },
+  {
+    name: 'fast 429, policy fast, long retry-after',
+    tried: 'fast request 429s with retry-after-ms 5000 (> fastWaitMaxMs)',
+    faults: [{ fault: 'rate_limit', speed: 'fast', after: 5_000, count: 3 }],
+    policy: 'fast',
+    tokens: 40,
+    expect: { terminal: 'error', errorKinds: ['rate_limited'], client: 'error', clientErrorKinds: ['rate_limited'], text: 'none', minRetryAfterMs: 4_000 },
+  },
+  {
+    name: 'fast 429, policy auto',
+    tried: 'fast request 429s (retry-after-ms 5000); auto must fall back to standard at once',
+    faults: [{ fault: 'rate_limit', speed: 'fast', after: 5_000, count: 3 }],
+    policy: 'auto',
+    tokens: 40,
+    expect: { terminal: 'done', client: 'done', served: 'standard', fallback: 'rate_limited', text: 'full' },
+  },
+  {
+    name: 'fast 429, policy standard',
+    tried: 'a fast-only 429 is armed; standard must never ask for fast',
+    faults: [{ fault: 'rate_limit', speed: 'fast', after: 5_000, count: 3 }],
+    policy: 'standard',
+    tokens: 40,
+    expect: { terminal: 'done', client: 'done', served: 'standard', text: 'full', noFastUpstream: true, attempt: 1 },
+  },
+  {
+    name: '529 before the first token (once)',
+    tried: 'upstream answers 529 overloaded once, then succeeds',
+    faults: [{ fault: 'overloaded', count: 1 }],
+    policy: 'standard',
+    tokens: 40,
+    expect: { terminal: 'done', client: 'done', served: 'standard', attempt: 2, text: 'full' },
+  },
+  {
+    name: '529 before the first token (persistent)',
+    tried: 'upstream answers 529 on every attempt',
+    faults: [{ fault: 'overloaded', count: 10 }],
+    policy: 'standard',
+    tokens: 40,
+    expect: { terminal: 'error', errorKinds: ['overloaded'], client: 'error', clientErrorKinds: ['overloaded'], text: 'none' },
+  },
+  {
+    name: '500 before the first token (once)',
+    tried: 'upstream answers 500 api_error once, then succeeds',
+    faults: [{ fault: 'api_error', count: 1 }],
+    policy: 'standard',
+    tokens: 40,
+    expect: { terminal: 'done', client: 'done', served: 'standard', attempt: 2, text: 'full' },
+  },
+  {
+    name: '500 before the first token (persistent)',
+    tried: 'upstream answers 500 on every attempt',
+    faults: [{ fault: 'api_error', count: 10 }],
+    policy: 'standard',
+    tokens: 40,
+    expect: { terminal: 'error', errorKinds: ['upstream'], client: 'error', clientErrorKinds: ['upstream'], text: 'none' },
+  },
+  {
+    name: 'mid-stream error',
+    tried: 'SSE `error` (overloaded_error) after 12 tokens; must not retry after the first token',
+    faults: [{ fault: 'midstream_error', after: 12, count: 1 }],
+    policy: 'standard',
+    tokens: 80,
+    expect: { terminal: 'error', errorKinds: ['overloaded', 'upstream'], client: 'error', clientErrorKinds: ['overloaded', 'upstream'], text: 'partial', attempt: 1 },
+  },
+  {
+    name: 'truncated stream',
+    tried: 'upstream closes after 12 tokens without message_stop',
+    faults: [{ fault: 'truncate', after: 12, count: 1 }],
+    policy: 'standard',
+    tokens: 80,
+    expect: { terminal: 'error', errorKinds: ['upstream', 'network'], client: 'error', clientErrorKinds: ['upstream', 'network'], text: 'partial' },
+  },
+  {
+    name: 'stall past the idle timeout',
+    tried: 'upstream goes silent after 12 tokens; edge idleTimeoutMs 700',
+    faults: [{ fault: 'stall', after: 12, count: 1 }],
+    policy: 'standard',
+    tokens: 80,
+    expect: { terminal: 'error', errorKinds: ['stalled'], client: 'error', clientErrorKinds: ['stalled'], text: 'partial' },
+  },
+  {
+    name: 'socket drop',
+    tried: 'sim resets the TCP connection after 12 tokens',
+    faults: [{ fault: 'drop', after: 12, count: 1 }],
+    policy: 'standard',
+    tokens: 80,
+    expect: { terminal: 'error', errorKinds: ['network', 'upstream'], client: 'error', clientErrorKinds: ['network', 'upstream'], text: 'partial' },
+  },
+  {
+    name: 'slow headers',
+    tried: 'upstream delays its response headers by 400 ms (under the idle timeout)',
+    faults: [{ fault: 'slow_headers', after: 400, count: 1 }],
+    policy: 'standard',
+    tokens: 40,
+    expect: { terminal: 'done', client: 'done', served: 'standard', text: 'full' },
+  },
+  {
+    name: 'client abort during submitted',
+    tried: 'stop() while upstream is still withholding headers (slow_headers 1500 ms)',
+    faults: [{ fault: 'slow_headers', after: 1_500, count: 1 }],
+    policy: 'standard',
+    tokens: 40,
+    stop: 'submitted',
+    expect: { terminal: 'none', client: 'aborted', text: 'none' },
+  },
+  {
+    name: 'client abort during streaming',
+    tried: 'stop() after the first text arrives, 1200-token reply',
+    faults: [],
+    policy: 'standard',
+    tokens: 1_200,
+    stop: 'streaming',
+    expect: { terminal: 'none', client: 'aborted', text: 'partial' },
+  },
+  {
+    name: 'browser network drop',
+    tried: "the client's response stream errors after 1.5 KB (edge side cancelled like a closed socket)",
+    faults: [],
+    policy: 'standard',
+    tokens: 1_200,
+    dropAfterBytes: 1_500,
+    expect: { terminal: 'none', client: 'error', clientErrorKinds: ['network'], text: 'partial' },
+  },
+];
+
+interface Outcome {
+  /** Epoch ms (same clock as the sim's records) when the client stopped or its network dropped. */
+  stopAt?: number;
+  events: ProtocolEvent[];
+  view: ClientView;
+  problems: string[];
+  activeAfter: number;
+  ms: number;
+}
+
+async function runCase(c: FaultCase): Promise<Outcome> {
+  const problems: string[] = [];
+  stack.sim.sim.reset();
+  for (const f of c.faults) stack.sim.sim.injectFaults(f);
+  const rec = recordingFetch(stack.fetch, c.dropAfterBytes !== undefined ? { dropAfterBytes: c.dropAfterBytes } : {});
+  const client = createClient(rec.fetch);
+  const t0 = performance.now();
+  client.start({
+    messages: [{ role: 'user', content: `fault case: ${c.name} [[sim:tokens=${c.tokens}]]` }],
+    speed: c.policy,
+    max_tokens: 4_000,
+  });
+  let view: ClientView;
+  let stopAt: number | undefined;
+  try {
+    if (c.stop === 'submitted') {
+      await sleep(150);
+      const v = client.view();
+      if (v.status !== 'submitted') problems.push(`expected status submitted before stop, was ${v.status}`);
+      stopAt = epochNow();
+      client.stop();
+    } else if (c.stop === 'streaming') {
+      await within(CASE_TIMEOUT_MS, 'first text', waitFor(client, (v) => v.text.length > 0 || TERMINAL.includes(v.status)));
+      await sleep(50);
+      const v = client.view();
+      if (v.status !== 'streaming') problems.push(`expected status streaming before stop, was ${v.status}`);
+      stopAt = epochNow();
+      client.stop();
+    }
+    view = await within(CASE_TIMEOUT_MS, c.name, waitFor(client, (v) => TERMINAL.includes(v.status)));
+  } catch (err) {
+    problems.push(String(err));
+    client.stop();
+    view = client.view();
+  }
+  const ms = performance.now() - t0;
+  if (c.dropAfterBytes !== undefined) stopAt = epochNow();
+  // The recorder's branch ends when the edge closes the stream (or, after a stop, when it is cancelled).
+  await within(3_000, 'edge stream end', Promise.all(rec.recordings.map((r) => r.finished))).catch((e: unknown) => problems.push(`edge stream did not end: ${String(e)}`));
+  await sleep(20);
+  // Snapshot stays terminal (no late flip after the end).
+  const later = client.view();
+  if (later.status !== view.status) problems.push(`status changed after the end: ${view.status} → ${later.status}`);
+  const settled = await eventually(() => stack.sim.stats().activeStreams === 0, 2_000);
+  const activeAfter = stack.sim.stats().activeStreams;
+  if (!settled) problems.push(`sim activeStreams ${activeAfter} 2 s after the end`);
+  const events = rec.recordings.flatMap((r) => r.events);
+  for (const r of rec.recordings) {
+    ledger.scan(`${c.name} SSE`, r.bodyText);
+  }
+  ledger.scan(`${c.name} client error`, JSON.stringify(view.error ?? null));
+  const { unhandled, uncaught } = guard.drain();
+  if (unhandled.length > 0) problems.push(`unhandled rejections: ${unhandled.map(String).join('; ')}`);
+  if (uncaught.length > 0) problems.push(`uncaught exceptions: ${uncaught.map(String).join('; ')}`);
+  const out: Outcome = { events, view, problems, activeAfter, ms };
+  if (stopAt !== undefined) out.stopAt = stopAt;
+  return out;
+}
+
+const epochNow = (): number => performance.timeOrigin + performance.now();
+
+/** Tokens the sim wrote after the client stopped, and how long the sim took to notice. */
+function afterStop(stopAt: number): { tokens: number; noticedMs: number | undefined; ends: string[] } {
+  let tokens = 0;
+  let noticedMs: number | undefined;
+  const ends: string[] = [];
+  for (const r of stack.sim.sim.streams()) {
+    r.deltaTimes.forEach((t, i) => {
+      if (t > stopAt) tokens += r.deltaTokens[i] ?? 0;
+    });
+    if (r.disconnectedAt !== undefined) noticedMs = Math.max(noticedMs ?? 0, r.disconnectedAt - stopAt);
+    ends.push(r.end ?? 'open');
+  }
+  return { tokens, noticedMs, ends };
+}
+
+function check(c: FaultCase, o: Outcome): string[] {
+  const p = [...o.problems];
+  const e = c.expect;
+  const names = o.events.map((x) => x.event);
+  const last = o.events.at(-1);
+  // Protocol shape: nothing after done/error; start before any text.
+  const endAt = names.findIndex((n) => n === 'done' || n === 'error');
+  if (endAt >= 0 && endAt !== names.length - 1) p.push(`events after ${names[endAt]}: ${summarize(o.events)}`);
+  const firstText = names.indexOf('text');
+  if (firstText >= 0 && names.indexOf('start') > firstText) p.push('text before start');
+  if (e.terminal === 'none') {
+    if (last?.event === 'done') p.push(`stream completed although the client went away: ${summarize(o.events)}`);
+  } else if (last?.event !== e.terminal) p.push(`terminal event ${last?.event ?? 'none'}, expected ${e.terminal}: ${summarize(o.events)}`);
+  if (last?.event === 'error' && e.errorKinds && !e.errorKinds.includes(last.data.kind)) p.push(`error kind ${last.data.kind}, expected ${e.errorKinds.join('|')}`);
+  if (last?.event === 'error' && e.minRetryAfterMs !== undefined && !((last.data.retryAfterMs ?? 0) >= e.minRetryAfterMs)) p.push(`retryAfterMs ${String(last.data.retryAfterMs)} < ${e.minRetryAfterMs}`);
+  if (o.view.status !== e.client) p.push(`client status ${o.view.status}, expected ${e.client}`);
+  if (e.clientErrorKinds && !e.clientErrorKinds.includes(o.view.error?.kind as ErrorKind)) p.push(`client error kind ${String(o.view.error?.kind)}, expected ${e.clientErrorKinds.join('|')}`);
+  const done = o.events.find((x) => x.event === 'done');
+  if (e.served !== undefined && done?.event === 'done' && done.data.speed !== e.served) p.push(`served ${String(done.data.speed)}, expected ${e.served}`);
+  const fb = o.events.find((x) => x.event === 'fallback');
+  if (e.fallback !== undefined && (fb?.event !== 'fallback' || fb.data.reason !== e.fallback)) p.push(`fallback ${fb?.event === 'fallback' ? fb.data.reason : 'none'}, expected ${e.fallback}`);
+  if (e.fallback === undefined && fb !== undefined && c.policy !== 'auto') p.push('unexpected fallback');
+  const starts = o.events.filter((x) => x.event === 'start');
+  const start = starts.at(-1);
+  if (e.attempt !== undefined && (start?.event !== 'start' || start.data.attempt !== e.attempt)) p.push(`start.attempt ${start?.event === 'start' ? start.data.attempt : 'none'}, expected ${e.attempt}`);
+  if (starts.length > 1) p.push(`${starts.length} start events: text may have been duplicated by a silent retry`);
+  if (e.noFastUpstream && stack.sim.sim.streams().some((s) => s.speed === 'fast')) p.push('a fast request reached upstream under policy standard');
+  // Partial text is never lost: the client holds exactly what arrived before the failure.
+  const sent = textOf(o.events);
+  if (c.dropAfterBytes !== undefined) {
+    if (!sent.startsWith(o.view.text)) p.push('client text is not a prefix of the text the edge sent');
+  } else if (o.view.text !== sent && !(c.stop === 'streaming' && sent.startsWith(o.view.text))) {
+    p.push(`client text (${o.view.text.length} chars) differs from the text events (${sent.length} chars)`);
+  }
+  const fullTokens = done?.event === 'done' ? done.data.usage.outputTokens : undefined;
+  if (e.text === 'none' && o.view.text !== '') p.push(`expected no text, client has ${o.view.text.length} chars`);
+  if ((e.text === 'partial' || e.text === 'some') && o.view.text === '') p.push('partial text lost: client text is empty');
+  if (e.text === 'partial' && done !== undefined) p.push('expected a partial reply, got a complete one');
+  if (e.text === 'full' && (o.view.text === '' || fullTokens !== c.tokens)) p.push(`expected the full ${c.tokens}-token reply, done.usage.outputTokens ${String(fullTokens)}`);
+  if (o.stopAt !== undefined) {
+    // The stop reaches upstream: the sim ends the stream as a client abort and writes ≤ ~100 ms worth
+    // of tokens after the client stopped (300 tok/s here, so 30 tokens; 60 allowed for CI jitter).
+    const a = afterStop(o.stopAt);
+    if (a.ends.some((x) => x === 'open' || x === 'complete')) p.push(`sim stream ends after the client went away: ${a.ends.join(',')}`);
+    if (a.tokens > 60) p.push(`sim wrote ${a.tokens} tokens after the client stopped`);
+    const simStats = stack.sim.stats();
+    if (simStats.tokensAfterDisconnect.some((n) => n > 0)) p.push(`sim tokensAfterDisconnect ${simStats.tokensAfterDisconnect.join(',')}`);
+    if (c.stop === 'submitted' && stack.sim.sim.streams().length > 0) p.push('a reply was generated although the client stopped before headers');
+  }
+  return p;
+}
+
+describe('fault matrix', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const o = await runCase(c);
+      const problems = check(c, o);
+      report.row({
+        case: c.name,
+        tried: `${c.tried} (policy ${c.policy})`,
+        count: 1,
+        observed: `events: ${summarize(o.events) || 'none'}; client ${o.view.status}${o.view.error ? ` (${o.view.error.kind})` : ''}, ${o.view.text.length} chars kept; ${o.ms.toFixed(0)} ms; sim active ${o.activeAfter}` +
+          (o.stopAt !== undefined ? `; sim wrote ${afterStop(o.stopAt).tokens} tokens after the stop, noticed it after ${afterStop(o.stopAt).noticedMs?.toFixed(0) ?? 'n/a'} ms` : '') + (problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''),
+        outcome: problems.length === 0 ? 'pass' : 'fail',
+      });
+      expect(problems, problems.join('\n')).toEqual([]);
+    }, CASE_TIMEOUT_MS + 8_000);
+  }
+});
