@@ -8,7 +8,7 @@ import type { ChosenFault } from './faults.ts';
 import type { PlannedBlock, ReplyPlan } from './plan.ts';
 import type { Rng } from './random.ts';
 import { sseFrame } from './sse.ts';
-import { sleep, sleepUntil } from './time.ts';
+import { monoNow, sleep, sleepUntil } from './time.ts';
 
 /** Everything a reply needs. */
 export interface ReplySetup {
@@ -85,22 +85,7 @@ function deltaOf(block: PlannedBlock, text: string): Record<string, unknown> {
   }
 }
 
-/** Split every block's tokens into deltas of 1–4 tokens; the reply's first delta carries 1 token. */
-function chunkBlocks(plan: ReplyPlan, rng: Rng): string[][][] {
-  let first = true;
-  return plan.blocks.map((block) => {
-    const deltas: string[][] = [];
-    for (let i = 0; i < block.tokens.length; ) {
-      const k = first ? 1 : rng.int(1, 4);
-      first = false;
-      deltas.push(block.tokens.slice(i, i + k));
-      i += k;
-    }
-    return deltas;
-  });
-}
-
-/** Yields a macrotask every so often in unlimited mode, so aborts and other requests get a turn. */
+/** Yield a macrotask every so often when deltas are due faster than timers fire, so aborts and other requests get a turn. */
 const UNLIMITED_YIELD_EVERY = 32;
 
 /**
@@ -109,7 +94,6 @@ const UNLIMITED_YIELD_EVERY = 32;
  * plus a bounded seeded jitter that never accumulates, so the average rate is exact.
  */
 export async function* replyFrames(s: ReplySetup): AsyncGenerator<ReplyChunk, ReplyOutcome> {
-  const chunks = chunkBlocks(s.plan, s.rng);
   const jitterAt = (base: number): number => base * (s.jitter * (s.rng.next() - 0.5));
   const firstAt = s.arrivedAt + s.ttftMs + jitterAt(s.ttftMs);
   const msPerToken = s.otps > 0 ? 1000 / s.otps : 0;
@@ -129,13 +113,21 @@ export async function* replyFrames(s: ReplySetup): AsyncGenerator<ReplyChunk, Re
       // The API's first input_json_delta is often an empty fragment (spec 4.3).
       yield { frame: sseFrame({ type: 'content_block_delta', index, delta: deltaOf(block, '') }), tokens: 0 };
     }
-    for (const delta of chunks[index] ?? []) {
+    for (let i = 0; i < block.tokens.length; ) {
       if (faultDue()) return yield* fireFault(s);
+      // Deltas carry 1–4 tokens; the reply's first carries 1 (so "tokens after the first" is exact),
+      // and a delta never crosses a pending fault's token count.
+      let k = emitted === 0 ? 1 : s.rng.int(1, 4);
+      if (s.fault !== undefined && s.fault.after > emitted) k = Math.min(k, s.fault.after - emitted);
+      const delta = block.tokens.slice(i, i + k);
+      i += delta.length;
       let due = emitted === 0 ? firstAt : firstAt + (emitted + delta.length - 1) * msPerToken;
       if (emitted > 0) due += jitterAt(delta.length * msPerToken);
       due = Math.max(due, lastDue);
       lastDue = due;
-      if (msPerToken > 0 || emitted === 0) {
+      // Timers have ~1 ms resolution: sleep only when the delta is due later than that, otherwise
+      // write now (the schedule is absolute, so nothing drifts) and yield a macrotask now and then.
+      if (due - monoNow() > 1 || emitted === 0) {
         if (!(await sleepUntil(due, s.signal))) return 'aborted';
       } else if (++deltaCount % UNLIMITED_YIELD_EVERY === 0) {
         if (!(await sleep(0, s.signal))) return 'aborted';

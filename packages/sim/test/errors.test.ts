@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSim } from '../src/node.ts';
 import { API_HEADERS, client, FAST_BETA, fastParams, post, sim } from './helpers.ts';
@@ -23,7 +23,7 @@ describe('errors through the SDK', () => {
       .beta.messages.create({ ...fastParams('hi'), model: 'claude-haiku-4-5' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((err as Anthropic.APIError).message).toMatch(/fast mode is not supported for model claude-haiku-4-5/u);
+    expect((err as APIError).message).toMatch(/fast mode is not supported for model claude-haiku-4-5/u);
   });
 
   it('404 NotFoundError for an unknown model', async () => {
@@ -31,7 +31,7 @@ describe('errors through the SDK', () => {
       .messages.create({ model: 'claude-nope', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.NotFoundError);
-    expect((err as Anthropic.APIError).requestID).toMatch(/^req_/u);
+    expect((err as APIError).requestID).toMatch(/^req_/u);
   });
 
   it('413 ContentTooLargeError for an oversized body', async () => {
@@ -39,7 +39,7 @@ describe('errors through the SDK', () => {
       .messages.create({ model: 'claude-opus-4-8', max_tokens: 10, messages: [{ role: 'user', content: 'x'.repeat(100_000) }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.ContentTooLargeError);
-    expect((err as Anthropic.APIError).type).toBe('request_too_large');
+    expect((err as APIError).type).toBe('request_too_large');
   });
 
   it('400 for max_tokens above the model limit', async () => {
@@ -48,7 +48,7 @@ describe('errors through the SDK', () => {
       .finalMessage()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((err as Anthropic.APIError).message).toMatch(/maximum allowed number of output tokens/u);
+    expect((err as APIError).message).toMatch(/maximum allowed number of output tokens/u);
   });
 
   it('400 for fast on claude-opus-4-8 without the beta header; opus-4-6 downgrades explicitly', async () => {
