@@ -1,7 +1,39 @@
 /**
  * `@slipstream/react`: hooks and components for streaming Claude fast mode into React.
  *
+ * Components are unstyled structure with `data-*` attributes; import `@slipstream/react/styles.css`
+ * for the optional theme. Every export is listed by name on purpose.
+ *
  * @module
  */
-export * from './markdown/index.ts';
+export { OtpsMeter, Meter, otpsReading, type OtpsMeterProps, type OtpsReading, type OtpsMeterState } from './components/otps-meter.tsx';
+export {
+  SpeedBadge,
+  Badge,
+  speedBadgeState,
+  fallbackReasonText,
+  type SpeedBadgeProps,
+  type SpeedBadgeState,
+} from './components/speed-badge.tsx';
+export { RateLimitGauge, Gauge, type RateLimitGaugeProps, type RateLimitGaugeState } from './components/rate-limit-gauge.tsx';
+export { CostTicker, Ticker, type CostTickerProps } from './components/cost-ticker.tsx';
+export { Composer, type ComposerProps, type ComposerState } from './components/composer.tsx';
+export { Message, type MessageProps } from './components/message.tsx';
+export { ChatThread, Thread, type ChatThreadProps } from './components/chat-thread.tsx';
+export { Sparkline, type SparklineProps } from './components/sparkline.tsx';
 export { LiveAnnouncer, type LiveAnnouncerProps } from './live-region.tsx';
+export type { FastChatMessage } from './chat-types.ts';
+export type { MeterMetrics, MetricValue, StreamStatus } from './types.ts';
+export {
+  StreamingMarkdown,
+  Markdown,
+  createBlockLexer,
+  lexBlocks,
+  parseInline,
+  plainText,
+  safeHref,
+  type StreamingMarkdownProps,
+  type Block,
+  type LexResult,
+  type Inline,
+} from './markdown/index.ts';

@@ -1,8 +1,10 @@
-import { render } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { cleanup, render } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createBlockLexer, lexBlocks } from '../src/markdown/blocks.ts';
 import { parseInline } from '../src/markdown/inline.ts';
 import { StreamingMarkdown } from '../src/markdown/streaming-markdown.tsx';
+
+afterEach(cleanup);
 
 const html = (md: string, streaming = false): string =>
   render(<StreamingMarkdown streaming={streaming}>{md}</StreamingMarkdown>).container.innerHTML;

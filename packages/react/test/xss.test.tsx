@@ -1,7 +1,9 @@
-import { render } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { cleanup, render } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
 import { StreamingMarkdown } from '../src/markdown/streaming-markdown.tsx';
 import { safeHref } from '../src/markdown/safe-url.ts';
+
+afterEach(cleanup);
 
 /** Nothing executable: no script/img/iframe/object/embed/svg/style, no on* attributes, only safe hrefs. */
 function expectInert(root: HTMLElement): void {

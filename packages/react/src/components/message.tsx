@@ -1,0 +1,90 @@
+'use client';
+/**
+ * `<Message>`: one chat message, with its speed badge and meter when it is a reply.
+ *
+ * @module
+ */
+import { forwardRef, memo, type ComponentPropsWithoutRef, type ReactNode } from 'react';
+import type { FastChatMessage } from '../chat-types.ts';
+import { StreamingMarkdown } from '../markdown/streaming-markdown.tsx';
+import { OtpsMeter } from './otps-meter.tsx';
+import { SpeedBadge } from './speed-badge.tsx';
+
+export interface MessageProps extends ComponentPropsWithoutRef<'article'> {
+  message: FastChatMessage;
+  /** Show the speed badge and meter under replies. Default `true`. */
+  meta?: boolean;
+  /** Renders a message's content instead of the built-in markdown renderer. */
+  renderContent?: (message: FastChatMessage) => ReactNode;
+  /** Passed to `<StreamingMarkdown>`: highlights finished code blocks. */
+  highlight?: (code: string, lang: string) => ReactNode;
+  linkTarget?: string;
+}
+
+/**
+ * A message. User text renders as plain text; replies render as streaming markdown with a polite live
+ * region that reads finished sentences. `data-role` is `user`/`assistant`; `data-state` is the
+ * message status. Errors show in a `role="alert"` part, and a stopped reply keeps its partial text.
+ * Memoized: a finished message in a long thread does not re-render while another streams.
+ *
+ * @example
+ * {messages.map((m) => <Message key={m.id} message={m} />)}
+ */
+export const Message = memo(
+  forwardRef<HTMLElement, MessageProps>(function Message(
+    { message, meta = true, renderContent, highlight, linkTarget, ...props },
+    ref,
+  ) {
+    const streaming = message.status === 'submitted' || message.status === 'streaming';
+    const isUser = message.role === 'user';
+    let content: ReactNode;
+    if (renderContent) content = renderContent(message);
+    else if (isUser) content = <div data-part="text">{message.content}</div>;
+    else
+      content = (
+        <StreamingMarkdown
+          streaming={streaming}
+          announce
+          {...(highlight ? { highlight } : {})}
+          {...(linkTarget ? { linkTarget } : {})}
+        >
+          {message.content}
+        </StreamingMarkdown>
+      );
+    return (
+      <article
+        data-slipstream="message"
+        data-role={message.role}
+        data-state={message.status}
+        aria-label={isUser ? 'You said' : 'Reply'}
+        aria-busy={streaming || undefined}
+        {...props}
+        ref={ref}
+      >
+        <div data-part="content">{content}</div>
+        {message.status === 'submitted' && (
+          <span data-part="pending" aria-hidden="true">
+            …
+          </span>
+        )}
+        {message.status === 'aborted' && <span data-part="stopped">Stopped</span>}
+        {message.error && message.status === 'error' && (
+          <div role="alert" data-part="error">
+            {message.error.message}
+          </div>
+        )}
+        {meta && !isUser && (
+          <footer data-part="meta">
+            <SpeedBadge
+              status={message.status}
+              requestedSpeed={message.requestedSpeed}
+              servedSpeed={message.servedSpeed}
+              fallback={message.fallback}
+            />
+            {message.metrics && <OtpsMeter metrics={message.metrics} status={message.status} sparkline={false} />}
+          </footer>
+        )}
+      </article>
+    );
+  }),
+);

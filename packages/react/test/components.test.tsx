@@ -1,0 +1,249 @@
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { createRef } from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChatThread } from '../src/components/chat-thread.tsx';
+import { Composer } from '../src/components/composer.tsx';
+import { CostTicker } from '../src/components/cost-ticker.tsx';
+import { Message } from '../src/components/message.tsx';
+import { OtpsMeter } from '../src/components/otps-meter.tsx';
+import { RateLimitGauge } from '../src/components/rate-limit-gauge.tsx';
+import { SpeedBadge } from '../src/components/speed-badge.tsx';
+import { metrics, reply } from './fixtures.ts';
+
+afterEach(cleanup);
+
+afterEach(() => vi.useRealTimers());
+
+describe('<OtpsMeter>', () => {
+  it('shows a live estimate with ≈, "estimate", TTFT, sparkline and meter ARIA', () => {
+    const { container } = render(<OtpsMeter metrics={metrics()} status="streaming" />);
+    const meter = screen.getByRole('meter', { name: 'Output speed' });
+    expect(meter.getAttribute('aria-valuenow')).toBe('180');
+    expect(meter.getAttribute('aria-valuemin')).toBe('0');
+    expect(meter.getAttribute('aria-valuemax')).toBe('250');
+    expect(meter.getAttribute('aria-valuetext')).toBe('about 180 tokens per second, estimate, live');
+    expect(container.textContent).toContain('≈180');
+    expect(container.textContent).toContain('estimate');
+    expect(container.textContent).toContain('TTFT 412 ms');
+    expect(container.querySelector('svg polyline')).not.toBeNull();
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('streaming');
+    expect(container.firstElementChild?.hasAttribute('data-estimate')).toBe(true);
+  });
+
+  it('changes the live number at most every updateIntervalMs, and shows the final exact value at once', () => {
+    vi.useFakeTimers();
+    const { rerender } = render(<OtpsMeter metrics={metrics()} status="streaming" />);
+    const meter = screen.getByRole('meter');
+    for (let v = 181; v < 190; v++) {
+      rerender(<OtpsMeter metrics={metrics({ liveOtps: { value: v, isEstimate: true } })} status="streaming" />);
+      act(() => void vi.advanceTimersByTime(20));
+    }
+    // 180 ms passed: the meter has not moved yet.
+    expect(meter.getAttribute('aria-valuenow')).toBe('180');
+    act(() => void vi.advanceTimersByTime(300));
+    expect(meter.getAttribute('aria-valuenow')).toBe('189');
+    rerender(
+      <OtpsMeter metrics={metrics({ otps: { value: 203.7, isEstimate: false }, liveOtps: { value: 190, isEstimate: true } })} status="done" />,
+    );
+    expect(meter.getAttribute('aria-valuenow')).toBe('203.7');
+    expect(meter.getAttribute('aria-valuetext')).toBe('204 tokens per second');
+    expect(screen.queryByText('estimate')).toBeNull();
+  });
+
+  it('has no value before streaming and passes props and ref through', () => {
+    const ref = createRef<HTMLDivElement>();
+    const { container } = render(
+      <OtpsMeter ref={ref} metrics={metrics({ ttftMs: null })} status="submitted" className="x" data-testid="m" />,
+    );
+    expect(screen.getByRole('meter').hasAttribute('aria-valuenow')).toBe(false);
+    expect(ref.current).toBe(container.firstElementChild);
+    expect(ref.current?.className).toBe('x');
+    expect(ref.current?.dataset.state).toBe('waiting');
+  });
+});
+
+describe('<SpeedBadge>', () => {
+  it('goes pending → fast', () => {
+    const { rerender, container } = render(<SpeedBadge status="streaming" requestedSpeed="fast" servedSpeed={null} />);
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('pending');
+    rerender(<SpeedBadge status="done" requestedSpeed="fast" servedSpeed="fast" />);
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('fast');
+    expect(container.textContent).toBe('Fast');
+  });
+
+  it('explains a fallback in an accessible tooltip shown on hover and focus', async () => {
+    render(
+      <SpeedBadge
+        status="done"
+        requestedSpeed="standard"
+        servedSpeed="standard"
+        fallback={{ from: 'fast', to: 'standard', reason: 'rate_limited', retryAfterMs: 30_000, t: 5 }}
+        retryAfterMs={12_400}
+      />,
+    );
+    const badge = screen.getByText('Fell back to standard').parentElement!;
+    expect(badge.dataset.state).toBe('fallback');
+    const tip = screen.getByRole('tooltip', { hidden: true });
+    expect(badge.getAttribute('aria-describedby')).toBe(tip.id);
+    expect(tip.textContent).toContain('rate limit');
+    expect(tip.textContent).toContain('13 s');
+    expect(tip.hidden).toBe(true);
+    fireEvent.mouseEnter(badge);
+    expect(tip.hidden).toBe(false);
+    fireEvent.mouseLeave(badge);
+    expect(tip.hidden).toBe(true);
+    await userEvent.tab();
+    expect(document.activeElement).toBe(badge);
+    expect(tip.hidden).toBe(false);
+    fireEvent.keyDown(badge, { key: 'Escape' });
+    expect(tip.hidden).toBe(true);
+  });
+
+  it('shows requested vs served when they differ', () => {
+    render(<SpeedBadge status="done" requestedSpeed="fast" servedSpeed="standard" />);
+    expect(screen.getByText(/requested fast, served standard/)).toBeTruthy();
+  });
+});
+
+describe('<RateLimitGauge>', () => {
+  const reset = new Date(Date.now() + 42_000).toISOString();
+  const rl = (remaining: number) => ({
+    speed: 'fast' as const,
+    fast: {
+      input: { limit: 100_000, remaining: 90_000, reset },
+      output: { limit: 40_000, remaining, reset },
+    },
+    t: 1,
+  });
+  it('shows the fast output budget left and a reset countdown', () => {
+    const { container } = render(<RateLimitGauge rateLimit={rl(12_000)} now={Date.parse(reset) - 23_000} />);
+    const meter = screen.getByRole('meter', { name: 'Fast output budget' });
+    expect(meter.getAttribute('aria-valuenow')).toBe('12000');
+    expect(meter.getAttribute('aria-valuemax')).toBe('40000');
+    expect(container.textContent).toBe('12,000 of 40,000 tokens per minute left, resets in 23 s');
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('ok');
+  });
+  it('is low, exhausted, or unknown', () => {
+    const { container, rerender } = render(<RateLimitGauge rateLimit={rl(1000)} />);
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('low');
+    rerender(<RateLimitGauge rateLimit={rl(0)} retryAfterMs={5000} />);
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('exhausted');
+    expect(container.textContent).toContain('retry in 5 s');
+    rerender(<RateLimitGauge rateLimit={null} />);
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('unknown');
+  });
+  it('counts down on its own', () => {
+    vi.useFakeTimers();
+    const start = Date.now();
+    const r = rl(5000);
+    r.fast.output.reset = new Date(start + 10_000).toISOString();
+    const { container } = render(<RateLimitGauge rateLimit={r} />);
+    expect(container.textContent).toContain('resets in 10 s');
+    act(() => void vi.advanceTimersByTime(3000));
+    expect(container.textContent).toContain('resets in 7 s');
+  });
+});
+
+describe('<CostTicker>', () => {
+  const usage = { inputTokens: 1000, outputTokens: 1000, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
+  it('shows the exact cost and the other speed', () => {
+    const { container } = render(<CostTicker cost={null} usage={usage} model="claude-opus-4-6" servedSpeed="fast" />);
+    expect(container.textContent).toBe('$0.180 (standard would be $0.030)');
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('exact');
+  });
+  it('runs as an estimate while streaming', () => {
+    const { container } = render(
+      <CostTicker cost={null} usage={null} model="claude-opus-4-6" servedSpeed={null} requestedSpeed="fast" estimatedOutputTokens={2000} />,
+    );
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('estimate');
+    expect(container.textContent).toContain('≈$0.300');
+  });
+});
+
+describe('<Composer>', () => {
+  it('sends on Enter, newline on Shift+Enter, clears after sending', async () => {
+    const onSend = vi.fn();
+    render(<Composer onSend={onSend} />);
+    const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
+    await userEvent.type(box, 'line one{Shift>}{Enter}{/Shift}line two');
+    expect(box.value).toBe('line one\nline two');
+    expect(onSend).not.toHaveBeenCalled();
+    await userEvent.type(box, '{Enter}');
+    expect(onSend).toHaveBeenCalledWith('line one\nline two');
+    expect(box.value).toBe('');
+  });
+  it('does not send empty text or while busy; Escape and Stop stop', async () => {
+    const onSend = vi.fn();
+    const onStop = vi.fn();
+    const { rerender } = render(<Composer onSend={onSend} onStop={onStop} status="streaming" />);
+    const box = screen.getByRole('textbox');
+    expect((screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement).disabled).toBe(true);
+    await userEvent.type(box, 'hi{Enter}');
+    expect(onSend).not.toHaveBeenCalled();
+    await userEvent.type(box, '{Escape}');
+    expect(onStop).toHaveBeenCalledTimes(1);
+    await userEvent.click(screen.getByRole('button', { name: 'Stop' }));
+    expect(onStop).toHaveBeenCalledTimes(2);
+    rerender(<Composer onSend={onSend} onStop={onStop} status="done" />);
+    expect(screen.queryByRole('button', { name: 'Stop' })).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Send' }));
+    expect(onSend).toHaveBeenCalledWith('hi');
+  });
+  it('is fully disabled when disabled', () => {
+    const { container } = render(<Composer onSend={() => {}} disabled />);
+    expect((screen.getByRole('textbox') as HTMLTextAreaElement).disabled).toBe(true);
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('disabled');
+  });
+});
+
+describe('<Message> and <ChatThread>', () => {
+  it('renders user text as text and replies as markdown with a badge and meter', () => {
+    render(
+      <ChatThread
+        messages={[
+          { ...reply({ id: 'u1', role: 'user', content: 'Say **hi** <b>x</b>', metrics: null, servedSpeed: null, requestedSpeed: null }) },
+          reply(),
+        ]}
+      />,
+    );
+    const log = screen.getByRole('log', { name: 'Conversation' });
+    expect(log.getAttribute('aria-live')).toBe('off');
+    const [user, assistant] = screen.getAllByRole('article');
+    expect(user!.textContent).toBe('Say **hi** <b>x</b>');
+    expect(assistant!.querySelector('strong')?.textContent).toBe('there');
+    expect(assistant!.querySelector('[data-slipstream="speed-badge"]')?.getAttribute('data-state')).toBe('fast');
+    expect(assistant!.querySelector('[role="meter"]')?.getAttribute('aria-valuenow')).toBe('201');
+  });
+  it('keeps partial text with an alert on error, and marks a stopped reply', () => {
+    const { rerender } = render(
+      <Message
+        message={reply({
+          status: 'error',
+          content: 'Partial answer',
+          error: { kind: 'upstream', message: 'Upstream failed', retryable: true },
+        })}
+      />,
+    );
+    expect(screen.getByRole('alert').textContent).toBe('Upstream failed');
+    expect(document.querySelector('[data-md="paragraph"]')?.textContent).toBe('Partial answer');
+    rerender(<Message message={reply({ status: 'aborted', content: 'Half' })} />);
+    expect(screen.getByText('Stopped')).toBeTruthy();
+    expect(document.querySelector('[data-md="paragraph"]')?.textContent).toBe('Half');
+  });
+  it('announces finished sentences politely, not tokens', async () => {
+    const { rerender, container } = render(<Message message={reply({ status: 'streaming', content: 'First sent' })} />);
+    const region = () => container.querySelector('[aria-live="polite"]')!;
+    expect(region().textContent).toBe('');
+    rerender(<Message message={reply({ status: 'streaming', content: 'First sentence. Sec' })} />);
+    expect(region().textContent).toBe('First sentence.');
+    rerender(<Message message={reply({ status: 'streaming', content: 'First sentence. Second one' })} />);
+    expect(region().textContent).toBe('First sentence.');
+    rerender(<Message message={reply({ status: 'done', content: 'First sentence. Second **one**' })} />);
+    expect(region().textContent).toBe('Second one');
+  });
+  it('does not announce history that is already done when it mounts', () => {
+    const { container } = render(<Message message={reply()} />);
+    expect(container.querySelector('[aria-live="polite"]')!.textContent).toBe('');
+  });
+});
