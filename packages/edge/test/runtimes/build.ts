@@ -1,0 +1,19 @@
+/** Bundle the handler for a runtime with esbuild, the way a deploy tool would. */
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+export async function bundle(entry: 'worker' | 'edge-runtime'): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL(`./${entry}.entry.ts`, import.meta.url))],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: entry === 'worker' ? 'esm' : 'iife',
+    target: 'es2022',
+    conditions: entry === 'worker' ? ['workerd', 'worker', 'browser'] : ['edge-light', 'worker', 'browser'],
+    logLevel: 'silent',
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error('esbuild produced nothing');
+  return out.text;
+}

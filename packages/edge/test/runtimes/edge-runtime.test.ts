@@ -1,0 +1,38 @@
+/** The built handler in Vercel's edge-runtime (its VM and its HTTP server), against the sim. */
+import { EdgeRuntime, runServer } from 'edge-runtime';
+import { startSim, type RunningSim } from '@slipstream/sim/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_KEY } from '../helpers.ts';
+import { bundle } from './build.ts';
+import { abortReachesSim, fallback, fastReply } from './scenarios.ts';
+
+let sim: RunningSim;
+let server: Awaited<ReturnType<typeof runServer>>;
+let chatUrl: string;
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0, ttftMs: 20, standardOtps: 400, seed: 5 });
+  const env = JSON.stringify({ SIM_URL: sim.url, ANTHROPIC_API_KEY: FAKE_KEY });
+  const runtime = new EdgeRuntime({ initialCode: `globalThis.__SLIPSTREAM_ENV__ = ${env};\n${await bundle('edge-runtime')}` });
+  server = await runServer({ runtime, port: 0, host: '127.0.0.1' });
+  chatUrl = new URL('/api/chat', server.url).href;
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  await sim?.close();
+});
+
+describe('edge-runtime (Vercel Edge)', () => {
+  it('runs with no Node globals in reach', async () => {
+    const runtime = new EdgeRuntime();
+    expect(runtime.evaluate('typeof require')).toBe('undefined');
+  });
+  it('streams a fast reply', () => fastReply(chatUrl, sim));
+  it('falls back on a fast 429', () => fallback(chatUrl, sim));
+  it('a client abort reaches the sim within ~100 ms (via the response stream cancel)', async () => {
+    const { tailMs, end } = await abortReachesSim(chatUrl, sim);
+    expect(end).toBe('client_abort');
+    expect(tailMs).toBeLessThan(100);
+  });
+});

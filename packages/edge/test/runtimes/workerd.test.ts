@@ -1,0 +1,40 @@
+/** The built handler in workerd (Miniflare), against the sim over real HTTP. */
+import { Miniflare } from 'miniflare';
+import { startSim, type RunningSim } from '@slipstream/sim/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_KEY } from '../helpers.ts';
+import { bundle } from './build.ts';
+import { abortReachesSim, fallback, fastReply } from './scenarios.ts';
+
+let sim: RunningSim;
+let mf: Miniflare;
+let chatUrl: string;
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0, ttftMs: 20, standardOtps: 400, seed: 3 });
+  mf = new Miniflare({
+    modules: true,
+    script: await bundle('worker'),
+    compatibilityDate: '2026-04-01',
+    compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
+    bindings: { SIM_URL: sim.url, ANTHROPIC_API_KEY: FAKE_KEY },
+    host: '127.0.0.1',
+    port: 0,
+  });
+  chatUrl = new URL('/api/chat', await mf.ready).href;
+}, 60_000);
+
+afterAll(async () => {
+  await mf?.dispose();
+  await sim?.close();
+});
+
+describe('workerd (Miniflare)', () => {
+  it('streams a fast reply', () => fastReply(chatUrl, sim));
+  it('falls back on a fast 429', () => fallback(chatUrl, sim));
+  it('a client abort reaches the sim within ~100 ms', async () => {
+    const { tailMs, end } = await abortReachesSim(chatUrl, sim);
+    expect(end).toBe('client_abort');
+    expect(tailMs).toBeLessThan(100);
+  });
+});
