@@ -1,0 +1,102 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XSS_PAYLOADS } from '../src/index.ts';
+import type { RunningSim } from '../src/node.ts';
+import { planReply } from '../src/plan.ts';
+import { tokenize } from '../src/tokens.ts';
+import { client, fastParams, sim } from './helpers.ts';
+
+let s: RunningSim;
+let other: RunningSim;
+beforeAll(async () => {
+  s = await sim({ seed: 7 });
+  other = await sim({ seed: 8 });
+});
+afterAll(async () => {
+  await s.close();
+  await other.close();
+});
+
+async function reply(url: string, content: string, extra: Record<string, unknown> = {}) {
+  const msg = await client(url).beta.messages.stream(fastParams(content, extra)).finalMessage();
+  const text = msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+  return { text, tokens: msg.usage.output_tokens, stop: msg.stop_reason, msg };
+}
+
+describe('tokenizer', () => {
+  it('is lossless and about 4 characters a token', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (t) => tokenize(t).join('') === t));
+    const prose = 'The edge function streams tokens to the browser while the meter shows the live output rate.';
+    const perToken = prose.length / tokenize(prose).length;
+    expect(perToken).toBeGreaterThan(3);
+    expect(perToken).toBeLessThan(7);
+  });
+});
+
+describe('deterministic content', () => {
+  it('same request and seed give the same text and token count, at either speed', async () => {
+    const a = await reply(s.url, 'Explain rate limits in detail with a table');
+    const b = await reply(s.url, 'Explain rate limits in detail with a table');
+    const standard = await client(s.url).messages.stream({ model: 'claude-opus-4-8', max_tokens: 1024, messages: [{ role: 'user', content: 'Explain rate limits in detail with a table' }] }).finalMessage();
+    expect(b.text).toBe(a.text);
+    expect(b.tokens).toBe(a.tokens);
+    expect(standard.content[0]?.type === 'text' && standard.content[0].text).toBe(a.text);
+    const c = await reply(other.url, 'Explain rate limits in detail with a table');
+    expect(c.text).not.toBe(a.text);
+  });
+
+  it('keywords steer the material: code, table, json, list, plan, short', async () => {
+    expect((await reply(s.url, 'write some code')).text).toMatch(/```\w+\n/u);
+    expect((await reply(s.url, 'make a table')).text).toMatch(/\n\|---\|/u);
+    expect((await reply(s.url, 'give me json')).text).toMatch(/```json\n\{/u);
+    expect((await reply(s.url, 'a list of ideas')).text).toMatch(/\n- \*\*/u);
+    expect((await reply(s.url, 'a plan')).text).toMatch(/\n1\. /u);
+    const short = await reply(s.url, 'hi');
+    expect(short.text.includes('\n')).toBe(false);
+    expect(short.tokens).toBeLessThan(25);
+    expect((await reply(s.url, 'Tell me about caching')).text).toMatch(/^## /mu);
+  });
+
+  it('long prompts go on until max_tokens', async () => {
+    const long = await reply(s.url, 'write a long essay', { max_tokens: 600 });
+    expect(long.stop).toBe('max_tokens');
+    expect(long.tokens).toBe(600);
+  });
+});
+
+describe('directives', () => {
+  it('[[sim:tokens=N]] gives exactly N output tokens, capped by max_tokens', async () => {
+    for (const n of [1, 2, 13, 250]) {
+      const r = await reply(s.url, `[[sim:tokens=${n}]]`);
+      expect(r.tokens).toBe(n);
+      expect(r.stop).toBe('end_turn');
+    }
+    const capped = await reply(s.url, '[[sim:tokens=500]]', { max_tokens: 120 });
+    expect(capped.tokens).toBe(120);
+    expect(capped.stop).toBe('max_tokens');
+    const thinking = await reply(s.url, '[[sim:tokens=100]] think', { thinking: { type: 'adaptive' } });
+    expect(thinking.tokens).toBe(100);
+    expect(thinking.msg.content[0]?.type).toBe('thinking');
+  });
+
+  it('[[sim:xss]] replies with at least 50 distinct payloads', async () => {
+    expect(new Set(XSS_PAYLOADS).size).toBeGreaterThanOrEqual(50);
+    const r = await reply(s.url, 'render this [[sim:xss]]', { max_tokens: 4000 });
+    for (const p of XSS_PAYLOADS) expect(r.text).toContain(p);
+    expect(r.text).toContain('<script>');
+    expect(r.text).toContain('javascript:');
+    expect(r.text).toContain('onerror=');
+  });
+
+  it('[[sim:echo]] echoes the prompt', async () => {
+    const r = await reply(s.url, 'Repeat after me: the quick brown fox. [[sim:echo]]');
+    expect(r.text).toBe('Repeat after me: the quick brown fox.');
+  });
+
+  it('thinking budget_tokens caps the thinking block', () => {
+    const plan = planReply({ seed: 1, prompt: 'x', conversationKey: 'x', maxTokens: 3000, thinking: { budget: 1024 }, tools: [], counter: 1 });
+    expect(plan.blocks[0]?.type).toBe('thinking');
+    expect(plan.blocks[0]!.tokens.length).toBeLessThanOrEqual(1024);
+    expect(plan.outputTokens).toBe(plan.blocks.reduce((n, b) => n + b.tokens.length, 0));
+  });
+});
