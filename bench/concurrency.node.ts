@@ -1,0 +1,79 @@
+/**
+ * Benchmark 5: concurrency. 200 and then 500 replies at once through one Node edge process, against a sim
+ * in its own process. Checks every reply completed (`done`), its text equals the reference reply (the
+ * sim is deterministic: same request, same seed, same text) and its delta count equals what the sim
+ * emitted; reports the edge's peak RSS (sampled every 50 ms) and CPU per stream.
+ * @module
+ */
+import { fileURLToPath } from 'node:url';
+import { direct, viaSlipstream, type Ask } from './lib/clients.ts';
+import { startChild } from './lib/proc.node.ts';
+import { main, type BenchResult } from './lib/result.ts';
+import { fmt, median, quantile } from './lib/stats.ts';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const LEVELS = (process.env.BENCH_CONCURRENCY ?? '200,500').split(',').map(Number);
+const TOKENS = 200;
+
+interface SimRecord {
+  deltaTimes: number[];
+  deltaTokens: number[];
+  outputTokens: number;
+  end?: string;
+}
+
+async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
+  const sim = await startChild(here('./lib/sim-child.node.ts'), { ttftMs: 350, standardOtps: 50, jitter: 0.1, seed: 11, fastInputTpm: 1e12, fastOutputTpm: 1e12 });
+  const edge = await startChild(here('./lib/relay-child.node.ts'), { kind: 'slipstream', upstream: sim.url });
+  try {
+    const ask: Ask = { prompt: `Give me a structured answer. [[sim:tokens=${TOKENS}]]`, model: 'claude-opus-4-6', speed: 'standard', maxTokens: 1000 };
+    const reference = await direct(sim.url, ask);
+    await viaSlipstream(edge.url, ask); // warm-up
+    const rows: string[] = [];
+    const headline: Record<string, string> = {};
+    for (const n of LEVELS) {
+      const recordsBefore = (await sim.ask<SimRecord[]>('streams')).length;
+      const baseRss = await edge.ask<number>('rss');
+      await edge.ask('peakRss'); // reset the peak
+      const cpu0 = await edge.ask<number>('cpu');
+      const t0 = performance.now();
+      const settled = await Promise.allSettled(Array.from({ length: n }, () => viaSlipstream(edge.url, ask)));
+      const wallMs = performance.now() - t0;
+      const cpu = (await edge.ask<number>('cpu')) - cpu0;
+      const peak = await edge.ask<number>('peakRss');
+      const records = (await sim.ask<SimRecord[]>('streams')).slice(recordsBefore);
+      const ok = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof viaSlipstream>>>).value);
+      const failed = settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason).slice(0, 120));
+      const completed = ok.filter((r) => r.outputTokens === TOKENS).length;
+      const textExact = ok.filter((r) => r.text === reference.text).length;
+      const deltasReceived = ok.reduce((a, r) => a + r.arrivals.length, 0);
+      const deltasEmitted = records.reduce((a, r) => a + r.deltaTimes.length, 0);
+      const otps = ok.map((r) => r.arrivals.length > 1 ? ((TOKENS - 1) / ((r.arrivals.at(-1) as number) - (r.arrivals[0] as number))) * 1000 : Number.NaN);
+      const ttft = ok.map((r) => (r.arrivals[0] as number) - r.sentAt);
+      const lossless = completed === n && textExact === n && deltasReceived === deltasEmitted;
+      rows.push(
+        `| ${n} | ${completed}/${n} | ${textExact}/${n} | ${deltasReceived} / ${deltasEmitted} | ${fmt(wallMs / 1000, 1)} | ${fmt(median(ttft), 0)} / ${fmt(quantile(ttft, 0.99), 0)} | ${fmt(median(otps), 1)} | ${fmt(baseRss / 2 ** 20, 0)} → ${fmt(peak / 2 ** 20, 0)} | ${fmt(cpu / n, 2)} |`,
+      );
+      headline[`${n} streams lossless`] = lossless ? 'yes' : 'NO';
+      headline[`${n} streams edge CPU ms/stream`] = fmt(cpu / n, 2);
+      headline[`${n} streams peak RSS MB`] = fmt(peak / 2 ** 20, 0);
+      if (failed.length) rows.push(`| | failures: ${failed.slice(0, 3).join('; ')} | | | | | | | |`);
+    }
+    return {
+      markdown: [
+        `One edge process (\`@hono/node-server\`), one sim process (TTFT 350 ms ±10%, standard 50 tok/s), all replies started at once from this process with \`fetch\`; each reply ${TOKENS} tokens at standard speed. "Text exact" compares each reply with the same request made directly with the Anthropic SDK (the sim is deterministic). Deltas: text events received by all clients / token-carrying deltas the sim wrote.`,
+        '',
+        '| streams | completed (`done`, 200 tokens) | text exact | deltas received / emitted | wall s | TTFT p50 / p99 ms | median OTPS | edge RSS MB (before → peak) | edge CPU ms / stream |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...rows,
+        '',
+        `- Target: 500 streams complete with no loss: ${headline['500 streams lossless'] === 'yes' ? 'met' : headline['500 streams lossless'] === undefined ? 'not run' : 'missed'}.`,
+      ].join('\n'),
+      headline,
+    };
+  } finally {
+    await Promise.all([edge.close(), sim.close()]);
+  }
+}
+
+await main('5. Concurrency', 'pnpm --filter @slipstream/bench exec tsx concurrency.node.ts', run);
