@@ -38,3 +38,12 @@ export class LeakLedger {
     this.scan(`${where} headers`, lines.join('\n'));
   }
 }
+
+/**
+ * Known, reported leak path (see RESULTS.md notes and the it.todo in security.test.ts): the Anthropic
+ * SDK's default logger prints raw upstream SSE data on a JSON parse failure, and the edge's default
+ * client keeps that logger. Lines from it are split out so they are counted as a known bug, not hidden.
+ */
+export function isSdkRawSseLog(line: string): boolean {
+  return /^\[(error|warn)\] (Could not parse message into JSON:|From chunk:)/.test(line);
+}

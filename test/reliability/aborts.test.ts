@@ -1,0 +1,111 @@
+/**
+ * 100 client aborts in a row over real sockets (client fetch → node:http edge → sim): zero upstream
+ * streams left open, and how many tokens the sim still wrote after each stop (reported, bounded).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatHandler } from '@slipstream/edge';
+import { startSim, type RunningSim } from '@slipstream/sim/node';
+import { createClient, TERMINAL, waitFor } from './lib/client.ts';
+import { eventually, ProcessGuard, sleep, within } from './lib/guards.ts';
+import { serveFetch, type NodeServerHandle } from './lib/node-server.ts';
+import { createRng } from './lib/prng.ts';
+import { SectionRecorder } from './lib/report.ts';
+import { FAKE_KEY } from './lib/secrets.ts';
+
+const report = new SectionRecorder('11-aborts', 'Abort: 100 client stops in a row over real sockets', 11);
+const guard = new ProcessGuard();
+let sim: RunningSim;
+let edge: NodeServerHandle;
+const OTPS = 300;
+
+beforeAll(async () => {
+  guard.install();
+  sim = await startSim({ port: 0, ttftMs: 5, standardOtps: OTPS, jitter: 0, seed: 5 });
+  edge = await serveFetch(createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, heartbeatMs: 200 }).fetch);
+});
+afterAll(async () => {
+  guard.uninstall();
+  await edge?.close();
+  await sim?.close();
+  report.flush();
+});
+
+const epochNow = (): number => performance.timeOrigin + performance.now();
+
+describe('100 aborts in a row', () => {
+  it('leaves zero upstream streams open and reports tokens written after each stop', async () => {
+    const N = 100;
+    const rng = createRng(100);
+    const stops: number[] = [];
+    const kept: number[] = [];
+    const problems: string[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) {
+      const client = createClient(globalThis.fetch, `${edge.url}/api/chat`);
+      client.start({ messages: [{ role: 'user', content: `abort ${i} [[sim:tokens=3000]]` }], speed: 'standard' });
+      try {
+        await within(5_000, `abort ${i}: first text`, waitFor(client, (v) => v.text.length > 0 || TERMINAL.includes(v.status)));
+        await sleep(rng.int(0, 40));
+        stops.push(epochNow());
+        client.stop();
+        const v = await within(5_000, `abort ${i}: end`, waitFor(client, (x) => TERMINAL.includes(x.status)));
+        if (v.status !== 'aborted') problems.push(`#${i}: status ${v.status}`);
+        if (v.text.length === 0) problems.push(`#${i}: partial text lost`);
+        kept.push(v.text.length);
+      } catch (err) {
+        problems.push(`#${i}: ${String(err)}`);
+        client.stop();
+      }
+    }
+    const elapsed = performance.now() - t0;
+    const drained = await eventually(() => sim.stats().activeStreams === 0 && edge.open() === 0, 3_000);
+    const stats = sim.stats();
+    const records = sim.sim.streams();
+    // Match records to stops by arrival order (the aborts run one after another).
+    const after: number[] = [];
+    const notice: number[] = [];
+    records.forEach((r, i) => {
+      const stopAt = stops[i];
+      if (stopAt === undefined) return;
+      let n = 0;
+      r.deltaTimes.forEach((t, k) => {
+        if (t > stopAt) n += r.deltaTokens[k] ?? 0;
+      });
+      after.push(n);
+      if (r.disconnectedAt !== undefined) notice.push(r.disconnectedAt - stopAt);
+    });
+    const ends = new Map<string, number>();
+    for (const r of records) ends.set(r.end ?? 'open', (ends.get(r.end ?? 'open') ?? 0) + 1);
+    const sum = after.reduce((a, b) => a + b, 0);
+    const max = Math.max(0, ...after);
+    notice.sort((a, b) => a - b);
+    const p50 = notice[Math.floor(notice.length / 2)] ?? Number.NaN;
+    const pMax = notice.at(-1) ?? Number.NaN;
+    const afterDisconnect = stats.tokensAfterDisconnect.reduce((a, b) => a + b, 0);
+    const { unhandled } = guard.drain();
+    // ~100 ms worth of tokens at 300 tok/s is 30; allow 2× for a shared CI machine.
+    const bound = Math.ceil((OTPS * 0.1) * 2);
+    const ok =
+      problems.length === 0 && drained && stats.activeStreams === 0 && records.length === N && (ends.get('client_abort') ?? 0) === N && max <= bound && afterDisconnect === 0 && unhandled.length === 0;
+    report.row({
+      case: '100 aborts in a row',
+      tried: 'store.stop() ~0–40 ms after the first text of a 3000-token reply, client fetch → node:http edge → sim, one after another',
+      count: N,
+      observed:
+        `${N - problems.length}/${N} ended aborted with partial text (median ${kept.sort((a, b) => a - b)[Math.floor(kept.length / 2)] ?? 0} chars); ` +
+        `sim active streams after: ${stats.activeStreams}; edge open responses: ${edge.open()}; sim ends ${[...ends].map(([k, v]) => `${k} ${v}`).join(', ')}; ` +
+        `tokens written after the client's stop: total ${sum}, max ${max}/stream (bound ${bound}); sim noticed the disconnect after p50 ${p50.toFixed(1)} ms, max ${pMax.toFixed(1)} ms; ` +
+        `tokens after the sim saw the disconnect: ${afterDisconnect}; ${(elapsed / 1000).toFixed(1)} s` +
+        (problems.length ? `; PROBLEMS: ${problems.slice(0, 3).join('; ')}` : ''),
+      outcome: ok ? 'pass' : 'fail',
+    });
+    expect(problems, problems.join('\n')).toEqual([]);
+    expect(drained).toBe(true);
+    expect(stats.activeStreams).toBe(0);
+    expect(records.length).toBe(N);
+    expect(ends.get('client_abort')).toBe(N);
+    expect(max).toBeLessThanOrEqual(bound);
+    expect(afterDisconnect).toBe(0);
+    expect(unhandled).toEqual([]);
+  }, 60_000);
+});
