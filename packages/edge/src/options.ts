@@ -76,7 +76,7 @@ export interface ChatHandlerOptions {
   retryAfterMaxMs?: number;
   /** Upstream silent this long (no event at all) → abort it and send a `stalled` error. @default 60000 */
   idleTimeoutMs?: number;
-  /** Send an SSE comment when nothing was written for this long. @default 10000 */
+  /** Send an SSE comment when nothing was written for this long. Also bounds how late a disconnect is noticed on runtimes that only report it on the next write (workerd behind a proxy, edge-runtime). @default 2500 */
   heartbeatMs?: number;
   /** How long a fast 429 is remembered when upstream gave no reset. @default 60000 */
   fallbackTtlMs?: number;
@@ -128,7 +128,7 @@ export const DEFAULTS = {
   retryBaseMs: 500,
   retryAfterMaxMs: 10_000,
   idleTimeoutMs: 60_000,
-  heartbeatMs: 10_000,
+  heartbeatMs: 2_500,
   fallbackTtlMs: 60_000,
   allowClientSystem: true,
   now: () => Date.now(),

@@ -4,7 +4,7 @@ import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_KEY } from '../helpers.ts';
 import { bundle } from './build.ts';
-import { abortReachesSim, fallback, fastReply } from './scenarios.ts';
+import { abortDuringSilence, abortReachesSim, fallback, fastReply } from './scenarios.ts';
 
 let sim: RunningSim;
 let server: Awaited<ReturnType<typeof runServer>>;
@@ -34,5 +34,11 @@ describe('edge-runtime (Vercel Edge)', () => {
     const { tailMs, end } = await abortReachesSim(chatUrl, sim);
     expect(end).toBe('client_abort');
     expect(tailMs).toBeLessThan(100);
+  });
+  it('an abort during a silent TTFT reaches the sim by the next heartbeat (200 ms here)', async () => {
+    // This runtime reports the disconnect only when the edge next writes (see README, Runtimes).
+    const ms = await abortDuringSilence(chatUrl, sim);
+    expect(ms).not.toBeNull();
+    expect(ms!).toBeLessThan(200 + 150);
   });
 });

@@ -7,7 +7,7 @@ import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_KEY, serveFetch, type Served } from '../helpers.ts';
 import { bundle } from './build.ts';
-import { abortReachesSim, fallback, fastReply } from './scenarios.ts';
+import { abortDuringSilence, abortReachesSim, fallback, fastReply } from './scenarios.ts';
 
 let sim: RunningSim;
 let edge: Served;
@@ -38,5 +38,10 @@ describe('Node (@hono/node-server), built bundle', () => {
     const { tailMs, end } = await abortReachesSim(chatUrl, sim);
     expect(end).toBe('client_abort');
     expect(tailMs).toBeLessThan(100);
+  });
+  it('an abort during a silent TTFT reaches the sim at once (request signal)', async () => {
+    const ms = await abortDuringSilence(chatUrl, sim);
+    expect(ms).not.toBeNull();
+    expect(ms!).toBeLessThan(100);
   });
 });

@@ -53,3 +53,31 @@ export async function abortReachesSim(chatUrl: string, sim: RunningSim): Promise
   expect(record.outputTokens).toBeLessThan(4000);
   return { tailMs: record.deltaTimes.at(-1)! - abortAt, end: record.end };
 }
+
+/**
+ * Abort while upstream is silent (a long TTFT). Returns ms from the abort until the sim saw the
+ * disconnect, or `null` if it did not within `withinMs`.
+ */
+export async function abortDuringSilence(chatUrl: string, sim: RunningSim, withinMs = 2_000): Promise<number | null> {
+  sim.sim.reset();
+  sim.sim.configure({ ttftMs: 5_000 });
+  try {
+    const ac = new AbortController();
+    const res = await post(chatUrl, { messages: user('Hi [[sim:tokens=10]]') }, { signal: ac.signal });
+    await waitFor(() => sim.sim.streams().length === 1, 2_000);
+    await new Promise((r) => setTimeout(r, 100));
+    const abortAt = epochNow();
+    ac.abort();
+    res.body?.cancel().catch(() => {});
+    try {
+      await waitFor(() => sim.sim.streams()[0]?.end !== undefined, withinMs, 5);
+    } catch {
+      return null;
+    }
+    const record = sim.sim.streams()[0]!;
+    expect(record.outputTokens).toBe(0);
+    return (record.disconnectedAt ?? record.endedAt ?? epochNow()) - abortAt;
+  } finally {
+    sim.sim.configure({ ttftMs: 20 });
+  }
+}

@@ -1,10 +1,17 @@
-/** The Worker (workerd) entry: the built handler, configured from bindings. */
+/** The Worker (workerd) entry: the built handler, configured from bindings on first use. */
+import type { Hono } from 'hono';
 import { createChatHandler } from '../../src/index.ts';
 
-const app = createChatHandler({
-  apiKey: (env) => env?.['ANTHROPIC_API_KEY'] as string | undefined,
-  baseURL: (env) => env?.['SIM_URL'] as string | undefined,
-  heartbeatMs: 200,
-});
+type Env = { ANTHROPIC_API_KEY?: string; SIM_URL?: string; HEARTBEAT_MS?: string };
+let app: Hono | undefined;
 
-export default { fetch: app.fetch };
+export default {
+  fetch(request: Request, env: Env, ctx: unknown) {
+    app ??= createChatHandler({
+      apiKey: env.ANTHROPIC_API_KEY,
+      baseURL: env.SIM_URL,
+      heartbeatMs: Number(env.HEARTBEAT_MS ?? 200),
+    });
+    return app.fetch(request, env, ctx as never);
+  },
+};
