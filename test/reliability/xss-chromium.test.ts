@@ -1,0 +1,220 @@
+/**
+ * ≥50 XSS payloads in model output, rendered by <StreamingMarkdown> in real Chromium: no dialog, no
+ * script-set global, no element or attribute that could run script or navigate to a dangerous URL.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { createChatHandler } from '@slipstream/edge';
+import { startSim, XSS_PAYLOADS, type RunningSim } from '@slipstream/sim/node';
+import { RELIABILITY_DIR, REPO_ROOT, SectionRecorder } from './lib/report.ts';
+import { FAKE_KEY } from './lib/secrets.ts';
+
+const CHROMIUM = process.env.SLIPSTREAM_CHROMIUM ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const report = new SectionRecorder('50-xss', 'Rendering: XSS payloads in model output, in real Chromium', 50);
+
+// Extra payloads that set a global instead of opening a dialog, so a silent execution is caught too.
+const EXTRA = [
+  '<img src=x onerror="window.__xss=1">',
+  '[x](javascript:window.__xss=1)',
+  '<a href="javascript:window.__xss=1">x</a>',
+  '<svg><script>window.__xss=1</script></svg>',
+  '[x](java\nscript:window.__xss=1)',
+  '[x](&#x6A;avascript:window.__xss=1)',
+  '```html\n<script>window.__xss=1</script>\n```',
+  '`<img src=x onerror=window.__xss=1>`',
+  '| a | b |\n|---|---|\n| <img src=x onerror=window.__xss=1> | [y](javascript:window.__xss=1) |',
+  '> <iframe src="javascript:window.__xss=1"></iframe>',
+  '- <details open ontoggle="window.__xss=1">',
+  '**<script>window.__xss=1</script>**',
+];
+const PAYLOADS = [...XSS_PAYLOADS, ...EXTRA];
+
+const FORBIDDEN_TAGS = 'script,iframe,frame,frameset,img,object,embed,applet,svg,math,style,link,meta,base,form,input,textarea,select,video,audio,source,track,marquee,template,noscript,body,html,head,portal,image';
+
+interface Findings {
+  dialogs: string[];
+  globalSet: unknown;
+  forbidden: string[];
+  onAttrs: string[];
+  badUrls: string[];
+  links: number;
+}
+
+let sim: RunningSim | undefined;
+let server: ReturnType<typeof createServer> | undefined;
+let origin = '';
+afterAll(async () => {
+  await new Promise<void>((r) => (server ? (server.closeAllConnections(), server.close(() => r())) : r()));
+  await sim?.close();
+  report.flush();
+});
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  const outDir = join(RELIABILITY_DIR, '.bundles');
+  mkdirSync(outDir, { recursive: true });
+  const bundle = await build({
+    entryPoints: [join(RELIABILITY_DIR, 'xss', 'page.tsx')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    absWorkingDir: REPO_ROOT,
+    logLevel: 'silent',
+  });
+  const js = bundle.outputFiles[0]?.text ?? '';
+  const payloadJson = JSON.stringify(PAYLOADS).replace(/</g, '\\u003c');
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>xss</title></head><body><div id="host"></div><script>window.__PAYLOADS__=${payloadJson}</script><script type="module" src="/page.js"></script></body></html>`;
+  sim = await startSim({ port: 0, ttftMs: 0, standardOtps: 0, seed: 2 });
+  const edge = createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, maxTokensCap: 8000 });
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/page.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(js);
+    } else if (req.url === '/api/chat' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          const r = await edge.fetch(new Request(`http://127.0.0.1/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) }));
+          res.writeHead(r.status, Object.fromEntries(r.headers));
+          res.end(Buffer.from(await r.arrayBuffer()));
+        })();
+      });
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html);
+    }
+  });
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 60_000);
+
+describe.skipIf(!haveChromium && !process.env.CI)('XSS in Chromium', () => {
+  if (!haveChromium && !process.env.CI) {
+    report.row({ case: 'XSS in Chromium', tried: `chromium not found at ${CHROMIUM}`, count: 0, observed: 'skipped (run `node scripts/provision-chromium.node.mjs`)', outcome: 'skip' });
+  }
+
+  it(`renders ${PAYLOADS.length} payloads four ways with nothing executing and no dangerous URL`, async () => {
+    expect(PAYLOADS.length).toBeGreaterThanOrEqual(50);
+    const { chromium } = await import('@playwright/test');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage();
+      const dialogs: string[] = [];
+      page.on('dialog', (d) => {
+        dialogs.push(`${d.type()}: ${d.message()}`);
+        void d.dismiss();
+      });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      await page.goto(origin);
+      await page.waitForFunction(() => typeof window.__xssRun === 'function');
+
+      const inspect = async (): Promise<Findings> => {
+        // Interact the way a user would: hover, focus and click everything that is not a link.
+        await page.evaluate(() => {
+          for (const el of Array.from(document.querySelectorAll('#host *'))) {
+            for (const type of ['mouseover', 'mouseenter', 'focus', 'blur', 'toggle', 'animationstart']) el.dispatchEvent(new Event(type, { bubbles: true }));
+            if (!(el instanceof HTMLAnchorElement)) (el as HTMLElement).click?.();
+          }
+        });
+        await page.waitForTimeout(250);
+        return page.evaluate((forbiddenTags: string) => {
+          const host = document.getElementById('host') as HTMLElement;
+          const forbidden = Array.from(host.querySelectorAll(forbiddenTags)).map((e) => e.outerHTML.slice(0, 120));
+          const onAttrs: string[] = [];
+          const badUrls: string[] = [];
+          const URL_ATTRS = ['href', 'src', 'action', 'formaction', 'srcdoc', 'data', 'xlink:href', 'background', 'poster', 'ping', 'srcset'];
+          for (const el of Array.from(host.querySelectorAll('*'))) {
+            for (const a of Array.from(el.attributes)) {
+              if (a.name.toLowerCase().startsWith('on')) onAttrs.push(`${el.tagName}[${a.name}=${a.value.slice(0, 60)}]`);
+              if (a.name === 'style' && /javascript:|expression\(|url\(/i.test(a.value)) badUrls.push(`${el.tagName} style=${a.value.slice(0, 60)}`);
+              if (URL_ATTRS.includes(a.name.toLowerCase())) {
+                if (!(el instanceof HTMLAnchorElement && a.name === 'href')) badUrls.push(`${el.tagName}[${a.name}=${a.value.slice(0, 60)}]`);
+              }
+            }
+          }
+          const links = Array.from(host.querySelectorAll('a'));
+          for (const a of links) {
+            const raw = a.getAttribute('href');
+            if (raw === null) continue;
+            let protocol = 'invalid:';
+            try {
+              protocol = new URL(raw, location.href).protocol;
+            } catch {
+              /* unparseable: counted as bad */
+            }
+            if (!['http:', 'https:', 'mailto:'].includes(protocol)) badUrls.push(`a[href=${raw.slice(0, 60)}]`);
+          }
+          return { dialogs: [], globalSet: (window as { __xss?: unknown }).__xss, forbidden, onAttrs, badUrls, links: links.length };
+        }, FORBIDDEN_TAGS);
+      };
+
+      // Positive control first: the detectors must see a real injection outside the renderer.
+      await page.evaluate(() => window.__xssRun('control'));
+      const control = await inspect();
+      const controlWorks = control.globalSet === 'control' && control.forbidden.length > 0 && control.badUrls.length > 0;
+      await page.evaluate(() => {
+        delete window.__xss;
+      });
+      const dialogsBefore = dialogs.length;
+      await page.evaluate(() => alert('control dialog'));
+      const dialogControl = dialogs.length === dialogsBefore + 1;
+      dialogs.length = 0;
+      report.row({
+        case: 'detector control',
+        tried: 'an unsafe <img onerror> + javascript: link injected with innerHTML outside the renderer, and a real alert()',
+        count: 2,
+        observed: `global set: ${String(control.globalSet)}, forbidden elements ${control.forbidden.length}, bad URLs ${control.badUrls.length}, dialog seen: ${dialogControl}`,
+        outcome: controlWorks && dialogControl ? 'pass' : 'fail',
+      });
+      expect(controlWorks && dialogControl, 'the XSS detectors do not work').toBe(true);
+
+      const modes: [string, string][] = [
+        ['each-complete', 'each payload rendered complete, in its own <StreamingMarkdown>'],
+        ['each-streamed', 'each payload streamed in growing prefixes (streaming=true), then completed'],
+        ['one-document', 'all payloads as one markdown document'],
+        ['live-stream', 'the sim’s [[sim:xss]] reply streamed through the edge into <StreamingMarkdown> in the page'],
+      ];
+      const failures: string[] = [];
+      for (const [mode, label] of modes) {
+        const run = await page.evaluate((m) => window.__xssRun(m), mode);
+        const f = await inspect();
+        f.dialogs = dialogs.splice(0);
+        const problems = [...f.dialogs.map((d) => `dialog ${d}`), ...(f.globalSet !== undefined ? [`window.__xss = ${String(f.globalSet)}`] : []), ...f.forbidden, ...f.onAttrs, ...f.badUrls];
+        // Guard against a vacuous pass: the payload text must actually be on the page.
+        if (run.text.length < run.chars * 0.3) problems.push(`only ${run.text.length} of ${run.chars} characters rendered`);
+        if (mode !== 'live-stream' && !run.text.includes('alert(1)')) problems.push('payload text missing from the page');
+        report.row({
+          case: `XSS: ${mode}`,
+          tried: label,
+          count: run.rendered,
+          observed:
+            `dialogs ${f.dialogs.length}, script-set global ${f.globalSet === undefined ? 'no' : 'YES'}, forbidden elements ${f.forbidden.length}, on* attributes ${f.onAttrs.length}, dangerous URLs ${f.badUrls.length}, safe links ${f.links}, ${run.text.length} chars of text shown` +
+            (problems.length ? `; e.g. ${problems.slice(0, 3).join('; ')}` : ''),
+          outcome: problems.length === 0 ? 'pass' : 'fail',
+        });
+        failures.push(...problems.map((p) => `${mode}: ${p}`));
+        await page.evaluate(() => {
+          delete window.__xss;
+        });
+      }
+      report.note(`Payloads: ${XSS_PAYLOADS.length} from @slipstream/sim's XSS_PAYLOADS plus ${EXTRA.length} that set a global instead of calling alert(); pointer/focus/toggle events dispatched on every rendered element and every non-link clicked before inspecting. Page errors: ${pageErrors.length}.`);
+      expect(failures, failures.slice(0, 10).join('\n')).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,91 @@
+/**
+ * The page the XSS test loads in Chromium: renders each payload with <StreamingMarkdown> (complete,
+ * and streamed in growing prefixes), all payloads as one document, and a live reply streamed from the
+ * sim's `[[sim:xss]]` directive through the edge. Exposes window.__xssRun for the test to drive.
+ */
+import { createElement, type ReactElement } from 'react';
+import { flushSync } from 'react-dom';
+import { createRoot } from 'react-dom/client';
+import { readProtocolStream } from '@slipstream/core';
+import { StreamingMarkdown } from '@slipstream/react';
+
+declare global {
+  interface Window {
+    __PAYLOADS__: string[];
+    __xssRun: (mode: string) => Promise<{ rendered: number; chars: number; text: string }>;
+    __xss?: unknown;
+  }
+}
+
+const host = document.getElementById('host') as HTMLElement;
+
+function mount(el: ReactElement): { root: ReturnType<typeof createRoot>; div: HTMLElement } {
+  const div = document.createElement('div');
+  div.className = 'case';
+  host.appendChild(div);
+  const root = createRoot(div);
+  flushSync(() => root.render(el));
+  return { root, div };
+}
+
+const md = (text: string, streaming: boolean): ReactElement => createElement(StreamingMarkdown, { streaming, linkTarget: '_blank' }, text);
+
+async function live(): Promise<string> {
+  const res = await fetch('/api/chat', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'render this [[sim:xss]]' }], speed: 'standard', max_tokens: 8000 }),
+  });
+  if (!res.ok || !res.body) throw new Error(`edge answered ${res.status}`);
+  let text = '';
+  const { root } = mount(md('', true));
+  for await (const e of readProtocolStream(res.body)) {
+    if (e.event === 'text') {
+      text += e.data.delta;
+      flushSync(() => root.render(md(text, true)));
+    }
+    if (e.event === 'error') throw new Error(`stream error ${e.data.kind}`);
+  }
+  flushSync(() => root.render(md(text, false)));
+  return text;
+}
+
+window.__xssRun = async (mode) => {
+  host.textContent = '';
+  const payloads = window.__PAYLOADS__;
+  let chars = 0;
+  let rendered = 0;
+  if (mode === 'each-complete') {
+    for (const p of payloads) {
+      mount(md(p, false));
+      rendered++;
+      chars += p.length;
+    }
+  } else if (mode === 'each-streamed') {
+    for (const p of payloads) {
+      const { root } = mount(md('', true));
+      // Growing prefixes, as a stream delivers them: every intermediate parse is rendered.
+      for (let i = 1; i <= p.length; i += 1 + Math.floor(i / 8)) flushSync(() => root.render(md(p.slice(0, i), true)));
+      flushSync(() => root.render(md(p, false)));
+      rendered++;
+      chars += p.length;
+    }
+  } else if (mode === 'one-document') {
+    const doc = payloads.join('\n\n');
+    mount(md(doc, false));
+    rendered = payloads.length;
+    chars = doc.length;
+  } else if (mode === 'live-stream') {
+    const text = await live();
+    rendered = 1;
+    chars = text.length;
+  } else if (mode === 'control') {
+    // Positive control, outside <StreamingMarkdown>: proves the detectors see a real injection.
+    const div = document.createElement('div');
+    div.className = 'case';
+    div.innerHTML = '<img src="x:y" onerror="window.__xss=\'control\'"><a href="javascript:void 0">c</a>';
+    host.appendChild(div);
+    rendered = 1;
+  }
+  return { rendered, chars, text: host.textContent ?? '' };
+};
