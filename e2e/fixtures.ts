@@ -2,7 +2,7 @@
  * Shared test fixtures: the demo's URL, a `sim` client for the simulator's control endpoints (through
  * the demo's sim-only `/api/sim/*` proxy), and a page that fails the test if any dialog opens.
  */
-import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 
 export interface SimStreamRecord {
   id: string;
@@ -73,10 +73,11 @@ export const test = base.extend<{ sim: SimControl; dialogs: string[] }>({
 
 export { expect };
 
-/** Opens the demo on a tab, with a fixed theme. */
-export async function openTab(page: Page, tab: 'chat' | 'race' | 'limits', theme: 'light' | 'dark' = 'light'): Promise<void> {
+/** Opens the demo on a tab, with a fixed theme; returns that tab's panel (every panel stays mounted). */
+export async function openTab(page: Page, tab: 'chat' | 'race' | 'limits', theme: 'light' | 'dark' = 'light'): Promise<Locator> {
   await page.addInitScript((t) => localStorage.setItem('slipstream-theme', t), theme);
   await page.goto(`/#${tab}`);
   await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('upstream')).toHaveText('Simulator');
+  return page.locator(`#panel-${tab}`);
 }

@@ -1,1 +1,232 @@
-export function RaceTab(_props: { ready?: boolean }) { return <p>RaceTab coming</p>; }
+/**
+ * The Race tab: one prompt, streamed at fast and at standard speed from the same instant, side by side.
+ * When both finish: the measured OTPS ratio, the TTFT difference and the cost of each.
+ * @module
+ */
+import { OtpsMeter, SpeedBadge, StreamingMarkdown, useFastStream, type UseFastStreamResult } from '@slipstream/react';
+import { useCallback, useId, useRef, useState, type FormEvent } from 'react';
+import { formatCount, formatMs, formatRate, formatSignedMs, formatUsd } from '../format.ts';
+import { ModelSelect } from '../chat/controls.tsx';
+import { RACE_PRESETS } from '../presets.ts';
+
+type Lane = UseFastStreamResult;
+
+function isActive(lane: Lane): boolean {
+  return lane.status === 'submitted' || lane.status === 'streaming';
+}
+
+export function RaceTab() {
+  const fast = useFastStream({ endpoint: '/api/chat' });
+  const standard = useFastStream({ endpoint: '/api/chat' });
+  const [prompt, setPrompt] = useState(RACE_PRESETS[0]?.prompt ?? '');
+  const [preset, setPreset] = useState<string | null>(RACE_PRESETS[0]?.id ?? null);
+  const [model, setModel] = useState('claude-opus-4-8');
+  const [startedAt, setStartedAt] = useState<number | null>(null);
+  const promptId = useId();
+  const runId = useRef(0);
+
+  const running = isActive(fast) || isActive(standard);
+
+  const start = useCallback(
+    (event?: FormEvent) => {
+      event?.preventDefault();
+      const text = prompt.trim();
+      if (!text) return;
+      runId.current += 1;
+      const conversationId = `race-${Date.now().toString(36)}-${runId.current}`;
+      const messages = [{ role: 'user' as const, content: text }];
+      setStartedAt(performance.now());
+      // Same tick, same body, one speed each: the only difference between the lanes is `speed`.
+      fast.start({ messages, speed: 'fast', model, conversationId: `${conversationId}-fast` });
+      standard.start({ messages, speed: 'standard', model, conversationId: `${conversationId}-standard` });
+    },
+    [prompt, model, fast, standard],
+  );
+
+  const stop = () => {
+    fast.stop();
+    standard.stop();
+  };
+
+  const presetNote = RACE_PRESETS.find((p) => p.id === preset)?.note ?? 'Your own prompt. Longer replies show the gap best.';
+
+  return (
+    <div className="race">
+      <form className="card race-form" onSubmit={start} aria-describedby={`${promptId}-note`}>
+        <div className="race-row" role="group" aria-label="Preset prompts">
+          <span className="stat-label">Presets</span>
+          {RACE_PRESETS.map((p) => (
+            <button
+              key={p.id}
+              type="button"
+              className="chip"
+              aria-pressed={preset === p.id}
+              data-testid={`race-preset-${p.id}`}
+              disabled={running}
+              onClick={() => {
+                setPreset(p.id);
+                setPrompt(p.prompt);
+              }}
+            >
+              {p.label}
+            </button>
+          ))}
+        </div>
+        <label htmlFor={promptId} className="visually-hidden">
+          Race prompt
+        </label>
+        <textarea
+          id={promptId}
+          data-testid="race-prompt"
+          value={prompt}
+          onChange={(e) => {
+            setPrompt(e.target.value);
+            setPreset(RACE_PRESETS.find((p) => p.prompt === e.target.value)?.id ?? null);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) start();
+            if (e.key === 'Escape' && running) stop();
+          }}
+          rows={2}
+        />
+        <div className="race-row">
+          <ModelSelect value={model} onChange={setModel} id="race-model" disabled={running} />
+          <span className="spacer" style={{ flex: 1 }} />
+          {running ? (
+            <button type="button" className="button danger" onClick={stop} data-testid="race-stop">
+              Stop both
+            </button>
+          ) : null}
+          <button type="submit" className="button primary" disabled={running || !prompt.trim()} data-testid="race-start">
+            {startedAt === null ? 'Start race' : 'Race again'}
+            <kbd className="unit" aria-hidden="true">
+              ⌘↵
+            </kbd>
+          </button>
+        </div>
+        <p className="race-note" id={`${promptId}-note`}>
+          {presetNote}
+        </p>
+      </form>
+
+      <Verdict fast={fast} standard={standard} />
+
+      <div className="lanes">
+        <LaneView lane={fast} speed="fast" title="Fast" />
+        <LaneView lane={standard} speed="standard" title="Standard" />
+      </div>
+    </div>
+  );
+}
+
+function LaneView({ lane, speed, title }: { lane: Lane; speed: 'fast' | 'standard'; title: string }) {
+  const m = lane.metrics;
+  const done = lane.status === 'done';
+  const otps = done && m.otps.value !== null ? m.otps : m.liveOtps;
+  const tokens = lane.usage?.outputTokens ?? m.outputTokens.value;
+  // The progress bar compares each lane against the other's final length when known, else its own.
+  return (
+    <section className={`card lane lane-${speed}`} data-testid={`race-lane-${speed}`} data-status={lane.status} aria-label={`${title} lane`}>
+      <header className="lane-head">
+        <h2 className="lane-title">{title}</h2>
+        <SpeedBadge
+          data-testid="speed-badge"
+          status={lane.status}
+          requestedSpeed={lane.requestedSpeed}
+          servedSpeed={lane.servedSpeed}
+          fallback={lane.fallback}
+          policy={lane.policy}
+          retryAfterMs={lane.retryAfterMs}
+        />
+      </header>
+      <div className="lane-meter">
+        <OtpsMeter metrics={m} status={lane.status} label={`${title} output speed`} />
+      </div>
+      <dl className="lane-stats">
+        <div className="stat">
+          <dt className="stat-label">TTFT</dt>
+          <dd className="stat-value" data-testid="lane-ttft">
+            {m.ttftMs !== null ? formatMs(m.ttftMs) : '—'}
+          </dd>
+        </div>
+        <div className="stat">
+          <dt className="stat-label">{done ? 'OTPS' : 'OTPS live'}</dt>
+          <dd className="stat-value" data-testid="lane-otps" data-value={otps.value ?? ''}>
+            {otps.value !== null ? `${otps.isEstimate ? '≈' : ''}${formatRate(otps.value)}` : '—'}
+          </dd>
+        </div>
+        <div className="stat">
+          <dt className="stat-label">Tokens</dt>
+          <dd className="stat-value">{tokens !== null ? `${lane.usage ? '' : '≈'}${formatCount(tokens)}` : '—'}</dd>
+        </div>
+        <div className="stat">
+          <dt className="stat-label">Total</dt>
+          <dd className="stat-value">
+            {done && m.sentAt !== null && m.lastDeltaAt !== null ? formatMs(m.lastDeltaAt - m.sentAt) : '—'}
+          </dd>
+        </div>
+      </dl>
+      {lane.error ? (
+        <div className="error-box" role="alert" style={{ margin: '0 16px 10px' }} data-kind={lane.error.kind}>
+          <strong>{lane.error.kind}</strong> {lane.error.message}
+          <button type="button" className="button small" onClick={lane.retry}>
+            Retry
+          </button>
+        </div>
+      ) : null}
+      <div className="lane-body" tabIndex={0} aria-label={`${title} reply`}>
+        {lane.text ? (
+          <StreamingMarkdown streaming={isActive(lane)}>{lane.text}</StreamingMarkdown>
+        ) : (
+          <p className="muted">{lane.status === 'submitted' ? 'Waiting for the first token…' : 'Start a race to see this lane stream.'}</p>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** The measured result, shown once both lanes are done. Space is reserved so nothing shifts. */
+function Verdict({ fast, standard }: { fast: Lane; standard: Lane }) {
+  const both = fast.status === 'done' && standard.status === 'done';
+  const fo = fast.metrics.otps.value;
+  const so = standard.metrics.otps.value;
+  const ratio = both && fo !== null && so !== null && so > 0 ? fo / so : null;
+  const ft = fast.metrics.ttftMs;
+  const st = standard.metrics.ttftMs;
+  const ttftDiff = both && ft !== null && st !== null ? ft - st : null;
+  const fc = fast.cost?.totalUsd ?? null;
+  const sc = standard.cost?.totalUsd ?? null;
+  const fastTotal = fast.metrics.lastDeltaAt !== null && fast.metrics.sentAt !== null ? fast.metrics.lastDeltaAt - fast.metrics.sentAt : null;
+  const standardTotal =
+    standard.metrics.lastDeltaAt !== null && standard.metrics.sentAt !== null ? standard.metrics.lastDeltaAt - standard.metrics.sentAt : null;
+  const saved = both && fastTotal !== null && standardTotal !== null ? standardTotal - fastTotal : null;
+
+  return (
+    <section className="card verdict" aria-label="Race result" aria-live="polite" data-testid="race-verdict" data-ready={String(both)}>
+      <div className="stat verdict-ratio" data-testid="race-ratio" data-value={ratio ?? ''}>
+        <span className="stat-label">Measured OTPS ratio</span>
+        <span className="stat-value">{ratio !== null ? `${ratio.toFixed(2)}×` : '—'}</span>
+        <span className="stat-sub">{ratio !== null ? `${formatRate(fo ?? 0)} vs ${formatRate(so ?? 0)} tok/s` : 'fast ÷ standard, after both finish'}</span>
+      </div>
+      <div className="stat" data-testid="race-ttft-diff" data-value={ttftDiff ?? ''}>
+        <span className="stat-label">TTFT difference</span>
+        <span className="stat-value">{ttftDiff !== null ? formatSignedMs(ttftDiff) : '—'}</span>
+        <span className="stat-sub">fast mode does not shorten time to first token</span>
+      </div>
+      <div className="stat" data-testid="race-time-saved" data-value={saved ?? ''}>
+        <span className="stat-label">Time saved</span>
+        <span className="stat-value">{saved !== null ? formatMs(saved) : '—'}</span>
+        <span className="stat-sub">{saved !== null && standardTotal ? `${Math.round((saved / standardTotal) * 100)}% of the standard wait` : 'request sent → last token'}</span>
+      </div>
+      <div className="stat">
+        <span className="stat-label">Cost</span>
+        <span className="stat-value" style={{ fontSize: 15 }}>
+          <span data-testid="race-cost-fast">{both && fc !== null ? `${formatUsd(fc)} fast` : '—'}</span>
+          {' · '}
+          <span data-testid="race-cost-standard">{both && sc !== null ? `${formatUsd(sc)} standard` : '—'}</span>
+        </span>
+        <span className="stat-sub">{both && fc !== null && sc !== null && sc > 0 ? `fast costs ${(fc / sc).toFixed(1)}× as much` : 'fast mode: 6× standard Opus rates'}</span>
+      </div>
+    </section>
+  );
+}

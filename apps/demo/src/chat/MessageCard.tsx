@@ -1,0 +1,154 @@
+/**
+ * One message of a conversation: the kit's `<Message>` for the text, plus the demo's reply footer
+ * (speed badge, live OTPS meter, TTFT, cost, the error with its retry path, the proxy-buffering check).
+ * @module
+ */
+import type { ErrorEvent, FallbackReason } from '@slipstream/core';
+import { CostTicker, Message, OtpsMeter, SpeedBadge, type FastChatMessage } from '@slipstream/react';
+import { memo } from 'react';
+import { formatCount, formatMs, formatRate } from '../format.ts';
+
+export interface MessageCardProps {
+  message: FastChatMessage;
+  /** The policy the reply was asked with (for the badge). */
+  policy?: string | null;
+  /** Live retry-after (ms) from the conversation, for the badge tooltip. */
+  retryAfterMs?: number | null;
+  /** Retry an errored or stopped reply. */
+  onRetry?: () => void;
+  /** Regenerate the last reply (only passed for the last one). */
+  onRegenerate?: () => void;
+  busy?: boolean;
+}
+
+const ERROR_TITLES: Partial<Record<ErrorEvent['kind'], string>> = {
+  overloaded: 'Overloaded (529)',
+  rate_limited: 'Rate limited (429)',
+  stalled: 'Upstream stalled',
+  upstream: 'Upstream error',
+  network: 'Network error',
+  unsupported: 'Not supported',
+  invalid_request: 'Invalid request',
+  protocol: 'Unexpected answer',
+  unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+};
+
+const FALLBACK_REASONS: Record<FallbackReason, string> = {
+  rate_limited: 'fast was rate limited (429)',
+  remembered: 'fast is rate limited until its reset',
+  budget_low: 'the fast budget left cannot cover this reply',
+  unsupported_model: 'this model has no fast mode',
+  overloaded: 'fast kept failing with 529',
+};
+
+/** `proxyBuffered` lives on core's full `StreamMetrics`; the message type only promises a subset. */
+function proxyBuffered(message: FastChatMessage): boolean {
+  const metrics = message.metrics as (FastChatMessage['metrics'] & { proxyBuffered?: boolean | null }) | null;
+  return metrics?.proxyBuffered === true;
+}
+
+export const MessageCard = memo(function MessageCard({ message, policy, retryAfterMs, onRetry, onRegenerate, busy }: MessageCardProps) {
+  if (message.role === 'user') {
+    return <Message message={message} meta={false} className="msg msg-user" data-testid="message-user" data-status={message.status} />;
+  }
+  const m = message.metrics;
+  const finished = message.status === 'done' || message.status === 'error' || message.status === 'aborted';
+  const otps = finished && m?.otps.value != null ? m.otps : m?.liveOtps;
+  const error = message.status === 'error' ? message.error : null;
+  const shown = error ? { ...message, error: null } : message;
+
+  return (
+    <div className="msg-wrap" data-testid="message-assistant" data-status={message.status}>
+      <Message message={shown} meta={false} className="msg msg-assistant" data-testid="message-text" />
+      {error ? (
+        <div className="error-box" role="alert" data-testid="message-error" data-kind={error.kind}>
+          <strong>{ERROR_TITLES[error.kind] ?? 'Error'}</strong>
+          <span>{error.message}</span>
+          {error.retryAfterMs != null ? <span className="num">retry after {formatMs(error.retryAfterMs)}</span> : null}
+          {message.content ? <span className="muted">Partial reply kept above.</span> : null}
+          {onRetry ? (
+            <button type="button" className="button small" data-testid="retry" onClick={onRetry} disabled={busy}>
+              {error.retryable ? 'Retry' : 'Try again'}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      {proxyBuffered(message) ? (
+        <div className="warn-box" role="status" data-testid="buffering-warning">
+          <strong>Arrived all at once.</strong> Something between the edge and this page buffered the stream (a proxy or CDN).
+          Live numbers cannot be measured; send <code>cache-control: no-transform</code> and <code>x-accel-buffering: no</code>, and
+          turn off compression for <code>text/event-stream</code>.
+        </div>
+      ) : null}
+      <footer className="msg-meta" aria-label="Reply numbers">
+        <SpeedBadge
+          data-testid="speed-badge"
+          status={message.status}
+          requestedSpeed={message.requestedSpeed}
+          servedSpeed={message.servedSpeed}
+          fallback={message.fallback}
+          {...(policy ? { policy: policy as 'fast' | 'standard' | 'auto' } : {})}
+          {...(retryAfterMs != null ? { retryAfterMs } : {})}
+        />
+        {m ? <OtpsMeter className="meter-inline" metrics={m} status={message.status} ttft={false} data-testid="otps-meter" /> : null}
+        <dl className="stats">
+          <div className="stat" data-testid="metric-ttft" data-value={m?.ttftMs ?? ''}>
+            <dt className="stat-label">TTFT</dt>
+            <dd className="stat-value">{m?.ttftMs != null ? formatMs(m.ttftMs) : '—'}</dd>
+          </div>
+          <div className="stat" data-testid="metric-otps" data-value={otps?.value ?? ''} data-estimate={String(otps?.isEstimate ?? true)}>
+            <dt className="stat-label">{finished ? 'OTPS' : 'OTPS live'}</dt>
+            <dd className="stat-value">
+              {otps?.value != null ? `${otps.isEstimate ? '≈' : ''}${formatRate(otps.value)}` : '—'}
+              <span className="unit"> tok/s</span>
+            </dd>
+          </div>
+          <div className="stat" data-testid="metric-tokens">
+            <dt className="stat-label">Tokens</dt>
+            <dd className="stat-value">
+              {message.usage ? formatCount(message.usage.outputTokens) : m?.outputTokens?.value != null ? `≈${formatCount(m.outputTokens.value)}` : '—'}
+            </dd>
+          </div>
+          <div className="stat" data-testid="metric-cost">
+            <dt className="stat-label">Cost</dt>
+            <dd className="stat-value">
+              <CostTicker
+                cost={message.cost}
+                usage={message.usage}
+                model={message.model ?? null}
+                servedSpeed={message.servedSpeed}
+                requestedSpeed={message.requestedSpeed}
+                estimatedOutputTokens={m?.outputTokens?.value ?? null}
+                compare={false}
+              />
+            </dd>
+          </div>
+          <div className="stat stat-served">
+            <dt className="stat-label">Served</dt>
+            <dd className="stat-value" data-testid="served-speed">
+              {message.servedSpeed ?? '—'}
+            </dd>
+          </div>
+        </dl>
+        {message.fallback ? (
+          <p className="fallback-note" data-testid="fallback-note">
+            Asked for fast; served standard because {FALLBACK_REASONS[message.fallback.reason]}.
+          </p>
+        ) : null}
+        <div className="msg-actions">
+          {message.status === 'aborted' && onRetry ? (
+            <button type="button" className="button small" data-testid="retry" onClick={onRetry} disabled={busy}>
+              Retry
+            </button>
+          ) : null}
+          {onRegenerate && finished ? (
+            <button type="button" className="button small" data-testid="regenerate" onClick={onRegenerate} disabled={busy}>
+              Regenerate
+            </button>
+          ) : null}
+        </div>
+      </footer>
+    </div>
+  );
+});

@@ -1,0 +1,27 @@
+import { expect, openTab, test } from '../fixtures.ts';
+
+test('fallback: with the fast budget exhausted, auto is served standard and the badge says so', async ({ page, sim }) => {
+  const panel = await openTab(page, 'limits');
+  await expect(panel.getByTestId('sim-label')).toContainText(/simulat/i);
+
+  // Shrinks the sim's fast output budget and spends it with one fast reply.
+  await panel.getByTestId('exhaust-fast').click();
+  const replies = panel.getByTestId('message-assistant');
+  await expect(replies.last()).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
+  await expect(replies.last().getByTestId('speed-badge')).toHaveAttribute('data-state', 'fast');
+
+  await panel.getByTestId('send-auto').click();
+  await expect(replies).toHaveCount(2);
+  const reply = replies.last();
+  await expect(reply).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
+  const badge = reply.getByTestId('speed-badge');
+  await expect(badge).toHaveAttribute('data-state', 'fallback');
+  await expect(badge).toContainText(/standard/i);
+  await expect(reply.getByTestId('served-speed')).toHaveText('standard');
+
+  // The fast budget gauge shows it spent, with a countdown to its reset.
+  const gauge = panel.getByTestId('ratelimit-gauge').getByRole('meter');
+  await expect(gauge).toHaveAttribute('data-state', 'exhausted');
+  const streams = await sim.streams();
+  expect(streams.at(-1)?.speed).toBe('standard');
+});

@@ -1,0 +1,35 @@
+import { expect, openTab, test } from '../fixtures.ts';
+
+test('race: fast and standard start together, both finish, measured ratio ≈ 2.5', async ({ page, sim }) => {
+  const panel = await openTab(page, 'race');
+  // 300 tokens: 6 s at the sim's default standard rate (50 tok/s), 2.4 s at fast (125 tok/s).
+  await panel.getByTestId('race-prompt').fill('Implement a retry helper with code. [[sim:tokens=300]]');
+  await panel.getByTestId('race-start').click();
+
+  const fast = panel.getByTestId('race-lane-fast');
+  const standard = panel.getByTestId('race-lane-standard');
+  await expect(fast).toHaveAttribute('data-status', 'streaming');
+  await expect(fast).toHaveAttribute('data-status', 'done', { timeout: 15_000 });
+  // Fast finishes well before standard does.
+  await expect(standard).toHaveAttribute('data-status', 'streaming');
+  await expect(standard).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
+
+  await expect(fast.getByTestId('speed-badge')).toHaveAttribute('data-state', 'fast');
+  await expect(standard.getByTestId('speed-badge')).toHaveAttribute('data-state', 'standard');
+
+  const ratio = Number(await panel.getByTestId('race-ratio').getAttribute('data-value'));
+  test.info().annotations.push({ type: 'ratio', description: ratio.toFixed(3) });
+  expect(ratio).toBeGreaterThanOrEqual(2.2);
+  expect(ratio).toBeLessThanOrEqual(2.8);
+  // Same TTFT: fast mode does not shorten time to first token.
+  const ttftDiff = Number(await panel.getByTestId('race-ttft-diff').getAttribute('data-value'));
+  expect(Math.abs(ttftDiff)).toBeLessThan(400);
+  await expect(panel.getByTestId('race-cost-fast')).toContainText('$');
+  await expect(panel.getByTestId('race-cost-standard')).toContainText('$');
+
+  const streams = await sim.streams();
+  expect(streams.map((s) => s.speed).sort()).toEqual(['fast', 'standard']);
+  const [a, b] = streams;
+  // "From the same start": both upstream requests arrived within a few tens of ms of each other.
+  expect(Math.abs((a?.startedAt ?? 0) - (b?.startedAt ?? 0))).toBeLessThan(150);
+});

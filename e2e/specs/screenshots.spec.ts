@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { expect, openTab, test } from '../fixtures.ts';
+
+const SHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
+
+for (const theme of ['light', 'dark'] as const) {
+  test(`screenshots: chat and race, ${theme}`, async ({ page }) => {
+    const chat = await openTab(page, 'chat', theme);
+    const race = page.locator('#panel-race');
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    await chat.getByTestId('speed-auto').check();
+    await chat.getByTestId('composer-input').fill('Write a short plan with code for streaming replies from the edge');
+    await chat.getByTestId('composer').locator('[data-part=send]').click();
+    await expect(chat.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await chat.getByTestId('composer-input').fill('Now the JSON config for it, briefly [[sim:tokens=120]]');
+    await chat.getByTestId('composer').locator('[data-part=send]').click();
+    await expect(chat.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await page.screenshot({ path: `${SHOTS}chat-${theme}.png` });
+
+    await page.getByTestId('tab-race').click();
+    await race.getByTestId('race-preset-code').click();
+    await race.getByTestId('race-start').click();
+    await expect(race.getByTestId('race-lane-fast')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    // Mid-race: fast done, standard still streaming — the picture that explains fast mode.
+    await page.screenshot({ path: `${SHOTS}race-${theme}-midway.png` });
+    await expect(race.getByTestId('race-lane-standard')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+    await page.screenshot({ path: `${SHOTS}race-${theme}.png` });
+  });
+}
