@@ -40,8 +40,10 @@ describe('100 aborts in a row', () => {
     const kept: number[] = [];
     const problems: string[] = [];
     const t0 = performance.now();
+    let driver = '';
     for (let i = 0; i < N; i++) {
       const client = createClient(globalThis.fetch, `${edge.url}/api/chat`);
+      driver = client.driver;
       client.start({ messages: [{ role: 'user', content: `abort ${i} [[sim:tokens=3000]]` }], speed: 'standard' });
       try {
         await within(5_000, `abort ${i}: first text`, waitFor(client, (v) => v.text.length > 0 || TERMINAL.includes(v.status)));
@@ -89,7 +91,7 @@ describe('100 aborts in a row', () => {
       problems.length === 0 && drained && stats.activeStreams === 0 && records.length === N && (ends.get('client_abort') ?? 0) === N && max <= bound && afterDisconnect === 0 && unhandled.length === 0;
     report.row({
       case: '100 aborts in a row',
-      tried: 'store.stop() ~0–40 ms after the first text of a 3000-token reply, client fetch → node:http edge → sim, one after another',
+      tried: `${driver === 'store' ? 'core store stop()' : 'PROTOCOL-ONLY driver abort'} ~0–40 ms after the first text of a 3000-token reply, client fetch → node:http edge → sim, one after another`,
       count: N,
       observed:
         `${N - problems.length}/${N} ended aborted with partial text (median ${kept.sort((a, b) => a - b)[Math.floor(kept.length / 2)] ?? 0} chars); ` +

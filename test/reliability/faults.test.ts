@@ -220,6 +220,7 @@ async function runCase(c: FaultCase): Promise<Outcome> {
   for (const f of c.faults) stack.sim.sim.injectFaults(f);
   const rec = recordingFetch(stack.fetch, c.dropAfterBytes !== undefined ? { dropAfterBytes: c.dropAfterBytes } : {});
   const client = createClient(rec.fetch);
+  report.note(client.driver === 'store' ? 'Client: the real core store (`createFastStream`, notify `sync`), fetching the edge handler in process; a wire tap records the protocol events the edge sent.' : 'Client: PROTOCOL-ONLY DRIVER (SLIPSTREAM_REL_DRIVER=protocol), not the core store.');
   const t0 = performance.now();
   client.start({
     messages: [{ role: 'user', content: `fault case: ${c.name} [[sim:tokens=${c.tokens}]]` }],

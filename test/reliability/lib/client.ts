@@ -53,7 +53,7 @@ export function createClient(fetchImpl: FetchLike, endpoint = 'http://edge.test/
     const create = (core as Record<string, unknown>).createFastStream as ((o: Record<string, unknown>) => AnyStore) | undefined;
     if (create === undefined) throw new Error('@slipstream/core does not export createFastStream (not landed yet?)');
     // Notify on every change (no frame batching) so a test sees each state.
-    const store = create({ endpoint, fetch: fetchImpl, throttleMs: 0 });
+    const store = create({ endpoint, fetch: fetchImpl, notify: 'sync' });
     return {
       driver: 'store',
       start: (b) => void Promise.resolve(store.start(b)).catch(() => undefined),
