@@ -62,3 +62,34 @@ export {
 } from './validate.ts';
 export { FAST_MODE_BETA, MODEL_CAPABILITIES, getModelCapability, type ModelCapability } from './models.ts';
 export { PRICING, CACHE_MULTIPLIERS, cost, type ModelPrice, type CostOptions } from './pricing.ts';
+export { systemClock, type Clock } from './clock.ts';
+export {
+  notifyManager,
+  createNotifyManager,
+  type NotifyManager,
+  type NotifyFunction,
+  type ScheduleFn,
+  type TimeoutScheduleFn,
+} from './notify.ts';
+export { Subscribable, type Listener } from './subscribable.ts';
+export {
+  MetricsRecorder,
+  DEFAULT_CHARS_PER_TOKEN,
+  DEFAULT_LIVE_WINDOW_MS,
+  ttftMs,
+  headlineOtps,
+  effectiveOtps,
+  estimateTokens,
+  percentile,
+  gapStats,
+  detectProxyBuffering,
+  type Metric,
+  type GapStats,
+  type StreamMetrics,
+  type DeltaArrival,
+  type ProxyBufferingOptions,
+  type MetricsRecorderOptions,
+} from './metrics.ts';
+export { retryAfterRemainingMs, type StreamStatus, type FastStreamState } from './stream-state.ts';
+export { isErrorBody, parseRetryAfter } from './http-error.ts';
+export { createFastStream, type FastStream, type FastStreamOptions } from './store.ts';

@@ -1,0 +1,431 @@
+/**
+ * The framework-free client stream store: one chat reply at a time, shaped for `useSyncExternalStore`.
+ *
+ * @module
+ */
+import { systemClock, type Clock } from './clock.ts';
+import { errorFromResponse, parseRetryAfter } from './http-error.ts';
+import { DEFAULT_CHARS_PER_TOKEN, DEFAULT_LIVE_WINDOW_MS, MetricsRecorder } from './metrics.ts';
+import { notifyManager } from './notify.ts';
+import { cost } from './pricing.ts';
+import {
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type ChatRequest,
+  type ErrorEvent,
+  type FallbackEvent,
+  type ProtocolEvent,
+} from './protocol.ts';
+import { createProtocolDecoder } from './read-protocol-stream.ts';
+import {
+  INITIAL_CONTROL_STATE,
+  isTerminal,
+  reduce,
+  type Action,
+  type ControlState,
+  type FastStreamState,
+} from './stream-state.ts';
+import { Subscribable } from './subscribable.ts';
+import { validateChatRequest } from './validate.ts';
+
+export interface FastStreamOptions {
+  /** Where to POST. @default '/api/chat' */
+  endpoint?: string;
+  /** Extra request headers, or a function returning them (called per request, e.g. for a fresh token). */
+  headers?: Record<string, string> | (() => Record<string, string>);
+  /** @default globalThis.fetch, looked up per request */
+  fetch?: typeof fetch;
+  /**
+   * When listeners hear about changes: `'frame'` = at most once per animation frame
+   * (`requestAnimationFrame`, else a 16 ms timer), `'sync'` = on every change, a number = at most once per
+   * that many ms. Metrics are stamped at arrival whatever this is. @default 'frame'
+   */
+  notify?: 'frame' | 'sync' | number;
+  /** @default {@link systemClock} */
+  clock?: Clock;
+  /** Chars per token for live estimates before a reply has finished and calibrated it. @default 4 */
+  charsPerToken?: number;
+  /** Width of the live-rate window in ms. @default 1500 */
+  liveWindowMs?: number;
+  /** Merged under every `start(body)` (the body wins). */
+  defaults?: Partial<ChatRequest>;
+  /** Every protocol event, as it arrives. */
+  onEvent?(e: ProtocolEvent): void;
+  /** Every text or thinking delta, as it arrives. */
+  onDelta?(delta: string, kind: 'text' | 'thinking'): void;
+  /** The reply finished (`done`). */
+  onFinish?(s: FastStreamState): void;
+  /** The reply failed (an `error` event, a refused request, a network or protocol failure). */
+  onError?(e: ErrorEvent, s: FastStreamState): void;
+  /** The edge served a different speed than allowed, and why. */
+  onFallback?(f: FallbackEvent): void;
+}
+
+/** A stream store. Every method may be called detached (`const { start } = stream`). */
+export interface FastStream {
+  /** Listen for changes; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  /** The current state: immutable, and the same object until something changes. */
+  getSnapshot(): FastStreamState;
+  /** The initial idle state, always the same object (for server rendering). */
+  getServerSnapshot(): FastStreamState;
+  /** Send `body` (merged over `defaults`, then validated). Aborts a reply in progress first. */
+  start(body: ChatRequest): void;
+  /** Abort the request; keeps the partial text; status `aborted`. No-op when nothing is in flight. */
+  stop(): void;
+  /** Send the last request again. No-op before the first `start`. */
+  retry(): void;
+  /** Abort anything in flight and go back to `idle` (calibration is kept). */
+  reset(): void;
+  /** Abort, drop all listeners and pending notifications. The store cannot be started again. */
+  destroy(): void;
+}
+
+/**
+ * Create a stream store.
+ *
+ * @example
+ * const stream = createFastStream({ endpoint: '/api/chat' });
+ * stream.subscribe(() => {
+ *   const s = stream.getSnapshot();
+ *   console.log(s.status, s.text.length, s.metrics.otps.value);
+ * });
+ * stream.start({ messages: [{ role: 'user', content: 'Hello' }], speed: 'auto' });
+ */
+export function createFastStream(options: FastStreamOptions = {}): FastStream {
+  return new FastStreamStore(options);
+}
+
+/** One in-flight request; replaced on every start so late events of an old one are ignored. */
+interface Run {
+  readonly controller: AbortController;
+}
+
+class FastStreamStore extends Subscribable implements FastStream {
+  readonly #options: FastStreamOptions;
+  readonly #clock: Clock;
+  readonly #liveWindowMs: number;
+  #charsPerToken: number;
+
+  #control: ControlState = INITIAL_CONTROL_STATE;
+  // Deltas are appended to chunk lists and joined once per snapshot, never per event.
+  #text = '';
+  #textChunks: string[] = [];
+  #thinking = '';
+  #thinkingChunks: string[] = [];
+  #metrics: MetricsRecorder;
+
+  #run: Run | null = null;
+  #destroyed = false;
+
+  #version = 0;
+  #snapshot: FastStreamState;
+  #snapshotVersion = 0;
+  #metricsVersion: number;
+  readonly #serverSnapshot: FastStreamState;
+
+  #lastNotified: FastStreamState | undefined;
+  #cancelScheduled: (() => void) | undefined;
+
+  constructor(options: FastStreamOptions) {
+    super();
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#liveWindowMs = options.liveWindowMs ?? DEFAULT_LIVE_WINDOW_MS;
+    this.#charsPerToken = options.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN;
+    this.#metrics = this.#newRecorder();
+    this.#metricsVersion = this.#metrics.version;
+    this.#snapshot = Object.freeze({ ...INITIAL_CONTROL_STATE, text: '', thinking: '', metrics: this.#metrics.snapshot() });
+    this.#serverSnapshot = this.#snapshot;
+    // Bound so they can be passed around detached (`subscribe` is bound by Subscribable).
+    this.getSnapshot = this.getSnapshot.bind(this);
+    this.getServerSnapshot = this.getServerSnapshot.bind(this);
+    this.start = this.start.bind(this);
+    this.stop = this.stop.bind(this);
+    this.retry = this.retry.bind(this);
+    this.reset = this.reset.bind(this);
+    this.destroy = this.destroy.bind(this);
+  }
+
+  getSnapshot(): FastStreamState {
+    if (this.#snapshotVersion === this.#version && this.#metricsVersion === this.#metrics.version) return this.#snapshot;
+    if (this.#textChunks.length > 0) {
+      this.#text += this.#textChunks.join('');
+      this.#textChunks = [];
+    }
+    if (this.#thinkingChunks.length > 0) {
+      this.#thinking += this.#thinkingChunks.join('');
+      this.#thinkingChunks = [];
+    }
+    this.#snapshot = Object.freeze({
+      ...this.#control,
+      text: this.#text,
+      thinking: this.#thinking,
+      metrics: this.#metrics.snapshot(),
+    });
+    this.#snapshotVersion = this.#version;
+    this.#metricsVersion = this.#metrics.version;
+    return this.#snapshot;
+  }
+
+  getServerSnapshot(): FastStreamState {
+    return this.#serverSnapshot;
+  }
+
+  start(body: ChatRequest): void {
+    if (this.#destroyed) throw new Error('FastStream.start() called after destroy()');
+    this.#abortRun();
+    this.#clearContent();
+    const merged = { ...this.#options.defaults, ...body };
+    const checked = validateChatRequest(merged);
+    const request = checked.ok ? checked.value : (merged as ChatRequest);
+    this.#dispatch({ type: 'start', request });
+    if (!checked.ok) {
+      this.#fail({ kind: 'invalid_request', message: checked.message, field: checked.field, retryable: false }, this.#clock.now());
+      return;
+    }
+    const run: Run = { controller: new AbortController() };
+    this.#run = run;
+    void this.#execute(run, request);
+  }
+
+  stop(): void {
+    if (this.#run === null) return;
+    this.#abortRun();
+    this.#metrics.finish();
+    this.#dispatch({ type: 'abort' });
+  }
+
+  retry(): void {
+    const request = this.#control.request;
+    if (request !== null) this.start(request);
+  }
+
+  reset(): void {
+    this.#abortRun();
+    this.#clearContent();
+    this.#dispatch({ type: 'reset' });
+  }
+
+  destroy(): void {
+    this.#abortRun();
+    this.#destroyed = true;
+    this.#cancelScheduled?.();
+    this.#cancelScheduled = undefined;
+    this.listeners.clear();
+  }
+
+  protected override onUnsubscribe(): void {
+    // Nobody to tell: drop a pending notification. getSnapshot still tells the truth.
+    this.#cancelScheduled?.();
+    this.#cancelScheduled = undefined;
+  }
+
+  // ---- the request ----------------------------------------------------------------------------
+
+  async #execute(run: Run, request: ChatRequest): Promise<void> {
+    const fetchFn = this.#options.fetch ?? globalThis.fetch;
+    const headers: Record<string, string> = {
+      ...(typeof this.#options.headers === 'function' ? this.#options.headers() : this.#options.headers),
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+    };
+    this.#metrics.markSent(this.#clock.now());
+    let response: Response;
+    try {
+      // Called as a plain function: `window.fetch` throws "Illegal invocation" with another `this`.
+      response = await fetchFn(this.#options.endpoint ?? '/api/chat', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(request),
+        signal: run.controller.signal,
+      });
+    } catch (err) {
+      if (this.#run === run) this.#fail({ kind: 'network', message: `Request failed: ${describe(err)}`, retryable: true }, this.#clock.now());
+      return;
+    }
+    if (this.#run !== run) {
+      response.body?.cancel().catch(() => {});
+      return;
+    }
+
+    const problem = await this.#checkResponse(response);
+    if (this.#run !== run) return;
+    if (problem !== undefined) {
+      this.#fail(problem, this.#clock.now());
+      return;
+    }
+    await this.#read(run, response.body as ReadableStream<Uint8Array>);
+  }
+
+  /** A typed error for an answer that is not a protocol v1 stream, or `undefined` if it is one. */
+  async #checkResponse(response: Response): Promise<ErrorEvent | undefined> {
+    if (!response.ok) return errorFromResponse(response);
+    const status = response.status;
+    const contentType = response.headers.get('content-type') ?? '';
+    const version = response.headers.get(PROTOCOL_HEADER);
+    let message: string | undefined;
+    if (!contentType.toLowerCase().startsWith('text/event-stream')) message = `Expected text/event-stream, got "${contentType}"`;
+    else if (version !== null && version.trim() !== String(PROTOCOL_VERSION)) message = `Unsupported protocol version "${version}" (this client speaks ${PROTOCOL_VERSION})`;
+    else if (response.body === null) message = 'Response has no body';
+    if (message === undefined) return undefined;
+    response.body?.cancel().catch(() => {});
+    const error: ErrorEvent = { kind: 'protocol', message, status, retryable: false };
+    const retryAfterMs = parseRetryAfter(response.headers);
+    if (retryAfterMs !== undefined) error.retryAfterMs = retryAfterMs;
+    return error;
+  }
+
+  async #read(run: Run, body: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = body.getReader();
+    const decoder = createProtocolDecoder();
+    let finished = false;
+    try {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (this.#run !== run) return;
+        // One stamp per network read: every event it carried arrived now.
+        const at = this.#clock.now();
+        if (done) finished = true;
+        const { events, error } = done ? decoder.end() : decoder.push(value);
+        for (const event of events) {
+          this.#handle(event, at);
+          if (this.#run !== run || isTerminal(this.#control.status)) return;
+        }
+        if (error !== undefined) {
+          this.#fail({ kind: 'protocol', message: error.message, retryable: false }, at);
+          return;
+        }
+        if (done) {
+          this.#fail({ kind: 'network', message: 'The stream ended early, before done or error', retryable: true }, at);
+          return;
+        }
+      }
+    } catch (err) {
+      if (this.#run === run) this.#fail({ kind: 'network', message: `Connection lost: ${describe(err)}`, retryable: true }, this.#clock.now());
+    } finally {
+      if (this.#run === run) this.#run = null;
+      if (!finished) reader.cancel().catch(() => {});
+    }
+  }
+
+  #handle(event: ProtocolEvent, at: number): void {
+    this.#safely(this.#options.onEvent, event);
+    switch (event.event) {
+      case 'text':
+      case 'thinking': {
+        const { delta } = event.data;
+        (event.event === 'text' ? this.#textChunks : this.#thinkingChunks).push(delta);
+        this.#metrics.recordDelta(at, delta.length, event.data.t);
+        this.#version++;
+        this.#dispatch({ type: 'event', event, at });
+        this.#safely(this.#options.onDelta, delta, event.event);
+        return;
+      }
+      case 'fallback':
+        this.#dispatch({ type: 'event', event, at });
+        this.#safely(this.#options.onFallback, event.data);
+        return;
+      case 'usage':
+        this.#metrics.setOutputTokens(event.data.outputTokens);
+        this.#dispatch({ type: 'event', event, at });
+        return;
+      case 'error':
+        this.#run = null;
+        this.#metrics.finish();
+        this.#dispatch({ type: 'event', event, at });
+        this.#safely(this.#options.onError, event.data, this.getSnapshot());
+        return;
+      case 'done': {
+        this.#run = null;
+        const d = event.data;
+        this.#metrics.finish(d.usage.outputTokens);
+        this.#charsPerToken = this.#metrics.calibratedCharsPerToken() ?? this.#charsPerToken;
+        const fallbackCost = d.cost === null ? cost(d.usage, d.model, d.speed) : null;
+        this.#dispatch({ type: 'event', event, at, fallbackCost });
+        this.#safely(this.#options.onFinish, this.getSnapshot());
+        return;
+      }
+      default:
+        this.#dispatch({ type: 'event', event, at });
+    }
+  }
+
+  #fail(error: ErrorEvent, at: number): void {
+    this.#run = null;
+    this.#metrics.finish();
+    this.#dispatch({ type: 'fail', error, at });
+    this.#safely(this.#options.onError, error, this.getSnapshot());
+  }
+
+  // ---- state and notification ------------------------------------------------------------------
+
+  #dispatch(action: Action): void {
+    const next = reduce(this.#control, action);
+    if (next !== this.#control) {
+      this.#control = next;
+      this.#version++;
+    }
+    this.#scheduleNotify();
+  }
+
+  #scheduleNotify(): void {
+    if (!this.hasListeners() || this.#cancelScheduled !== undefined) return;
+    const mode = this.#options.notify ?? 'frame';
+    if (mode === 'sync') {
+      this.#flush();
+      return;
+    }
+    const flush = (): void => {
+      this.#cancelScheduled = undefined;
+      this.#flush();
+    };
+    this.#cancelScheduled = mode === 'frame' ? notifyManager.scheduleFrame(flush) : notifyManager.scheduleTimeout(flush, mode);
+  }
+
+  #flush(): void {
+    // Compare before notifying: nothing visible changed, nobody is told.
+    const snapshot = this.getSnapshot();
+    if (snapshot === this.#lastNotified) return;
+    this.#lastNotified = snapshot;
+    notifyManager.notify(this.#emit);
+  }
+
+  readonly #emit = (): void => this.emit();
+
+  #abortRun(): void {
+    const run = this.#run;
+    if (run === null) return;
+    this.#run = null;
+    run.controller.abort();
+  }
+
+  #clearContent(): void {
+    this.#text = '';
+    this.#textChunks = [];
+    this.#thinking = '';
+    this.#thinkingChunks = [];
+    this.#metrics = this.#newRecorder();
+    this.#version++;
+  }
+
+  #newRecorder(): MetricsRecorder {
+    return new MetricsRecorder({ charsPerToken: this.#charsPerToken, windowMs: this.#liveWindowMs });
+  }
+
+  /** User callbacks must not break the stream: their errors are rethrown outside it. */
+  #safely<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...args: A): void {
+    if (fn === undefined) return;
+    try {
+      fn.apply(this.#options, args);
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

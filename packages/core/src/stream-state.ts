@@ -1,0 +1,216 @@
+/**
+ * The client stream's state: its shape, the typed actions that change it, and the pure reducer.
+ *
+ * Text, thinking and metrics are not in the reducer's state on purpose: appending a delta must not copy
+ * anything proportional to the reply, so the store keeps them in append-only accumulators and joins
+ * them into the snapshot once per notification.
+ *
+ * @module
+ */
+import type { StreamMetrics } from './metrics.ts';
+import type {
+  ChatRequest,
+  Cost,
+  EdgeTimings,
+  ErrorEvent,
+  FallbackEvent,
+  ProtocolEvent,
+  RateLimitEvent,
+  Speed,
+  SpeedPolicy,
+  StopReason,
+  Usage,
+} from './protocol.ts';
+
+/** `idle → submitted (fetch sent) → streaming (first event) → done | error | aborted`. */
+export type StreamStatus = 'idle' | 'submitted' | 'streaming' | 'done' | 'error' | 'aborted';
+
+/** One immutable snapshot of a {@link FastStream}. */
+export interface FastStreamState {
+  status: StreamStatus;
+  /** Visible text received so far; kept on error and abort. */
+  text: string;
+  thinking: string;
+  /** The (validated) request last started. */
+  request: ChatRequest | null;
+  /** The speed policy in force: the request's (default `auto`), then the edge's from `start`. */
+  policy: SpeedPolicy | null;
+  /** Speed asked of upstream on the attempt now streaming (from `start`). */
+  requestedSpeed: Speed | null;
+  /** Speed actually served, from upstream `usage.speed` (via `usage`/`done`); never from the request. */
+  servedSpeed: Speed | null;
+  model: string | null;
+  messageId: string | null;
+  /** Upstream attempts the edge made for this reply (from `start`); 0 before it. */
+  attempt: number;
+  /** The last `fallback` event of this reply. */
+  fallback: FallbackEvent | null;
+  /** The last `ratelimit` event of this reply. */
+  rateLimit: RateLimitEvent | null;
+  /**
+   * Clock time (ms, the store's clock) from which retrying at the requested speed is expected to work:
+   * arrival time + `retryAfterMs` of the error, else of the fallback, else of the rate-limit event, else
+   * of the HTTP `retry-after` header of a refused request. See {@link retryAfterRemainingMs}.
+   */
+  retryAt: number | null;
+  usage: Usage | null;
+  cost: Cost | null;
+  stopReason: StopReason | null;
+  /** The typed error when `status` is `error`. `null` after a user `stop()`. */
+  error: ErrorEvent | null;
+  /** The edge's own timings, from `done`. */
+  edge: EdgeTimings | null;
+  metrics: StreamMetrics;
+}
+
+/** The state minus the accumulated parts (text, thinking, metrics). */
+export type ControlState = Omit<FastStreamState, 'text' | 'thinking' | 'metrics'>;
+
+export interface StartAction {
+  type: 'start';
+  request: ChatRequest;
+}
+export interface EventAction {
+  type: 'event';
+  event: ProtocolEvent;
+  /** Clock time the network read carrying the event arrived. */
+  at: number;
+  /** Cost to record on `done` when the edge sent none. */
+  fallbackCost?: Cost | null;
+}
+export interface FailAction {
+  type: 'fail';
+  error: ErrorEvent;
+  at: number;
+}
+export interface AbortAction {
+  type: 'abort';
+}
+export interface ResetAction {
+  type: 'reset';
+}
+export type Action = StartAction | EventAction | FailAction | AbortAction | ResetAction;
+
+export const INITIAL_CONTROL_STATE: Readonly<ControlState> = Object.freeze({
+  status: 'idle',
+  request: null,
+  policy: null,
+  requestedSpeed: null,
+  servedSpeed: null,
+  model: null,
+  messageId: null,
+  attempt: 0,
+  fallback: null,
+  rateLimit: null,
+  retryAt: null,
+  usage: null,
+  cost: null,
+  stopReason: null,
+  error: null,
+  edge: null,
+});
+
+/** Whether a status is an end state. */
+export function isTerminal(status: StreamStatus): boolean {
+  return status === 'done' || status === 'error' || status === 'aborted';
+}
+
+/**
+ * The pure reducer. Returns the same object when nothing changes (most text deltas), so the store can
+ * skip work by identity.
+ */
+export function reduce(state: ControlState, action: Action): ControlState {
+  switch (action.type) {
+    case 'reset':
+      return INITIAL_CONTROL_STATE;
+    case 'start':
+      return {
+        ...INITIAL_CONTROL_STATE,
+        status: 'submitted',
+        request: action.request,
+        policy: action.request.speed ?? 'auto',
+      };
+    case 'abort':
+      return isTerminal(state.status) || state.status === 'idle' ? state : { ...state, status: 'aborted' };
+    case 'fail':
+      if (isTerminal(state.status)) return state;
+      return {
+        ...state,
+        status: 'error',
+        error: action.error,
+        retryAt: action.error.retryAfterMs !== undefined ? action.at + action.error.retryAfterMs : state.retryAt,
+      };
+    case 'event':
+      if (isTerminal(state.status) || state.status === 'idle') return state;
+      return reduceEvent(state.status === 'streaming' ? state : { ...state, status: 'streaming' }, action);
+  }
+}
+
+function reduceEvent(state: ControlState, { event, at, fallbackCost }: EventAction): ControlState {
+  switch (event.event) {
+    case 'text':
+    case 'thinking':
+      return state;
+    case 'start': {
+      const d = event.data;
+      return { ...state, messageId: d.messageId, model: d.model, requestedSpeed: d.requestedSpeed, policy: d.policy, attempt: d.attempt };
+    }
+    case 'ratelimit': {
+      const d = event.data;
+      // Never let a plain rate-limit snapshot erase a countdown set by a fallback or an error.
+      const retryAt = d.retryAfterMs !== undefined ? at + d.retryAfterMs : state.retryAt;
+      return { ...state, rateLimit: d, retryAt };
+    }
+    case 'fallback': {
+      const d = event.data;
+      return { ...state, fallback: d, retryAt: d.retryAfterMs !== undefined ? at + d.retryAfterMs : state.retryAt };
+    }
+    case 'usage': {
+      const d = event.data;
+      return { ...state, usage: toUsage(d), servedSpeed: d.speed ?? state.servedSpeed };
+    }
+    case 'error': {
+      const d = event.data;
+      return {
+        ...state,
+        status: 'error',
+        error: d,
+        retryAt: d.retryAfterMs !== undefined ? at + d.retryAfterMs : state.retryAt,
+      };
+    }
+    case 'done': {
+      const d = event.data;
+      return {
+        ...state,
+        status: 'done',
+        usage: toUsage(d.usage),
+        servedSpeed: d.speed ?? state.servedSpeed,
+        model: d.model,
+        edge: d.timings,
+        cost: d.cost ?? fallbackCost ?? null,
+        stopReason: d.stopReason,
+      };
+    }
+  }
+}
+
+/** A clean {@link Usage} (the `usage` event also carries `speed` and `t`). */
+function toUsage(u: Usage): Usage {
+  return {
+    inputTokens: u.inputTokens,
+    outputTokens: u.outputTokens,
+    cacheReadInputTokens: u.cacheReadInputTokens,
+    cacheCreationInputTokens: u.cacheCreationInputTokens,
+  };
+}
+
+/**
+ * Milliseconds left until `state.retryAt`, never negative; `null` when there is no countdown.
+ *
+ * @param now - A reading of the same clock the store uses (`systemClock.now()` by default).
+ * @example
+ * const left = retryAfterRemainingMs(stream.getSnapshot(), systemClock.now());
+ */
+export function retryAfterRemainingMs(state: FastStreamState, now: number): number | null {
+  return state.retryAt === null ? null : Math.max(0, state.retryAt - now);
+}
