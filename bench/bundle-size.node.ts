@@ -71,7 +71,7 @@ export function Chat() {
     platform: 'browser',
     code: `import { createElement } from 'react';
 import { StreamingMarkdown } from '@slipstream/react';
-export const Md = ({ text }) => createElement(StreamingMarkdown, { text });`,
+export const Md = ({ text }) => createElement(StreamingMarkdown, null, text);`,
   },
   {
     name: 'streaming markdown renderer (react-markdown)',

@@ -1,0 +1,172 @@
+/**
+ * Benchmark 4: browser render cost in headless Chromium. One 20,000-token markdown reply (prose, lists,
+ * tables, code) streamed at 1,000 tokens/s (the sim's fast rate) through each stack:
+ * - Slipstream: `useFastStream` + `<StreamingMarkdown>`;
+ * - AI SDK: `useChat` (default options) + `react-markdown`;
+ * - AI SDK: `useChat` + `streamdown`.
+ * Every stack runs in a fresh page with the same instrumentation (browser/harness.ts); runs interleave.
+ * Main-thread busy time is Chromium's own `TaskDuration` (CDP `Performance.getMetrics`) over the reply;
+ * long tasks from `PerformanceObserver('longtask')`; commits from `<Profiler>`; final-frame latency is
+ * last network byte → the frame showing the final text painted.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from '@playwright/test';
+import { startChild } from './lib/proc.node.ts';
+import { main, type BenchResult } from './lib/result.ts';
+import { fmt, fmtRange, median } from './lib/stats.ts';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const TOKENS = Number(process.env.BENCH_BROWSER_TOKENS ?? 20_000);
+const RUNS = Number(process.env.BENCH_BROWSER_RUNS ?? 3);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const STACKS = [
+  { app: 'slipstream-app', label: '**Slipstream** `useFastStream` + `<StreamingMarkdown>`' },
+  { app: 'aisdk-react-markdown-app', label: 'AI SDK `useChat` + `react-markdown`' },
+  { app: 'aisdk-streamdown-app', label: 'AI SDK `useChat` + `streamdown`' },
+] as const;
+type App = (typeof STACKS)[number]['app'];
+
+interface PageStats {
+  startAt: number;
+  firstByteAt: number;
+  lastByteAt: number;
+  paintedAt: number;
+  commits: number;
+  renderMs: number;
+  longTasks: { start: number; duration: number }[];
+  frames: number;
+  slowFrames: number;
+  maxFrameGapMs: number;
+  finalChars: number;
+  done: boolean;
+  error: string | null;
+}
+interface Sample {
+  busyMs: number;
+  scriptMs: number;
+  layoutMs: number;
+  styleMs: number;
+  longTasks: number;
+  longTaskMs: number;
+  commitsPerS: number;
+  renderMs: number;
+  finalFrameMs: number;
+  streamS: number;
+  slowFrames: number;
+  maxFrameGapMs: number;
+  chars: number;
+}
+
+async function once(browser: Browser, base: string, app: App): Promise<Sample> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}/${app}?tokens=${TOKENS}`);
+    await page.waitForFunction(() => typeof (globalThis as unknown as { __start?: unknown }).__start === 'function');
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    const metric = async (): Promise<Record<string, number>> => {
+      const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+      return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+    };
+    const before = await metric();
+    await page.evaluate(() => (globalThis as unknown as { __start: () => void }).__start());
+    await page.waitForFunction(() => (globalThis as unknown as { __H: { done: boolean } }).__H.done, undefined, { timeout: 10 * 60_000, polling: 250 });
+    const after = await metric();
+    const h = await page.evaluate(() => (globalThis as unknown as { __H: PageStats }).__H);
+    if (h.error) throw new Error(`${app}: ${h.error}`);
+    const d = (k: string): number => ((after[k] ?? 0) - (before[k] ?? 0)) * 1000;
+    const long = h.longTasks.filter((t) => t.start >= h.startAt && t.start <= h.paintedAt);
+    const streamS = (h.lastByteAt - h.firstByteAt) / 1000;
+    return {
+      busyMs: d('TaskDuration'),
+      scriptMs: d('ScriptDuration'),
+      layoutMs: d('LayoutDuration'),
+      styleMs: d('RecalcStyleDuration'),
+      longTasks: long.length,
+      longTaskMs: long.reduce((a, t) => a + t.duration, 0),
+      commitsPerS: h.commits / ((h.paintedAt - h.startAt) / 1000),
+      renderMs: h.renderMs,
+      finalFrameMs: h.paintedAt - h.lastByteAt,
+      streamS,
+      slowFrames: h.slowFrames,
+      maxFrameGapMs: h.maxFrameGapMs,
+      chars: h.finalChars,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
+  if (!existsSync(CHROMIUM)) return { markdown: '', notRun: `no Chromium at ${CHROMIUM} (run node scripts/provision-chromium.node.mjs)` };
+  const server = await startChild(here('./lib/browser-server.node.ts'), { standardOtps: 400, fastMultiplier: 2.5, ttftMs: 300, apps: STACKS.map((s) => s.app) }, 120_000);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const samples = new Map<App, Sample[]>(STACKS.map((s) => [s.app, []]));
+    const failures: string[] = [];
+    const buildErrors = await server.ask<Record<string, string>>('buildErrors');
+    for (const s of STACKS) {
+      if (buildErrors[s.app]) {
+        failures.push(`${s.label}: bundle did not build: ${buildErrors[s.app]}`);
+        continue;
+      }
+      try {
+        await once(browser, server.url, s.app); // warm-up (also checks the stack works)
+      } catch (err) {
+        failures.push(`${s.label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      }
+    }
+    for (let r = 0; r < RUNS; r++) {
+      for (const s of STACKS) {
+        if (failures.some((f) => f.startsWith(s.label))) continue;
+        samples.get(s.app)!.push(await once(browser, server.url, s.app));
+      }
+    }
+    const col = (app: App, f: (x: Sample) => number, digits = 0): string => {
+      const v = samples.get(app)!.map(f);
+      return v.length ? fmtRange(v, digits) : 'not run';
+    };
+    const rows = STACKS.map(
+      (s) =>
+        `| ${s.label} | **${col(s.app, (x) => x.busyMs)}** | ${col(s.app, (x) => x.scriptMs)} | ${col(s.app, (x) => x.layoutMs + x.styleMs)} | ${col(s.app, (x) => x.longTasks)} | ${col(s.app, (x) => x.longTaskMs)} | ${col(s.app, (x) => x.commitsPerS)} | ${col(s.app, (x) => x.finalFrameMs)} | ${col(s.app, (x) => x.slowFrames)} | ${col(s.app, (x) => x.streamS, 1)} | ${col(s.app, (x) => x.chars)} |`,
+    );
+    const med = (app: App, f: (x: Sample) => number): number => median(samples.get(app)!.map(f));
+    const ours = med('slipstream-app', (x) => x.busyMs);
+    const rm = med('aisdk-react-markdown-app', (x) => x.busyMs);
+    const sd = med('aisdk-streamdown-app', (x) => x.busyMs);
+    const oursLong = med('slipstream-app', (x) => x.longTasks);
+    const headline: Record<string, string> = {
+      'main-thread busy ratio vs useChat+react-markdown': fmt(ours / rm, 2),
+      'main-thread busy ratio vs useChat+streamdown': fmt(ours / sd, 2),
+      'Slipstream long tasks (median)': fmt(oursLong, 0),
+    };
+    return {
+      markdown: [
+        `Headless Chromium (\`/usr/bin/chromium\`), 1280×900, production React (profiling build). One ${TOKENS.toLocaleString('en-US')}-token markdown reply at the sim's fast rate of 1,000 tokens/s (TTFT 300 ms), ${RUNS} runs per stack after a warm-up, interleaved, fresh page each. Median (min–max). Times in ms.`,
+        '',
+        '| stack | main-thread busy | script | style + layout | long tasks > 50 ms | long-task ms | React commits/s | final-frame latency | frames > 50 ms | stream s | final chars |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...rows,
+        '',
+        `- Main-thread busy time, Slipstream ÷ AI SDK: ${headline['main-thread busy ratio vs useChat+react-markdown']} vs \`useChat\` + \`react-markdown\`, ${headline['main-thread busy ratio vs useChat+streamdown']} vs \`useChat\` + \`streamdown\` (target < 0.5: ${Number.isNaN(ours) ? 'not run' : ours / Math.min(rm, sd) < 0.5 ? 'met' : 'missed'} against the cheaper of the two).`,
+        `- Long tasks for Slipstream: ${fmt(oursLong, 0)} (target 0: ${Number.isNaN(oursLong) ? 'not run' : oursLong === 0 ? 'met' : 'missed'}).`,
+        '- Main-thread busy = Chromium `TaskDuration` (all main-thread tasks) from `__start()` to the final painted frame; script/style/layout are its parts. "Stream s" is first → last network byte as seen by the page, so a stack that falls behind shows a longer stream and a longer final-frame latency.',
+        '- `useChat` runs with its defaults (no `experimental_throttle`), as in the AI SDK docs.',
+        ...failures.map((f) => `- Not run: ${f}`),
+      ].join('\n'),
+      headline,
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await main('4. Browser render cost', 'pnpm --filter @slipstream/bench exec tsx browser-render.node.ts', run);
