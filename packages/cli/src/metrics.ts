@@ -1,8 +1,9 @@
 /**
- * Reply metrics for the race, by the definitions in DESIGN.md (TTFT; headline OTPS after the first
- * token; effective OTPS over the whole request).
+ * Reply metrics for the race: core's own definitions (`ttftMs`, `headlineOtps`, `effectiveOtps` from
+ * `@slipstream/core`), applied to the times this CLI stamps when bytes arrive.
  * @module
  */
+import { effectiveOtps, headlineOtps, ttftMs } from '@slipstream/core';
 
 export interface ReplyTiming {
   sentAt: number;
@@ -18,10 +19,9 @@ export interface ReplyMetrics {
 }
 
 export function replyMetrics(t: ReplyTiming): ReplyMetrics {
-  const ttftMs = t.firstDeltaAt === null ? null : t.firstDeltaAt - t.sentAt;
-  const span = t.firstDeltaAt === null || t.lastDeltaAt === null ? 0 : t.lastDeltaAt - t.firstDeltaAt;
-  const otps = span > 0 && t.outputTokens > 1 ? ((t.outputTokens - 1) / span) * 1000 : null;
-  const whole = t.lastDeltaAt === null ? 0 : t.lastDeltaAt - t.sentAt;
-  const effectiveOtps = whole > 0 ? (t.outputTokens / whole) * 1000 : null;
-  return { ttftMs, otps, effectiveOtps };
+  return {
+    ttftMs: ttftMs(t.sentAt, t.firstDeltaAt),
+    otps: headlineOtps(t.outputTokens, t.firstDeltaAt, t.lastDeltaAt),
+    effectiveOtps: effectiveOtps(t.outputTokens, t.sentAt, t.lastDeltaAt),
+  };
 }
