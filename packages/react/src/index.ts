@@ -6,6 +6,16 @@
  *
  * @module
  */
+export { useFastStream, type UseFastStreamOptions, type UseFastStreamResult } from './hooks/use-fast-stream.ts';
+export { useFastChat, toHistory, type UseFastChatOptions, type UseFastChatResult } from './hooks/use-fast-chat.ts';
+export {
+  CompareRace,
+  Race,
+  raceResult,
+  describeRace,
+  type CompareRaceProps,
+  type RaceResult,
+} from './components/compare-race.tsx';
 export { OtpsMeter, Meter, otpsReading, type OtpsMeterProps, type OtpsReading, type OtpsMeterState } from './components/otps-meter.tsx';
 export {
   SpeedBadge,

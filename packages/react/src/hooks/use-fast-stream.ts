@@ -1,0 +1,141 @@
+'use client';
+/**
+ * `useFastStream`: one streamed reply, as React state. A thin adapter over core's `createFastStream`
+ * (the TanStack `useBaseQuery` / zustand `useStore` pattern): the store is created once, read through
+ * `useSyncExternalStore`, and destroyed (aborting any request) when the component really unmounts.
+ *
+ * @module
+ */
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import {
+  createFastStream,
+  retryAfterRemainingMs,
+  systemClock,
+  type ChatRequest,
+  type FastStream,
+  type FastStreamOptions,
+  type FastStreamState,
+  type SpeedPolicy,
+} from '@slipstream/core';
+import { useNow } from '../use-now.ts';
+
+const useIsoLayoutEffect = typeof document !== 'undefined' ? useLayoutEffect : useEffect;
+
+/** Options of {@link useFastStream}: core's store options, plus request defaults that may change. */
+export interface UseFastStreamOptions extends FastStreamOptions {
+  /** Speed policy for every `start()` whose body names none. Default: the edge's (`auto`). */
+  speed?: SpeedPolicy;
+  /** Model for every `start()` whose body names none. */
+  model?: string;
+}
+
+/** What {@link useFastStream} returns: the stream's state plus its commands. */
+export interface UseFastStreamResult extends FastStreamState {
+  /** Starts a reply (aborting any in flight). `speed`/`model` from options fill in what the body omits. */
+  start: (body: ChatRequest) => void;
+  /** Aborts the reply in flight; the text so far is kept and `status` becomes `aborted`. */
+  stop: () => void;
+  /** Starts the last request again. */
+  retry: () => void;
+  /** Back to `idle`, aborting any request. */
+  reset: () => void;
+  /** Live milliseconds until retrying at the requested speed should work (ticks while positive). */
+  retryAfterMs: number | null;
+  /** The underlying core store, for advanced use (subscribing outside React, `getSnapshot`). */
+  stream: FastStream;
+}
+
+/**
+ * Streams one reply from a Slipstream edge endpoint.
+ *
+ * Options are read through a ref: changing callbacks, `fetch`, `speed` or `model` between renders takes
+ * effect without recreating the store. Store-level options (`endpoint`, `notify`, `clock`, …) are read
+ * once. The store notifies React at most once per animation frame by default (`notify: 'frame'`).
+ * StrictMode-safe; unmounting aborts the request.
+ *
+ * @example
+ * const s = useFastStream({ endpoint: '/api/chat', speed: 'auto' });
+ * s.start({ messages: [{ role: 'user', content: 'Hi' }] });
+ * // s.status, s.text, s.metrics.liveOtps, s.servedSpeed, s.fallback, s.retryAfterMs …
+ */
+export function useFastStream(options: UseFastStreamOptions = {}): UseFastStreamResult {
+  const optionsRef = useRef(options);
+  useIsoLayoutEffect(() => {
+    optionsRef.current = options;
+  });
+
+  const [stream] = useState(() => createStore(optionsRef));
+
+  // Destroy only on a real unmount: StrictMode's simulated unmount is followed by a re-mount in the
+  // same commit, before this microtask runs.
+  const mounted = useRef(false);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      queueMicrotask(() => {
+        if (!mounted.current) stream.destroy();
+      });
+    };
+  }, [stream]);
+
+  const subscribe = useCallback((listener: () => void) => stream.subscribe(listener), [stream]);
+  const getSnapshot = useCallback(() => stream.getSnapshot(), [stream]);
+  const getServerSnapshot = useCallback(() => stream.getServerSnapshot(), [stream]);
+  const state = useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
+
+  // The countdown reads the store's own clock (monotonic `performance.now()` by default); a 250 ms tick
+  // re-renders only while there is time left.
+  const clock = optionsRef.current.clock ?? systemClock;
+  const waiting = state.retryAt !== null && state.retryAt > clock.now();
+  useNow(waiting, 250);
+  const retryAfterMs = retryAfterRemainingMs(state, clock.now());
+
+  const start = useCallback(
+    (body: ChatRequest) => {
+      const { speed, model } = optionsRef.current;
+      const full: ChatRequest = { ...body };
+      if (full.speed === undefined && speed !== undefined) full.speed = speed;
+      if (full.model === undefined && model !== undefined) full.model = model;
+      stream.start(full);
+    },
+    [stream],
+  );
+  const stop = useCallback(() => stream.stop(), [stream]);
+  const retry = useCallback(() => stream.retry(), [stream]);
+  const reset = useCallback(() => stream.reset(), [stream]);
+
+  return useMemo(
+    () => ({ ...state, retryAfterMs, start, stop, retry, reset, stream }),
+    [state, retryAfterMs, start, stop, retry, reset, stream],
+  );
+}
+
+/** Creates the store with callbacks that always call the latest options. */
+function createStore(optionsRef: { current: UseFastStreamOptions }): FastStream {
+  const first = optionsRef.current;
+  const latest = (): UseFastStreamOptions => optionsRef.current;
+  const wrapped: FastStreamOptions = {
+    // Read once by the store.
+    ...(first.notify !== undefined ? { notify: first.notify } : {}),
+    ...(first.clock !== undefined ? { clock: first.clock } : {}),
+    ...(first.charsPerToken !== undefined ? { charsPerToken: first.charsPerToken } : {}),
+    ...(first.liveWindowMs !== undefined ? { liveWindowMs: first.liveWindowMs } : {}),
+    // Read per request or per event: always the latest.
+    fetch: (input, init) => (latest().fetch ?? globalThis.fetch)(input, init),
+    headers: () => {
+      const h = latest().headers;
+      return (typeof h === 'function' ? h() : h) ?? {};
+    },
+    onEvent: (e) => latest().onEvent?.(e),
+    onDelta: (delta, kind) => latest().onDelta?.(delta, kind),
+    onFinish: (state) => latest().onFinish?.(state),
+    onError: (error, state) => latest().onError?.(error, state),
+    onFallback: (f) => latest().onFallback?.(f),
+  };
+  Object.defineProperties(wrapped, {
+    endpoint: { enumerable: true, get: () => latest().endpoint },
+    defaults: { enumerable: true, get: () => latest().defaults },
+  });
+  return createFastStream(wrapped);
+}
