@@ -42,6 +42,7 @@ class StreamRun {
   readonly abort = new AbortController();
   afterDisconnect = 0;
   #done = false;
+  #slot: number | undefined;
 
   constructor(
     readonly core: SimCore,
@@ -51,10 +52,16 @@ class StreamRun {
     stats.activeStreams += 1;
   }
 
+  /** Count tokens written after the disconnect was noticed (kept visible in stats; by construction 0). */
+  countAfterDisconnect(tokens: number): void {
+    this.afterDisconnect += tokens;
+    if (this.#slot !== undefined) this.stats.tokensAfterDisconnect[this.#slot] = this.afterDisconnect;
+  }
+
   /** Count a written chunk. */
   wrote(tokens: number): void {
     if (tokens === 0) return;
-    if (this.abort.signal.aborted) this.afterDisconnect += tokens;
+    if (this.abort.signal.aborted) this.countAfterDisconnect(tokens);
     this.record.deltaTimes.push(epochNow());
     this.record.deltaTokens.push(tokens);
     this.record.outputTokens += tokens;
@@ -79,8 +86,7 @@ class StreamRun {
     if (end === 'complete') this.stats.completedStreams += 1;
     if (end === 'client_abort') {
       this.stats.abortedStreams += 1;
-      // Read later: tokens written after the disconnect was noticed (by construction 0).
-      queueMicrotask(() => this.stats.tokensAfterDisconnect.push(this.afterDisconnect));
+      this.#slot = this.stats.tokensAfterDisconnect.push(this.afterDisconnect) - 1;
     }
     if (!this.abort.signal.aborted) this.abort.abort();
   }
@@ -255,7 +261,7 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
         }
         if (run.abort.signal.aborted && next.value.tokens > 0) {
           // Never write tokens once the client is gone; count them in case it ever happens.
-          run.afterDisconnect += next.value.tokens;
+          run.countAfterDisconnect(next.value.tokens);
           return;
         }
         controller.enqueue(encoder.encode(next.value.frame));

@@ -87,6 +87,7 @@ function deltaOf(block: PlannedBlock, text: string): Record<string, unknown> {
 
 /** Yield a macrotask every so often when deltas are due faster than timers fire, so aborts and other requests get a turn. */
 const UNLIMITED_YIELD_EVERY = 32;
+const PING_EVERY_DELTAS = 64;
 
 /**
  * Generate the reply's frames at their times. Returns how it finished.
@@ -129,12 +130,14 @@ export async function* replyFrames(s: ReplySetup): AsyncGenerator<ReplyChunk, Re
       // write now (the schedule is absolute, so nothing drifts) and yield a macrotask now and then.
       if (due - monoNow() > 1 || emitted === 0) {
         if (!(await sleepUntil(due, s.signal))) return 'aborted';
-      } else if (++deltaCount % UNLIMITED_YIELD_EVERY === 0) {
+      } else if (deltaCount % UNLIMITED_YIELD_EVERY === 0) {
         if (!(await sleep(0, s.signal))) return 'aborted';
       }
       if (s.signal.aborted) return 'aborted';
       emitted += delta.length;
       yield { frame: sseFrame({ type: 'content_block_delta', index, delta: deltaOf(block, delta.join('')) }), tokens: delta.length };
+      // Scatter a ping now and then, as the API may (clients must ignore them).
+      if (++deltaCount % PING_EVERY_DELTAS === 0) yield { frame: sseFrame({ type: 'ping' }), tokens: 0 };
     }
     if (block.type === 'thinking') {
       yield { frame: sseFrame({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block.signature } }), tokens: 0 };

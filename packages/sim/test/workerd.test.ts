@@ -70,4 +70,16 @@ describe('the sim in workerd (miniflare)', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
   });
+
+  it('413 request_too_large and config over HTTP work in workerd', async () => {
+    expect((await fetch(`${url}/_sim/config`, { method: 'POST', body: JSON.stringify({ maxBodyBytes: 1000 }) })).status).toBe(200);
+    const res = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 5, messages: [{ role: 'user', content: 'x'.repeat(2000) }] }),
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(await res.text())).toMatchObject({ error: { type: 'request_too_large' } });
+    await fetch(`${url}/_sim/config`, { method: 'POST', body: JSON.stringify({ maxBodyBytes: 32 * 1024 * 1024 }) });
+  });
 });
