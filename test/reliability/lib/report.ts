@@ -128,13 +128,15 @@ const MARK: Record<Outcome, string> = { pass: '✅ pass', fail: '❌ FAIL', skip
 
 /** Soak figures written by `bench/soak.node.ts`, if it has been run. */
 function soakSection(): string[] {
-  const file = join(REPO_ROOT, 'bench', 'soak-results.json');
+  const file = join(REPO_ROOT, 'bench', 'soak-results.md');
   if (!existsSync(file)) return [];
   try {
-    const soak = JSON.parse(readFileSync(file, 'utf8')) as { at: string; rows: Row[] };
+    const m = /<!-- soak-json (.*) -->/.exec(readFileSync(file, 'utf8'));
+    if (!m?.[1]) return [];
+    const soak = JSON.parse(m[1]) as { at: string; rows: Row[] };
     const lines = [
       '',
-      `## Load: \`bench/soak.node.ts\` (not part of \`pnpm test\`; last run ${soak.at})`,
+      `## Load: \`bench/soak.node.ts\` (a benchmark, not part of \`pnpm test\`; figures from its last run, ${soak.at})`,
       '',
       '| Case | What was tried | How many | Observed | Outcome |',
       '|---|---|---:|---|---|',
