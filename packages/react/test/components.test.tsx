@@ -247,3 +247,21 @@ describe('<Message> and <ChatThread>', () => {
     expect(container.querySelector('[aria-live="polite"]')!.textContent).toBe('');
   });
 });
+
+describe('<LiveAnnouncer>', () => {
+  it('batches sentences finished within minIntervalMs into one announcement', async () => {
+    vi.useFakeTimers();
+    const { LiveAnnouncer } = await import('../src/live-region.tsx');
+    const { rerender, container } = render(<LiveAnnouncer text="One. " done={false} />);
+    const region = container.firstElementChild!;
+    expect(region.getAttribute('aria-live')).toBe('polite');
+    expect(region.textContent).toBe('One.');
+    rerender(<LiveAnnouncer text="One. Two. " done={false} />);
+    rerender(<LiveAnnouncer text="One. Two. Three. Fo" done={false} />);
+    expect(region.textContent).toBe('One.');
+    act(() => void vi.advanceTimersByTime(1000));
+    expect(region.textContent).toBe('Two. Three.');
+    rerender(<LiveAnnouncer text="One. Two. Three. Four" done />);
+    expect(region.textContent).toBe('Four');
+  });
+});
