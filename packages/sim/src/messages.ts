@@ -7,13 +7,15 @@ import type { SimCore } from './core.ts';
 import { corsHeaders } from './cors.ts';
 import { errorBody, SimApiError } from './errors.ts';
 import { faultFromHeaders, type ChosenFault } from './faults.ts';
-import { planReply, type ReplyPlan } from './plan.ts';
+import { nonStreaming } from './json-reply.ts';
+import { planReply } from './plan.ts';
 import { createRng, hashString, makeId } from './random.ts';
 import { retryAfter } from './ratelimit.ts';
-import { replyFrames, startMessage, type ReplyOutcome, type ReplySetup } from './reply.ts';
+import { replyFrames, type ReplySetup } from './reply.ts';
 import { readMessagesRequest, type MessagesRequest } from './request.ts';
+import { outcomeEnd, StreamRun } from './stream-run.ts';
 import { epochNow, monoNow, sleep } from './time.ts';
-import type { SimStats, SimStreamRecord, StreamEnd } from './types.ts';
+import type { SimStreamRecord } from './types.ts';
 
 /** What the runtime adapter can offer; `incoming.socket` exists under @hono/node-server. */
 interface NodeLikeEnv {
@@ -35,88 +37,6 @@ function headersRecord(headers: Headers): Record<string, string> {
     out[key] = value;
   });
   return out;
-}
-
-/** A streaming run's bookkeeping: the record, the stats it counts into, and a once-only finish. */
-class StreamRun {
-  readonly abort = new AbortController();
-  afterDisconnect = 0;
-  #done = false;
-  #slot: number | undefined;
-
-  constructor(
-    readonly core: SimCore,
-    readonly record: SimStreamRecord,
-    private readonly stats: SimStats,
-  ) {
-    stats.activeStreams += 1;
-  }
-
-  /** Count tokens written after the disconnect was noticed (kept visible in stats; by construction 0). */
-  countAfterDisconnect(tokens: number): void {
-    this.afterDisconnect += tokens;
-    if (this.#slot !== undefined) this.stats.tokensAfterDisconnect[this.#slot] = this.afterDisconnect;
-  }
-
-  /** Count a written chunk. */
-  wrote(tokens: number): void {
-    if (tokens === 0) return;
-    if (this.abort.signal.aborted) this.countAfterDisconnect(tokens);
-    this.record.deltaTimes.push(epochNow());
-    this.record.deltaTokens.push(tokens);
-    this.record.outputTokens += tokens;
-    this.stats.tokensEmitted += tokens;
-    this.core.limits.chargeOutput(this.record.speed, tokens);
-  }
-
-  /** The client went away: stop generating at once. */
-  disconnected(): void {
-    if (this.#done) return;
-    this.record.disconnectedAt = epochNow();
-    this.abort.abort();
-    this.finish('client_abort');
-  }
-
-  finish(end: StreamEnd): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.record.end = end;
-    this.record.endedAt = epochNow();
-    this.stats.activeStreams -= 1;
-    if (end === 'complete') this.stats.completedStreams += 1;
-    if (end === 'client_abort') {
-      this.stats.abortedStreams += 1;
-      this.#slot = this.stats.tokensAfterDisconnect.push(this.afterDisconnect) - 1;
-    }
-    if (!this.abort.signal.aborted) this.abort.abort();
-  }
-}
-
-function outcomeEnd(outcome: ReplyOutcome): StreamEnd {
-  if (outcome === 'complete') return 'complete';
-  if (outcome === 'aborted') return 'client_abort';
-  return 'fault';
-}
-
-/** The full Message for a non-streaming reply (spec 4.6). */
-function finalMessage(setup: ReplySetup, plan: ReplyPlan): Record<string, unknown> {
-  const content = plan.blocks.map((block) => {
-    const text = block.tokens.join('');
-    if (block.type === 'thinking') return { type: 'thinking', thinking: text, signature: block.signature };
-    if (block.type === 'tool_use') return { type: 'tool_use', id: block.id, name: block.name, input: JSON.parse(text || '{}') as unknown };
-    return { type: 'text', text, citations: null };
-  });
-  const start = startMessage(setup);
-  return {
-    ...start,
-    content,
-    stop_reason: plan.stopReason,
-    container: null,
-    context_management: null,
-    diagnostics: null,
-    input_transformations: null,
-    usage: { ...(start['usage'] as object), output_tokens: plan.outputTokens },
-  };
 }
 
 /**
@@ -238,7 +158,7 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
   const frames = replyFrames(setup);
   const cleanup = (): void => signal.removeEventListener('abort', onClientAbort);
 
-  if (!request.stream) return nonStreaming(run, frames, setup, plan, headers, env, cleanup);
+  if (!request.stream) return nonStreaming(run, frames, setup, plan, headers, () => resetSocket(env), cleanup);
 
   state.countStatus(200);
   const encoder = new TextEncoder();
@@ -284,46 +204,3 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
   });
 }
 
-async function nonStreaming(
-  run: StreamRun,
-  frames: AsyncGenerator<{ frame: string; tokens: number }, ReplyOutcome>,
-  setup: ReplySetup,
-  plan: ReplyPlan,
-  headers: Record<string, string>,
-  env: unknown,
-  cleanup: () => void,
-): Promise<Response> {
-  // Same pacing as a stream: a JSON reply arrives when the whole stream would have ended.
-  let next = await frames.next();
-  while (!next.done) {
-    run.wrote(next.value.tokens);
-    next = await frames.next();
-  }
-  cleanup();
-  const outcome = next.value;
-  const count = (status: number): void => run.core.state.countStatus(status);
-  if (outcome === 'aborted') {
-    run.finish('client_abort');
-    count(499);
-    return new Response(null, { status: 499 });
-  }
-  if (outcome !== 'complete') {
-    run.finish('fault');
-    if (outcome === 'midstream_error') {
-      count(529);
-      return new Response(errorBody('overloaded_error', 'Overloaded', setup.requestId), {
-        status: 529,
-        headers: { ...headers, 'content-type': 'application/json' },
-      });
-    }
-    count(500);
-    resetSocket(env);
-    return new Response('', { status: 500, headers });
-  }
-  run.finish('complete');
-  count(200);
-  return new Response(JSON.stringify(finalMessage(setup, plan)), {
-    status: 200,
-    headers: { ...headers, 'content-type': 'application/json' },
-  });
-}
