@@ -20,8 +20,9 @@ test('fallback: with the fast budget exhausted, auto is served standard and the 
   await expect(reply.getByTestId('served-speed')).toHaveText('standard');
 
   // The fast budget gauge shows it spent, with a countdown to its reset.
-  const gauge = panel.getByTestId('ratelimit-gauge').getByRole('meter');
+  const gauge = panel.getByTestId('ratelimit-gauge');
   await expect(gauge).toHaveAttribute('data-state', 'exhausted');
+  await expect(gauge.getByRole('meter')).toHaveAttribute('aria-valuenow', '0');
   const streams = await sim.streams();
   expect(streams.at(-1)?.speed).toBe('standard');
 });

@@ -3,21 +3,30 @@
  * cost), the thread with the demo's reply cards, and the composer.
  * @module
  */
-import type { SpeedPolicy } from '@slipstream/core';
+import type { RateLimitEvent, SpeedPolicy } from '@slipstream/core';
 import { ChatThread, Composer, RateLimitGauge, useFastChat, type FastChatMessage } from '@slipstream/react';
-import { useCallback, useMemo, type ReactNode } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import { formatUsd } from '../format.ts';
 import { MessageCard } from './MessageCard.tsx';
 
-export type DemoChat = ReturnType<typeof useFastChat>;
+export type DemoChat = ReturnType<typeof useFastChat> & {
+  /** The last rate-limit event that carried the fast budget (a standard attempt's event carries none). */
+  fastRateLimit: RateLimitEvent | null;
+};
 
 export function useDemoChat(options: { speed: SpeedPolicy; model: string; fetch?: typeof globalThis.fetch }): DemoChat {
-  return useFastChat({
+  const [fastRateLimit, setFastRateLimit] = useState<RateLimitEvent | null>(null);
+  const chat = useFastChat({
     endpoint: '/api/chat',
     speed: options.speed,
     model: options.model,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    // After a fallback the latest event is the standard attempt's; keep the fast budget seen before it.
+    onEvent: (event) => {
+      if (event.event === 'ratelimit' && event.data.fast) setFastRateLimit(event.data);
+    },
   });
+  return useMemo(() => ({ ...chat, fastRateLimit }), [chat, fastRateLimit]);
 }
 
 function isBusy(status: string): boolean {
@@ -64,7 +73,7 @@ export function ConversationView(props: {
         {toolbar}
         <span className="spacer" />
         <div className="session">
-          <RateLimitGauge data-testid="ratelimit-gauge" rateLimit={chat.stream.rateLimit} retryAfterMs={chat.retryAfterMs} />
+          <RateLimitGauge data-testid="ratelimit-gauge" rateLimit={chat.fastRateLimit} retryAfterMs={chat.retryAfterMs} />
           <div className="stat" data-testid="session-cost">
             <span className="stat-label">Session</span>
             <span className="stat-value">{formatUsd(sessionCost)}</span>
