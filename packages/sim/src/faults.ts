@@ -84,10 +84,18 @@ export class FaultQueue {
    * @param roll - a seeded number in [0, 1) for `rate` shares.
    */
   take(speed: 'fast' | 'standard', roll: number): ChosenFault | undefined {
+    // One roll per request, split into consecutive intervals, one per matching `rate` entry in queue
+    // order: each entry then hits its own share (0.5 and 0.3 give 50% and 30%, not 50% and 0%).
+    // Shares beyond a total of 1 are cut short.
+    let from = 0;
     for (const entry of this.#queue) {
       if (entry.left <= 0) continue;
       if (entry.spec.speed !== undefined && entry.spec.speed !== speed) continue;
-      if (entry.spec.rate !== undefined && roll >= entry.spec.rate) continue;
+      if (entry.spec.rate !== undefined) {
+        const hit = roll >= from && roll < from + entry.spec.rate;
+        from += entry.spec.rate;
+        if (!hit) continue;
+      }
       entry.left -= 1;
       this.#queue = this.#queue.filter((e) => e.left > 0);
       return { fault: entry.spec.fault, after: entry.spec.after ?? defaultAfter(entry.spec.fault) };

@@ -136,6 +136,30 @@ describe('fault queue: count, rate share, speed filter', () => {
   });
 });
 
+describe('several configured rate faults', () => {
+  it('each hits its own share of requests', async () => {
+    const { createSim } = await import('../src/index.ts');
+    const mixed = createSim({ ttftMs: 0, standardOtps: 0, jitter: 0, seed: 4, faults: [{ fault: 'overloaded', rate: 0.5 }, { fault: 'api_error', rate: 0.3 }] });
+    const counts: Record<number, number> = {};
+    for (let i = 0; i < 400; i++) {
+      const res = await mixed.fetch(
+        new Request('http://sim.test/v1/messages', {
+          method: 'POST',
+          headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+          body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 5, messages: [{ role: 'user', content: `q${i} [[sim:tokens=1]]` }] }),
+        }),
+      );
+      await res.arrayBuffer();
+      counts[res.status] = (counts[res.status] ?? 0) + 1;
+    }
+    expect(counts[529]! / 400).toBeGreaterThan(0.4);
+    expect(counts[529]! / 400).toBeLessThan(0.6);
+    expect(counts[500]! / 400).toBeGreaterThan(0.2);
+    expect(counts[500]! / 400).toBeLessThan(0.4);
+    expect(counts[200]! / 400).toBeGreaterThan(0.1);
+  });
+});
+
 describe('control endpoints over HTTP', () => {
   it('queues faults, changes config, reports stats/streams/requests and resets', async () => {
     const q = await fetch(`${s.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ fault: 'overloaded', count: 1 }) });
