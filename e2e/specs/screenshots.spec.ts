@@ -12,7 +12,7 @@ for (const theme of ['light', 'dark'] as const) {
     await chat.getByTestId('composer-input').fill('Write a short plan with code for streaming replies from the edge');
     await chat.getByTestId('composer').locator('[data-part=send]').click();
     await expect(chat.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
-    await chat.getByTestId('composer-input').fill('Now the JSON config for it, briefly [[sim:tokens=120]]');
+    await chat.getByTestId('composer-input').fill('Now the JSON config for it');
     await chat.getByTestId('composer').locator('[data-part=send]').click();
     await expect(chat.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
     await page.screenshot({ path: `${SHOTS}chat-${theme}.png` });

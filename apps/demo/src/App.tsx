@@ -97,7 +97,7 @@ export function App() {
       <footer className="footer">
         <span>
           TTFT: request sent → first text received. OTPS: output tokens after the first ÷ (last delta − first delta), measured on
-          arrival. Live values are estimates (~); final values are exact.
+          arrival. Live values are estimates (≈); final values are exact.
         </span>
       </footer>
     </div>

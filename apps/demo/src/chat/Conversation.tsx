@@ -85,6 +85,7 @@ export function ConversationView(props: {
           messages={messages}
           renderMessage={renderMessage}
           label={label}
+          className="thread-log"
           stickToBottom
           empty={
             <>

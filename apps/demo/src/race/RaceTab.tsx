@@ -97,11 +97,14 @@ export function RaceTab() {
               Stop both
             </button>
           ) : null}
-          <button type="submit" className="button primary" disabled={running || !prompt.trim()} data-testid="race-start">
+          <button
+            type="submit"
+            className="button primary"
+            disabled={running || !prompt.trim()}
+            data-testid="race-start"
+            title="Ctrl+Enter in the prompt also starts; Esc stops"
+          >
             {startedAt === null ? 'Start race' : 'Race again'}
-            <kbd className="unit" aria-hidden="true">
-              ⌘↵
-            </kbd>
           </button>
         </div>
         <p className="race-note" id={`${promptId}-note`}>
@@ -140,7 +143,7 @@ function LaneView({ lane, speed, title }: { lane: Lane; speed: 'fast' | 'standar
         />
       </header>
       <div className="lane-meter">
-        <OtpsMeter metrics={m} status={lane.status} label={`${title} output speed`} />
+        <OtpsMeter metrics={m} status={lane.status} ttft={false} label={`${title} output speed`} />
       </div>
       <dl className="lane-stats">
         <div className="stat">
@@ -220,10 +223,13 @@ function Verdict({ fast, standard }: { fast: Lane; standard: Lane }) {
       </div>
       <div className="stat">
         <span className="stat-label">Cost</span>
-        <span className="stat-value" style={{ fontSize: 15 }}>
-          <span data-testid="race-cost-fast">{both && fc !== null ? `${formatUsd(fc)} fast` : '—'}</span>
-          {' · '}
-          <span data-testid="race-cost-standard">{both && sc !== null ? `${formatUsd(sc)} standard` : '—'}</span>
+        <span className="stat-value cost-pair">
+          <span data-testid="race-cost-fast">
+            <span className="cost-label">fast</span> {both && fc !== null ? formatUsd(fc) : '—'}
+          </span>
+          <span data-testid="race-cost-standard">
+            <span className="cost-label">standard</span> {both && sc !== null ? formatUsd(sc) : '—'}
+          </span>
         </span>
         <span className="stat-sub">{both && fc !== null && sc !== null && sc > 0 ? `fast costs ${(fc / sc).toFixed(1)}× as much` : 'fast mode: 6× standard Opus rates'}</span>
       </div>
