@@ -8,11 +8,9 @@
  *
  * @module
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
 import { createChatHandler } from './index.ts';
+import { serveNode } from './serve.node.ts';
 
 const USAGE = 'usage: pnpm edge [--port N] [--host HOST] [--upstream URL] [--cors ORIGIN]...';
 
@@ -71,14 +69,9 @@ async function main(): Promise<void> {
     ...(args.cors ? { cors: args.cors } : {}),
     onError: (e) => console.error(`[edge] ${e.phase} ${e.kind}${e.status !== undefined ? ` ${e.status}` : ''}: ${e.message}`),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname: args.host }, () => resolve(s as Server)) as Server;
-    s.once('error', reject);
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
-  console.log(`listening on http://${host}:${address.port}`);
-  console.log(`POST http://${host}:${address.port}/api/chat`);
+  const server = await serveNode(app, { port, host: args.host });
+  console.log(`listening on ${server.url}`);
+  console.log(`POST ${server.url}/api/chat`);
   console.log(note);
 
   let stopping = false;
@@ -86,9 +79,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping`);
-    server.close();
-    server.closeAllConnections();
-    void (stopSim?.() ?? Promise.resolve()).finally(() => process.exit(0));
+    void server
+      .close()
+      .then(() => stopSim?.())
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -61,10 +61,20 @@ export function createMemoryFallbackStore(maxEntries = 10_000, now: () => number
   };
 }
 
-/** Hex SHA-256 via Web Crypto: the store never sees the API key. */
+const recentHashes = new Map<string, string>();
+
+/**
+ * Hex SHA-256 via Web Crypto: the store never sees the API key. The last few results are kept in this
+ * isolate (a deployment has one key or a handful), saving a crypto round trip per request.
+ */
 export async function hashKey(apiKey: string): Promise<string> {
+  const known = recentHashes.get(apiKey);
+  if (known !== undefined) return known;
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(apiKey));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  if (recentHashes.size >= 8) recentHashes.clear();
+  recentHashes.set(apiKey, hex);
+  return hex;
 }
 
 /** Store keys for one request: the API-key level, and the conversation level when an id is given. */
