@@ -13,6 +13,7 @@ import { createRng, hashString, makeId } from './random.ts';
 import { retryAfter } from './ratelimit.ts';
 import { replyFrames, type ReplySetup } from './reply.ts';
 import { readMessagesRequest, type MessagesRequest } from './request.ts';
+import { pushBounded } from './state.ts';
 import { outcomeEnd, StreamRun } from './stream-run.ts';
 import { epochNow, monoNow, sleep } from './time.ts';
 import type { SimStreamRecord } from './types.ts';
@@ -53,7 +54,7 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
   const signal = req.signal;
   const url = new URL(req.url);
   const entry = { id: requestId, at, method: req.method, path: url.pathname, headers: headersRecord(req.headers), body: undefined as unknown };
-  state.log.push(entry);
+  pushBounded(state.log, entry);
   const base: Record<string, string> = { 'request-id': requestId, ...corsHeaders() };
   const shouldRetry = req.headers.get('x-sim-should-retry');
   let speedHeaders: Record<string, string> = {};
@@ -133,7 +134,7 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
     deltaTimes: [],
     deltaTokens: [],
   };
-  state.records.push(record);
+  pushBounded(state.records, record);
   const run = new StreamRun(core, record, stats);
   const onClientAbort = (): void => run.disconnected();
   if (signal.aborted) run.disconnected();

@@ -4,6 +4,18 @@
  */
 import type { SimRequestLogEntry, SimStats, SimStreamRecord } from './types.ts';
 
+/**
+ * How many request-log entries and stream records are kept. Older ones are dropped so a long-running
+ * sim (the demo, a soak) does not grow without bound; running streams keep their own record object.
+ */
+export const HISTORY_LIMIT = 2000;
+
+/** Append to a bounded history, dropping the oldest entries. */
+export function pushBounded<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > HISTORY_LIMIT) list.splice(0, list.length - HISTORY_LIMIT);
+}
+
 /** Mutable observability state of one sim. */
 export class SimState {
   stats: SimStats = SimState.emptyStats();

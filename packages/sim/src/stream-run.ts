@@ -47,6 +47,7 @@ export class StreamRun {
     this.finish('client_abort');
   }
 
+  /** End the run once (later calls are ignored): set the record's end and move the counters. */
   finish(end: StreamEnd): void {
     if (this.#done) return;
     this.#done = true;
@@ -62,6 +63,7 @@ export class StreamRun {
   }
 }
 
+/** The record's `end` for a generator outcome. */
 export function outcomeEnd(outcome: ReplyOutcome): StreamEnd {
   if (outcome === 'complete') return 'complete';
   if (outcome === 'aborted') return 'client_abort';
