@@ -28,7 +28,7 @@ function mount(el: ReactElement): { root: ReturnType<typeof createRoot>; div: HT
   return { root, div };
 }
 
-const md = (text: string, streaming: boolean): ReactElement => createElement(StreamingMarkdown, { streaming, linkTarget: '_blank' }, text);
+const md = (text: string, streaming: boolean): ReactElement => createElement(StreamingMarkdown, { streaming, linkTarget: '_blank', children: text });
 
 async function live(): Promise<string> {
   const res = await fetch('/api/chat', {
