@@ -1,0 +1,170 @@
+/**
+ * Against a REAL protocol stream: the sim (wire-faithful Anthropic Messages API) behind the real edge
+ * handler, both in-process. The hook's `fetch` routes to `handler.fetch(new Request(...))`, and the
+ * edge's Anthropic SDK client routes to `sim.fetch`. No sockets.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react';
+import { notifyManager } from '@slipstream/core';
+import { createChatHandler, type ChatHandlerOptions } from '@slipstream/edge';
+import { createSim, type Sim } from '@slipstream/sim';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useFastStream } from '../src/hooks/use-fast-stream.ts';
+import { useFastChat } from '../src/hooks/use-fast-chat.ts';
+import { ChatThread } from '../src/components/chat-thread.tsx';
+import { SpeedBadge } from '../src/components/speed-badge.tsx';
+import { OtpsMeter } from '../src/components/otps-meter.tsx';
+import { CompareRace, type RaceResult } from '../src/components/compare-race.tsx';
+
+beforeAll(() => notifyManager.setNotifyFunction((cb) => act(cb)));
+afterAll(() => notifyManager.setNotifyFunction((cb) => cb()));
+afterEach(cleanup);
+
+const KEY = 'sk-ant-test-react-0000000000000000';
+
+interface Rig {
+  sim: Sim;
+  /** The `fetch` to hand to the hooks. */
+  fetch: typeof fetch;
+  /** Requests the edge received. */
+  seen: Request[];
+}
+
+function rig(simOptions: Parameters<typeof createSim>[0] = {}, edgeOptions: ChatHandlerOptions = {}): Rig {
+  const sim = createSim({ ttftMs: 30, standardOtps: 400, jitter: 0, seed: 3, ...simOptions });
+  const handler = createChatHandler({
+    apiKey: KEY,
+    baseURL: 'http://sim.invalid',
+    createClient: ({ apiKey, baseURL }) =>
+      new Anthropic({
+        apiKey,
+        baseURL: baseURL ?? null,
+        maxRetries: 0,
+        // happy-dom makes the SDK think it runs in a browser; here it is the edge, in-process.
+        dangerouslyAllowBrowser: true,
+        fetch: (url: RequestInfo | URL, init?: RequestInit) => Promise.resolve(sim.fetch(new Request(url, init))),
+      }),
+    heartbeatMs: 1000,
+    ...edgeOptions,
+  });
+  const seen: Request[] = [];
+  const edgeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(new URL(String(input), 'http://app.invalid'), init);
+    seen.push(req);
+    return handler.fetch(req);
+  }) as typeof fetch;
+  return { sim, fetch: edgeFetch, seen };
+}
+
+const ask = (content: string) => ({ messages: [{ role: 'user' as const, content }] });
+
+describe('against the sim through the edge', () => {
+  it('streams a real reply: text, served fast, exact OTPS from usage, cost', async () => {
+    const { fetch, sim } = rig();
+    const { result } = renderHook(() => useFastStream({ fetch, speed: 'fast', model: 'claude-opus-4-6' }));
+    act(() => result.current.start({ ...ask('Tell me about streaming.'), max_tokens: 120 }));
+    await waitFor(() => expect(result.current.status).toBe('streaming'));
+    await waitFor(() => expect(result.current.status).toBe('done'), { timeout: 10_000 });
+    const s = result.current;
+    expect(s.text.length).toBeGreaterThan(20);
+    expect(s.servedSpeed).toBe('fast');
+    expect(s.requestedSpeed).toBe('fast');
+    expect(s.usage!.outputTokens).toBeGreaterThan(5);
+    expect(s.metrics.otps.isEstimate).toBe(false);
+    expect(s.metrics.otps.value).toBeGreaterThan(0);
+    expect(s.metrics.ttftMs).toBeGreaterThanOrEqual(25);
+    expect(s.cost?.totalUsd).toBeGreaterThan(0);
+    expect(sim.stats().completedStreams).toBe(1);
+  });
+
+  it('stop() aborts through the edge to the sim and keeps the partial text', async () => {
+    const { fetch, sim } = rig({ standardOtps: 60 });
+    const { result } = renderHook(() => useFastStream({ fetch, speed: 'standard', model: 'claude-opus-4-6' }));
+    act(() => result.current.start({ ...ask('Write a long essay.'), max_tokens: 2000 }));
+    await waitFor(() => expect(result.current.text.length).toBeGreaterThan(10), { timeout: 10_000 });
+    act(() => result.current.stop());
+    await waitFor(() => expect(result.current.status).toBe('aborted'));
+    const kept = result.current.text;
+    expect(kept.length).toBeGreaterThan(10);
+    // The upstream request really stopped.
+    await waitFor(() => expect(sim.stats().abortedStreams).toBe(1), { timeout: 5_000 });
+    expect(sim.stats().activeStreams).toBe(0);
+    expect(result.current.text).toBe(kept);
+  });
+
+  it('a mid-stream error keeps the partial text and shows a typed error', async () => {
+    const { fetch, sim } = rig();
+    sim.injectFaults({ fault: 'midstream_error', after: 20, count: 1 });
+    function App() {
+      const chat = useFastChat({ fetch, speed: 'standard', model: 'claude-opus-4-6', body: { max_tokens: 400 } });
+      return (
+        <>
+          <button onClick={() => chat.send('Explain TCP.')}>send</button>
+          <ChatThread messages={chat.messages} />
+        </>
+      );
+    }
+    render(<App />);
+    act(() => screen.getByText('send').click());
+    await waitFor(() => expect(screen.getByRole('alert')).toBeTruthy(), { timeout: 10_000 });
+    const reply = screen.getAllByRole('article')[1]!;
+    expect(reply.getAttribute('data-state')).toBe('error');
+    const text = reply.querySelector('[data-slipstream="markdown"]')!.textContent!;
+    expect(text.length).toBeGreaterThan(10);
+  });
+
+  it('auto falls back to standard when the fast budget is tiny, and the badge says why', async () => {
+    const { fetch } = rig({ fastOutputTpm: 5 });
+    let ended = 0;
+    const end = () => void ended++;
+    function App() {
+      const s = useFastStream({ fetch, speed: 'auto', model: 'claude-opus-4-6', onFinish: end, onError: end });
+      return (
+        <>
+          <button onClick={() => s.start({ ...ask('Hello there, explain caching.'), max_tokens: 200 })}>go</button>
+          <SpeedBadge status={s.status} requestedSpeed={s.requestedSpeed} servedSpeed={s.servedSpeed} fallback={s.fallback} retryAfterMs={s.retryAfterMs} />
+          <OtpsMeter metrics={s.metrics} status={s.status} />
+          <output data-testid="status">{s.status}</output>
+        </>
+      );
+    }
+    const { container } = render(<App />);
+    // The first request may be served fast while the sim's bucket drains; ask until auto falls back.
+    for (let i = 1; i <= 4; i++) {
+      act(() => screen.getByText('go').click());
+      await waitFor(() => expect(ended).toBe(i), { timeout: 10_000 });
+      await waitFor(() => expect(['done', 'error']).toContain(screen.getByTestId('status').textContent));
+      if (container.querySelector('[data-slipstream="speed-badge"]')!.getAttribute('data-state') === 'fallback') break;
+    }
+    const badge = container.querySelector('[data-slipstream="speed-badge"]') as HTMLElement;
+    expect(screen.getByTestId('status').textContent).toBe('done');
+    expect(badge.dataset.state).toBe('fallback');
+    expect(badge.dataset.served).toBe('standard');
+    expect(badge.textContent).toContain('Fell back to standard');
+    const tip = screen.getByRole('tooltip', { hidden: true });
+    expect(badge.getAttribute('aria-describedby')).toBe(tip.id);
+    expect(tip.textContent).toMatch(/rate limit|budget/);
+  });
+
+  it('CompareRace measures fast against standard on the same prompt', async () => {
+    const { fetch } = rig({ standardOtps: 200, ttftMs: 20 });
+    let result: RaceResult | null = null;
+    render(
+      <CompareRace
+        prompt="Compare quicksort and mergesort."
+        request={{ model: 'claude-opus-4-6', max_tokens: 150 }}
+        options={{ fetch }}
+        onFinish={(r) => (result = r)}
+      />,
+    );
+    act(() => screen.getByRole('button', { name: 'Race' }).click());
+    await waitFor(() => expect(result).not.toBeNull(), { timeout: 15_000 });
+    const r = result as unknown as RaceResult;
+    expect(r.fastServedFast).toBe(true);
+    // The sim serves fast at 2.5x; network-side measurement in-process lands near it.
+    expect(r.otpsRatio!).toBeGreaterThan(1.5);
+    expect(r.ttftDiffMs).not.toBeNull();
+    expect(screen.getByRole('status', { name: '' }).textContent ?? '').toBeDefined();
+    expect(document.querySelector('[data-part="result"]')!.textContent).toMatch(/Fast streamed \d\.\d\d× the output tokens per second of standard/);
+  });
+});
