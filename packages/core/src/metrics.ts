@@ -107,10 +107,23 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 
 /** p50, p90 and max of a list of gaps (any order). */
 export function gapStats(gaps: readonly number[]): GapStats {
-  if (gaps.length === 0) return { p50: null, p90: null, max: null, count: 0 };
-  const sorted = Float64Array.from(gaps).sort();
-  const list = Array.from(sorted);
-  return { p50: percentile(list, 50), p90: percentile(list, 90), max: list[list.length - 1] as number, count: list.length };
+  return sortedGapStats(Array.from(Float64Array.from(gaps).sort()));
+}
+
+function sortedGapStats(sorted: readonly number[]): GapStats {
+  if (sorted.length === 0) return { p50: null, p90: null, max: null, count: 0 };
+  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), max: sorted[sorted.length - 1] as number, count: sorted.length };
+}
+
+function insertSorted(sorted: number[], value: number): void {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  sorted.splice(lo, 0, value);
 }
 
 /** One content delta as seen by the client: arrival time, characters, and the edge's own timestamp. */
@@ -196,13 +209,15 @@ export class MetricsRecorder {
   #sentAt: number | null = null;
   #deltas: DeltaArrival[] = [];
   #chars = 0;
-  #gaps: number[] = [];
+  // Kept sorted (binary insertion) so a snapshot reads percentiles without sorting every time.
+  #sortedGaps: number[] = [];
   #lastChunkAt: number | null = null;
   // Rolling window: deltas from #windowHead on are inside it; #windowChars is their sum.
   #windowHead = 0;
   #windowChars = 0;
   #live: number | null = null;
   #series: number[] = [];
+  #frozenSeries: readonly number[] = Object.freeze([]);
   #lastSampleAt: number | null = null;
   #exactTokens: number | null = null;
   #finished = false;
@@ -246,7 +261,7 @@ export class MetricsRecorder {
     this.#deltas.push(d);
     this.#chars += chars;
     if (this.#lastChunkAt !== at) {
-      if (this.#lastChunkAt !== null) this.#gaps.push(at - this.#lastChunkAt);
+      if (this.#lastChunkAt !== null) insertSorted(this.#sortedGaps, at - this.#lastChunkAt);
       this.#lastChunkAt = at;
     }
     this.#updateLive(at, chars);
@@ -300,9 +315,9 @@ export class MetricsRecorder {
       effectiveOtps: metric(effectiveOtps(tokens, this.#sentAt, last), isEstimate),
       liveOtps: snappedLive ? metric(otps, false) : metric(this.#live, true),
       outputTokens: metric(exact ?? (estimated === null ? null : Math.round(estimated)), isEstimate),
-      gaps: gapStats(this.#gaps),
+      gaps: sortedGapStats(this.#sortedGaps),
       proxyBuffered: this.#proxyBuffered,
-      series: Object.freeze(this.#series.slice()),
+      series: this.#frozenSeries,
       sentAt: this.#sentAt,
       firstDeltaAt: first,
       lastDeltaAt: last,
@@ -331,6 +346,7 @@ export class MetricsRecorder {
     if (this.#lastSampleAt === null || at - this.#lastSampleAt >= this.#seriesIntervalMs) {
       this.#series.push(this.#live);
       if (this.#series.length > this.#seriesSize) this.#series.shift();
+      this.#frozenSeries = Object.freeze(this.#series.slice());
       this.#lastSampleAt = at;
     }
   }

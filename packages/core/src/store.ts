@@ -26,7 +26,7 @@ import {
   type FastStreamState,
 } from './stream-state.ts';
 import { Subscribable } from './subscribable.ts';
-import { validateChatRequest } from './validate.ts';
+import { validateChatRequest, type RequestLimits } from './validate.ts';
 
 export interface FastStreamOptions {
   /** Where to POST. @default '/api/chat' */
@@ -49,6 +49,11 @@ export interface FastStreamOptions {
   liveWindowMs?: number;
   /** Merged under every `start(body)` (the body wins). */
   defaults?: Partial<ChatRequest>;
+  /**
+   * Limits for the client-side check of each body before it is sent (the edge checks again); match
+   * them to the edge's. `false` skips the check. @default DEFAULT_REQUEST_LIMITS
+   */
+  limits?: Partial<RequestLimits> | false;
   /** Every protocol event, as it arrives. */
   onEvent?(e: ProtocolEvent): void;
   /** Every text or thinking delta, as it arrives. */
@@ -177,7 +182,8 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.#abortRun();
     this.#clearContent();
     const merged = { ...this.#options.defaults, ...body };
-    const checked = validateChatRequest(merged);
+    const limits = this.#options.limits;
+    const checked = limits === false ? { ok: true as const, value: merged } : validateChatRequest(merged, limits);
     const request = checked.ok ? checked.value : (merged as ChatRequest);
     this.#dispatch({ type: 'start', request });
     if (!checked.ok) {
@@ -186,7 +192,10 @@ class FastStreamStore extends Subscribable implements FastStream {
     }
     const run: Run = { controller: new AbortController() };
     this.#run = run;
-    void this.#execute(run, request);
+    this.#execute(run, request).catch((err: unknown) => {
+      // A bug of ours or a throwing user hook: still a typed error, never an unhandled rejection.
+      if (this.#run === run) this.#fail({ kind: 'protocol', message: `Unexpected failure: ${describe(err)}`, retryable: false }, this.#clock.now());
+    });
   }
 
   stop(): void {
@@ -225,14 +234,14 @@ class FastStreamStore extends Subscribable implements FastStream {
 
   async #execute(run: Run, request: ChatRequest): Promise<void> {
     const fetchFn = this.#options.fetch ?? globalThis.fetch;
-    const headers: Record<string, string> = {
-      ...(typeof this.#options.headers === 'function' ? this.#options.headers() : this.#options.headers),
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-    };
-    this.#metrics.markSent(this.#clock.now());
     let response: Response;
     try {
+      const headers: Record<string, string> = {
+        ...(typeof this.#options.headers === 'function' ? this.#options.headers() : this.#options.headers),
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+      };
+      this.#metrics.markSent(this.#clock.now());
       // Called as a plain function: `window.fetch` throws "Illegal invocation" with another `this`.
       response = await fetchFn(this.#options.endpoint ?? '/api/chat', {
         method: 'POST',
@@ -289,6 +298,11 @@ class FastStreamStore extends Subscribable implements FastStream {
         if (done) finished = true;
         const { events, error } = done ? decoder.end() : decoder.push(value);
         for (const event of events) {
+          const malformed = describeMalformed(event);
+          if (malformed !== undefined) {
+            this.#fail({ kind: 'protocol', message: malformed, retryable: false }, at);
+            return;
+          }
           this.#handle(event, at);
           if (this.#run !== run || isTerminal(this.#control.status)) return;
         }
@@ -316,7 +330,7 @@ class FastStreamStore extends Subscribable implements FastStream {
       case 'thinking': {
         const { delta } = event.data;
         (event.event === 'text' ? this.#textChunks : this.#thinkingChunks).push(delta);
-        this.#metrics.recordDelta(at, delta.length, event.data.t);
+        this.#metrics.recordDelta(at, delta.length, typeof event.data.t === 'number' ? event.data.t : Number.NaN);
         this.#version++;
         this.#dispatch({ type: 'event', event, at });
         this.#safely(this.#options.onDelta, delta, event.event);
@@ -423,6 +437,31 @@ class FastStreamStore extends Subscribable implements FastStream {
         throw err;
       });
     }
+  }
+}
+
+/**
+ * The store relies on a few fields of a few events; `readProtocolStream` only promises "a JSON object".
+ * Returns why an event is unusable, or `undefined` when it is fine.
+ */
+function describeMalformed(e: ProtocolEvent): string | undefined {
+  const d = e.data as unknown as Record<string, unknown>;
+  switch (e.event) {
+    case 'text':
+    case 'thinking':
+      return typeof d.delta === 'string' ? undefined : `Malformed ${e.event} event: "delta" is not a string`;
+    case 'usage':
+      return typeof d.outputTokens === 'number' ? undefined : 'Malformed usage event: "outputTokens" is not a number';
+    case 'done': {
+      const usage = d.usage as Record<string, unknown> | null | undefined;
+      return typeof usage === 'object' && usage !== null && typeof usage.outputTokens === 'number' && typeof d.model === 'string'
+        ? undefined
+        : 'Malformed done event: needs "usage.outputTokens" and "model"';
+    }
+    case 'error':
+      return typeof d.kind === 'string' && typeof d.message === 'string' ? undefined : 'Malformed error event: needs "kind" and "message"';
+    default:
+      return undefined;
   }
 }
 

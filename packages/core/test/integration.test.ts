@@ -83,7 +83,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-function waitFor(stream: ReturnType<typeof createFastStream>, done: (s: FastStreamState) => boolean, timeoutMs = 10_000) {
+function waitFor(stream: ReturnType<typeof createFastStream>, done: (s: FastStreamState) => boolean, timeoutMs = 20_000) {
   return new Promise<FastStreamState>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out in status ${stream.getSnapshot().status}`)), timeoutMs);
     const check = () => {
@@ -130,7 +130,7 @@ describe('integration: store ← real SSE over a real socket', () => {
     expect(m.proxyBuffered).toBe(false);
     expect(m.series.length).toBeGreaterThan(3);
     stream.destroy();
-  });
+  }, 30_000);
 
   it('stop() closes the connection to the server', async () => {
     closedEarly = false;
@@ -143,5 +143,5 @@ describe('integration: store ← real SSE over a real socket', () => {
     while (!closedEarly && Date.now() < deadline) await sleep(20);
     expect(closedEarly).toBe(true);
     stream.destroy();
-  });
+  }, 30_000);
 });

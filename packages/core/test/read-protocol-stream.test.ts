@@ -43,7 +43,7 @@ describe('readProtocolStream', () => {
       ),
       { seed: 20260201, numRuns: 200 },
     );
-  });
+  }, 30_000);
 
   it('decodes a character split across chunks byte by byte', async () => {
     const { text, expected } = protocolText(['naïve 😀 日本']);

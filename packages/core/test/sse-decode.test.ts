@@ -105,8 +105,9 @@ describe('createSSEDecoder: WHATWG rules', () => {
     d.feed('data: ');
     for (let i = 0; i < n; i++) d.feed('x');
     d.feed('\n\n');
-    expect(performance.now() - startedAt).toBeLessThan(2_000);
-  });
+    // Linear work here takes milliseconds; re-joining the line per chunk would take far longer.
+    expect(performance.now() - startedAt).toBeLessThan(5_000);
+  }, 30_000);
 });
 
 // Arbitrary SSE streams built from pieces that exercise every rule.
@@ -138,10 +139,10 @@ describe('createSSEDecoder: properties', () => {
       }),
       { seed: SEED, numRuns: 500 },
     );
-  });
+  }, 30_000);
 
   it('encoder → decoder round-trips arbitrary messages (newlines, unicode, empty)', () => {
-    const noBreak = fc.string({ unit: 'binary', maxLength: 20 }).filter((s) => !/[\r\n\0]/.test(s));
+    const noBreak = fc.string({ unit: 'binary', maxLength: 20 }).map((s) => s.replace(/[\r\n\0]/g, ''));
     const message = fc.record(
       {
         event: noBreak.filter((s) => s !== ''),
@@ -160,5 +161,5 @@ describe('createSSEDecoder: properties', () => {
       }),
       { seed: SEED, numRuns: 300 },
     );
-  });
+  }, 30_000);
 });

@@ -395,7 +395,7 @@ describe('createFastStream: snapshots and notifications', () => {
     };
     expect(await run(50)).toBeLessThanOrEqual(4);
     expect(await run('sync')).toBeGreaterThanOrEqual(100);
-  });
+  }, 30_000);
 
   it('notifies through notifyManager (tests can wrap it in act)', async () => {
     const wrapped = vi.fn((cb: () => void) => cb());
@@ -478,5 +478,61 @@ describe('createFastStream: metrics through the store', () => {
     m = stream.getSnapshot().metrics;
     expect(m.outputTokens).toEqual({ value: 4, isEstimate: true });
     expect(m.ttftMs).toBe(100);
+  });
+});
+
+describe('createFastStream: hardening', () => {
+  it('a malformed event the store relies on is a protocol error; the text is kept', async () => {
+    const body = controlledBody();
+    const { stream } = setup([body]);
+    stream.start(hello);
+    await settle();
+    body.event('text', { delta: 'ok', index: 0, t: 1 });
+    body.send('event: text\ndata: {"index":0,"t":2}\n\n');
+    await settle();
+    expect(stream.getSnapshot()).toMatchObject({ status: 'error', text: 'ok', error: { kind: 'protocol', message: expect.stringMatching(/delta/) } });
+  });
+
+  it('a throwing headers() hook becomes a typed error, not an unhandled rejection', async () => {
+    const { stream, calls } = setup(['hang'], {
+      headers: () => {
+        throw new Error('no token');
+      },
+    });
+    stream.start(hello);
+    await settle();
+    expect(stream.getSnapshot().error).toMatchObject({ kind: 'network', message: expect.stringMatching(/no token/) });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('checks bodies against configurable limits, or not at all', async () => {
+    const long = { messages: [{ role: 'user' as const, content: 'x'.repeat(20) }] };
+    const { stream } = setup([], { limits: { maxMessageChars: 10 } });
+    stream.start(long);
+    expect(stream.getSnapshot().error).toMatchObject({ kind: 'invalid_request', field: 'messages[0].content' });
+    const { stream: unchecked, calls } = setup(['hang'], { limits: false });
+    unchecked.start({ messages: [] });
+    await settle();
+    expect(calls).toHaveLength(1);
+    unchecked.stop();
+  });
+
+  it('a throwing user callback does not break the stream', async () => {
+    const body = controlledBody();
+    const errors: unknown[] = [];
+    const onUncaught = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onUncaught);
+    const { stream } = setup([body], {
+      onDelta: () => {
+        throw new Error('user bug');
+      },
+    });
+    stream.start(hello);
+    await settle();
+    body.event('text', { delta: 'a', index: 0, t: 1 });
+    body.event('done', doneEvent(1));
+    await settle();
+    process.off('uncaughtException', onUncaught);
+    expect(stream.getSnapshot()).toMatchObject({ status: 'done', text: 'a' });
   });
 });

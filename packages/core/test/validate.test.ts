@@ -158,5 +158,5 @@ describe('validateChatRequest', () => {
       }),
       { seed: 8, numRuns: 300 },
     );
-  });
+  }, 30_000);
 });
