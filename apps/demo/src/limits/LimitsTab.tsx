@@ -59,7 +59,12 @@ export function LimitsTab({ ready }: { ready: boolean }) {
     speed,
     model: 'claude-opus-4-8',
     // The kit's `fetch` option: this tab's buffered step sends through the buffering proxy instead.
-    fetch: (input, init) => globalThis.fetch(buffered.current ? BUFFERED_CHAT_ENDPOINT : input, init),
+    // The flag is consumed by the request it was set for (the store may call fetch after a microtask).
+    fetch: (input, init) => {
+      const viaProxy = buffered.current;
+      buffered.current = false;
+      return globalThis.fetch(viaProxy ? BUFFERED_CHAT_ENDPOINT : input, init);
+    },
   });
   const [pending, setPending] = useState<{ step: Step; n: number } | null>(null);
   const [armError, setArmError] = useState<string | null>(null);
@@ -71,7 +76,6 @@ export function LimitsTab({ ready }: { ready: boolean }) {
     if (!pending || speed !== pending.step.speed) return;
     buffered.current = pending.step.buffered === true;
     chat.send(pending.step.prompt);
-    buffered.current = false;
     setPending(null);
   }, [pending, speed, chat]);
 
