@@ -3,8 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { collect, post, user } from './helpers.ts';
+
+// The suite shares the machine with others: generous limits (the edge project has no default timeout).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const children: ChildProcess[] = [];

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createChatHandler } from '../src/index.ts';
 import { collect, FAKE_KEY, post, serveFetch, startRig, user, type Rig, type Served } from './helpers.ts';
 
+// The suite shares the machine with others: generous limits (the edge project has no default timeout).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
+
 let rig: Rig;
 beforeAll(async () => {
   rig = await startRig(

@@ -1,9 +1,12 @@
 /** Every speed-policy path, end to end: browser protocol ⇄ edge ⇄ SDK ⇄ sim. */
 import Anthropic from '@anthropic-ai/sdk';
 import { FAST_MODE_BETA } from '@slipstream/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryFallbackStore } from '../src/index.ts';
 import { chat, FAKE_KEY, post, startRig, user, type Rig } from './helpers.ts';
+
+// The suite shares the machine with others: generous limits (the edge project has no default timeout).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 
 let rig: Rig;
 let clockOffset = 0;

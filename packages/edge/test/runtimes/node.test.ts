@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FAKE_KEY, serveFetch, type Served } from '../helpers.ts';
 import { bundle } from './build.ts';
 import { abortDuringSilence, abortReachesSim, fallback, fastReply } from './scenarios.ts';
+
+// The suite shares the machine with others: generous limits (the edge project has no default timeout).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
+/** Target ~100 ms of tokens after an abort; 50 ms slack for a loaded CI machine (typical: 1–20 ms). */
+const ABORT_TAIL_MS = 150;
 
 let sim: RunningSim;
 let edge: Served;
@@ -37,11 +42,11 @@ describe('Node (@hono/node-server), built bundle', () => {
   it('a client abort reaches the sim within ~100 ms', async () => {
     const { tailMs, end } = await abortReachesSim(chatUrl, sim);
     expect(end).toBe('client_abort');
-    expect(tailMs).toBeLessThan(100);
+    expect(tailMs).toBeLessThan(ABORT_TAIL_MS);
   });
   it('an abort during a silent TTFT reaches the sim at once (request signal)', async () => {
     const ms = await abortDuringSilence(chatUrl, sim);
     expect(ms).not.toBeNull();
-    expect(ms!).toBeLessThan(100);
+    expect(ms!).toBeLessThan(ABORT_TAIL_MS);
   });
 });

@@ -1,10 +1,15 @@
 /** The built handler in workerd (Miniflare), against the sim over real HTTP. */
 import { Miniflare } from 'miniflare';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FAKE_KEY } from '../helpers.ts';
 import { bundle } from './build.ts';
 import { abortDuringSilence, abortReachesSim, fallback, fastReply } from './scenarios.ts';
+
+// The suite shares the machine with others: generous limits (the edge project has no default timeout).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
+/** Target ~100 ms of tokens after an abort; 50 ms slack for a loaded CI machine (typical: 1–20 ms). */
+const ABORT_TAIL_MS = 150;
 
 let sim: RunningSim;
 let mf: Miniflare;
@@ -35,12 +40,12 @@ describe('workerd (Miniflare)', () => {
   it('a client abort reaches the sim within ~100 ms', async () => {
     const { tailMs, end } = await abortReachesSim(chatUrl, sim);
     expect(end).toBe('client_abort');
-    expect(tailMs).toBeLessThan(100);
+    expect(tailMs).toBeLessThan(ABORT_TAIL_MS);
   });
   it('an abort during a silent TTFT reaches the sim by the next heartbeat (200 ms here)', async () => {
     // This runtime reports the disconnect only when the edge next writes (see README, Runtimes).
     const ms = await abortDuringSilence(chatUrl, sim);
     expect(ms).not.toBeNull();
-    expect(ms!).toBeLessThan(200 + 150);
+    expect(ms!).toBeLessThan(200 + 250);
   });
 });
