@@ -26,7 +26,7 @@ const ENTRIES: Entry[] = [
     platform: 'browser',
     code: `import { createFastStream } from '@slipstream/core';
 export function chat(prompt, onText) {
-  const store = createFastStream({ api: '/api/chat' });
+  const store = createFastStream({ endpoint: '/api/chat' });
   store.subscribe(() => onText(store.getSnapshot().text));
   store.start({ messages: [{ role: 'user', content: prompt }] });
   return () => store.stop();
@@ -50,7 +50,7 @@ export async function chat(prompt, onText) {
     platform: 'browser',
     code: `import { useFastStream } from '@slipstream/react';
 export function Chat() {
-  const s = useFastStream({ api: '/api/chat' });
+  const s = useFastStream({ endpoint: '/api/chat' });
   return [s.text, () => s.start({ messages: [{ role: 'user', content: 'hi' }] }), () => s.stop()];
 }`,
   },
@@ -63,6 +63,30 @@ export function Chat() {
   const { messages, sendMessage, stop } = useChat();
   const last = messages[messages.length - 1];
   return [last?.parts.map((p) => (p.type === 'text' ? p.text : '')).join(''), () => sendMessage({ text: 'hi' }), () => stop()];
+}`,
+  },
+  {
+    name: 'React chat + markdown renderer (the browser benchmark app)',
+    side: 'Slipstream',
+    platform: 'browser',
+    code: `import { createElement } from 'react';
+import { useFastStream, StreamingMarkdown } from '@slipstream/react';
+export function Chat() {
+  const s = useFastStream({ endpoint: '/api/chat' });
+  return [createElement(StreamingMarkdown, { streaming: s.status === 'streaming' }, s.text), () => s.start({ messages: [{ role: 'user', content: 'hi' }] }), () => s.stop()];
+}`,
+  },
+  {
+    name: 'React chat + markdown renderer (the browser benchmark app)',
+    side: 'AI SDK',
+    platform: 'browser',
+    code: `import { createElement } from 'react';
+import { useChat } from '@ai-sdk/react';
+import Markdown from 'react-markdown';
+export function Chat() {
+  const { messages, sendMessage, stop } = useChat();
+  const last = messages[messages.length - 1];
+  return [createElement(Markdown, null, last?.parts.map((p) => (p.type === 'text' ? p.text : '')).join('') ?? ''), () => sendMessage({ text: 'hi' }), () => stop()];
 }`,
   },
   {
@@ -169,9 +193,10 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
     'framework-free client gzip ratio (Slipstream/AI SDK)': ratio('chat client, framework-free'),
     'React chat gzip ratio (Slipstream/AI SDK)': ratio('React chat hook (+ core)'),
     'edge worker gzip ratio (Slipstream/AI SDK)': ratio('edge worker (Cloudflare)'),
+    'React chat + markdown gzip ratio (Slipstream/AI SDK + react-markdown)': ratio('React chat + markdown renderer (the browser benchmark app)'),
   };
   const notes = [
-    `- gzip ratio Slipstream ÷ AI SDK: framework-free client ${headline['framework-free client gzip ratio (Slipstream/AI SDK)']}, React chat ${headline['React chat gzip ratio (Slipstream/AI SDK)']}, edge worker ${headline['edge worker gzip ratio (Slipstream/AI SDK)']}.`,
+    `- gzip ratio Slipstream ÷ AI SDK: framework-free client ${headline['framework-free client gzip ratio (Slipstream/AI SDK)']}, React chat ${headline['React chat gzip ratio (Slipstream/AI SDK)']}, edge worker ${headline['edge worker gzip ratio (Slipstream/AI SDK)']}, React chat + markdown renderer ${headline['React chat + markdown gzip ratio (Slipstream/AI SDK + react-markdown)']} (vs \`react-markdown\`).`,
     worker
       ? `- Edge worker: ${kb(worker.gzip)} KB gzipped vs Cloudflare's Worker size limit of 3 MB (free) / 10 MB (paid) compressed: ${((worker.gzip / (3 * 1024 * 1024)) * 100).toFixed(1)}% of the free limit.`
       : '- Edge worker: not built (see failures).',

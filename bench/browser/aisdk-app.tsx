@@ -5,9 +5,12 @@ import { useChat } from '@ai-sdk/react';
 import { DefaultChatTransport } from 'ai';
 import { PROMPT, markError, markFinished, markStart, onRender } from './harness.ts';
 
-export function mount(Markdown: ComponentType<{ children: string }>): void {
+export function mount(Markdown: ComponentType<{ children: string }>, throttleMs?: number): void {
   function App() {
-    const { messages, sendMessage, status, error } = useChat({ transport: new DefaultChatTransport({ api: '/api/aisdk' }) });
+    const { messages, sendMessage, status, error } = useChat({
+      transport: new DefaultChatTransport({ api: '/api/aisdk' }),
+      ...(throttleMs !== undefined ? { throttle: throttleMs } : {}),
+    });
     const started = useRef(false);
     useEffect(() => {
       (globalThis as unknown as { __start: () => void }).__start = () => {
