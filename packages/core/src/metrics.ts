@@ -28,6 +28,7 @@ export interface GapStats {
   count: number;
 }
 
+/** Every metric of one reply, as one immutable object in each snapshot. */
 export interface StreamMetrics {
   /** Request sent → first content delta received, ms. Always exact (it is a time, not a token count). */
   ttftMs: number | null;
@@ -135,6 +136,7 @@ export interface DeltaArrival {
   t: number;
 }
 
+/** Thresholds for {@link detectProxyBuffering}. */
 export interface ProxyBufferingOptions {
   /** Arrivals within this long of the last one form the final burst. @default 100 */
   burstWindowMs?: number;
@@ -179,6 +181,7 @@ export function detectProxyBuffering(deltas: readonly DeltaArrival[], opts: Prox
   return burst / total >= burstShare && last.t - burstEdgeStart >= minEdgeSpanMs;
 }
 
+/** Options for {@link MetricsRecorder}. */
 export interface MetricsRecorderOptions {
   /** @default {@link DEFAULT_CHARS_PER_TOKEN} */
   charsPerToken?: number;

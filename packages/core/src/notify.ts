@@ -11,10 +11,12 @@
 
 /** Runs `cb` later; returns a function that cancels it. */
 export type ScheduleFn = (cb: () => void) => () => void;
+/** Runs `cb` after `ms`; returns a function that cancels it. */
 export type TimeoutScheduleFn = (cb: () => void, ms: number) => () => void;
 /** Wraps a batch of listener calls, e.g. `(cb) => act(cb)`. */
 export type NotifyFunction = (cb: () => void) => void;
 
+/** Where notification scheduling lives; see {@link createNotifyManager}. */
 export interface NotifyManager {
   /** Run `fn`; notifications requested inside it run once, when the outermost `batch` ends. */
   batch<T>(fn: () => T): T;

@@ -33,6 +33,7 @@ export const PRICING: Readonly<Record<string, Readonly<ModelPrice>>> = Object.fr
  */
 export const CACHE_MULTIPLIERS = Object.freeze({ write5m: 1.25, write1h: 2, read: 0.1 } as const);
 
+/** Options for {@link cost}. */
 export interface CostOptions {
   /** The TTL cache writes were made with; `Usage` does not split them. @default '5m' */
   cacheWriteTtl?: '5m' | '1h';

@@ -111,6 +111,7 @@ export interface StartEvent {
   t: number;
 }
 
+/** The edge serves a different speed than the policy allowed; sent before the `start` of that attempt. */
 export interface FallbackEvent {
   from: Speed;
   to: Speed;
@@ -211,6 +212,7 @@ export interface Cost {
   totalUsd: number;
 }
 
+/** Why the model stopped, as upstream reports it (`stop_reason`); open to values added later. */
 export type StopReason =
   | 'end_turn'
   | 'max_tokens'
@@ -221,6 +223,7 @@ export type StopReason =
   | 'model_context_window_exceeded'
   | (string & {});
 
+/** The reply finished; the last event of a successful stream. */
 export interface DoneEvent {
   stopReason: StopReason | null;
   usage: Usage;
@@ -244,6 +247,7 @@ export interface ProtocolEventMap {
   done: DoneEvent;
 }
 
+/** The name of a protocol event (the SSE `event:` field). */
 export type ProtocolEventName = keyof ProtocolEventMap;
 
 /** A decoded protocol event, discriminated by `event`. */

@@ -7,6 +7,7 @@ import { ProtocolStreamError } from './errors.ts';
 import { PROTOCOL_EVENT_NAMES, type ProtocolEvent } from './protocol.ts';
 import { createSSEDecoder, type SSEEvent } from './sse-decode.ts';
 
+/** Options for {@link readProtocolStream}. */
 export interface ReadProtocolStreamOptions {
   /** Aborting cancels the body and makes the generator throw `signal.reason`. */
   signal?: AbortSignal;

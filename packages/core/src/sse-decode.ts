@@ -14,6 +14,7 @@ export interface SSEEvent {
   id?: string;
 }
 
+/** Where {@link createSSEDecoder} reports what it decodes. All are called synchronously from `feed`. */
 export interface SSEDecoderCallbacks {
   onEvent(e: SSEEvent): void;
   /** A comment line (`: text`), without the colon and one leading space. */
@@ -24,6 +25,7 @@ export interface SSEDecoderCallbacks {
   onError?(err: SSEParseError): void;
 }
 
+/** Options for {@link createSSEDecoder}. */
 export interface SSEDecoderOptions {
   /**
    * Cap, in UTF-16 code units, on the unfinished line plus the data of the event being assembled.
@@ -34,6 +36,7 @@ export interface SSEDecoderOptions {
   maxBufferSize?: number;
 }
 
+/** A streaming SSE decoder: text in through `feed`, events out through the callbacks. */
 export interface SSEDecoder {
   /** Feed the next piece of decoded text. Events are dispatched synchronously from inside `feed`. */
   feed(text: string): void;

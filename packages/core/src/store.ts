@@ -28,6 +28,7 @@ import {
 import { Subscribable } from './subscribable.ts';
 import { validateChatRequest, type RequestLimits } from './validate.ts';
 
+/** Options for {@link createFastStream}. Every field is optional. */
 export interface FastStreamOptions {
   /** Where to POST. @default '/api/chat' */
   endpoint?: string;

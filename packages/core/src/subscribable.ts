@@ -5,8 +5,10 @@
  * @module
  */
 
+/** Called after the state changed; read the new state with `getSnapshot()`. */
 export type Listener = () => void;
 
+/** Base class for anything listeners can subscribe to (the stream store extends it). */
 export class Subscribable {
   protected readonly listeners = new Set<Listener>();
 

@@ -22,6 +22,7 @@ export interface RequestLimits {
   maxConversationIdChars: number;
 }
 
+/** The limits {@link validateChatRequest} applies unless told otherwise. Frozen. */
 export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxMessages: 100,
   maxMessageChars: 100_000,
@@ -29,6 +30,7 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxConversationIdChars: 128,
 });
 
+/** The answer of {@link validateChatRequest}: the clean request, or the first problem found. */
 export type ValidationResult =
   | { ok: true; value: ChatRequest }
   | {
