@@ -188,3 +188,20 @@ describe('<StreamingMarkdown>', () => {
     expect(container.querySelectorAll('p')[50]!.textContent).toBe('Tail grows more and more');
   });
 });
+
+describe('per-frame cost', () => {
+  it('lexes only the tail: work per frame does not grow with the reply', () => {
+    const para = (i: number) => `Paragraph ${i} has a few words, **some bold**, and a [link](https://example.com/${i}).`;
+    const doc = Array.from({ length: 300 }, (_, i) => (i % 25 === 0 ? `## Section ${i}\n\n| a | b |\n|---|---|\n| ${i} | x |` : para(i))).join('\n\n');
+    const lexed: number[] = [];
+    const lex = createBlockLexer({ onLex: (_from, length) => lexed.push(length) });
+    for (let n = 8; n <= doc.length; n += 8) lex(doc.slice(0, n));
+    // The longest block plus a chunk bounds every frame's work, even at 30,000+ characters.
+    const longestBlock = Math.max(...lexBlocks(doc).map((b) => b.raw.length));
+    expect(doc.length).toBeGreaterThan(25_000);
+    expect(Math.max(...lexed)).toBeLessThanOrEqual(longestBlock + 2 + 8);
+    // The last frames cost the same as the first ones.
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(avg(lexed.slice(-200))).toBeLessThan(avg(lexed.slice(0, 200)) * 2);
+  });
+});

@@ -395,6 +395,11 @@ export interface LexResult {
   stableCount: number;
 }
 
+export interface BlockLexerOptions {
+  /** Called with the offset and length of each stretch of text actually lexed (for tests and profiling). */
+  onLex?: (from: number, length: number) => void;
+}
+
 /**
  * An incremental lexer: call it with the whole text each frame. When the new text extends the previous
  * one, blocks before the tail are reused (same objects) and only the tail is lexed again.
@@ -404,7 +409,8 @@ export interface LexResult {
  * lex('# Title\n\nSome te').blocks; // heading, paragraph (tail)
  * lex('# Title\n\nSome text.\n\n- a').blocks; // same heading object, paragraph, list (tail)
  */
-export function createBlockLexer(): (text: string) => LexResult {
+export function createBlockLexer(options: BlockLexerOptions = {}): (text: string) => LexResult {
+  const { onLex } = options;
   let prevText = '';
   let prev: LexResult = { blocks: [], stableCount: 0 };
   return function lexIncremental(text: string): LexResult {
@@ -413,6 +419,7 @@ export function createBlockLexer(): (text: string) => LexResult {
     if (text.startsWith(prevText)) keep = prev.stableCount;
     const kept = prev.blocks.slice(0, keep);
     const from = keep < prev.blocks.length ? prev.blocks[keep]!.start : keep > 0 ? prevText.length : 0;
+    onLex?.(from, text.length - from);
     const fresh = lexBlocks(text.slice(from), from);
     const blocks = kept.concat(fresh);
     prevText = text;
