@@ -8,6 +8,7 @@ export { createSim, type Sim } from './sim.ts';
 export { DEFAULT_MODEL_PROFILES, FAST_MODE_BETA, type FastSupport, type ModelProfile } from './models.ts';
 export { XSS_PAYLOADS } from './xss.ts';
 export { DEFAULT_OPTIONS } from './core.ts';
+export { HISTORY_LIMIT } from './state.ts';
 export { EXPOSED_HEADERS } from './cors.ts';
 export { tokenize, countTokens } from './tokens.ts';
 export {
