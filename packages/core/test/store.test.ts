@@ -536,3 +536,24 @@ describe('createFastStream: hardening', () => {
     expect(stream.getSnapshot()).toMatchObject({ status: 'done', text: 'a' });
   });
 });
+
+describe('createFastStream: proxy-buffering verdict', () => {
+  it('flags a reply the edge produced over a second that arrived in one read at the end', async () => {
+    const body = controlledBody();
+    const { stream, clock } = setup([body]);
+    stream.start(hello);
+    await settle();
+    clock.t = 3000;
+    // One network read carrying everything, although the edge stamped the deltas 0 … 980 ms.
+    const { encodeEvent } = await import('../src/sse-encode.ts');
+    let all = encodeEvent('start', startEvent());
+    for (let i = 0; i < 50; i++) all += encodeEvent('text', { delta: 'word ', index: 0, t: i * 20 });
+    all += encodeEvent('done', doneEvent(50));
+    body.send(all);
+    await settle();
+    const s = stream.getSnapshot();
+    expect(s.status).toBe('done');
+    expect(s.metrics.proxyBuffered).toBe(true);
+    expect(s.metrics.otps.value).toBeNull(); // no time passed between first and last delta: no honest rate
+  });
+});
