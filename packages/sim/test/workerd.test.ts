@@ -28,7 +28,9 @@ beforeAll(async () => {
   });
   const script = result.outputFiles[0]!.text;
   expect(script).not.toMatch(/from\s+["']node:/u);
-  mf = new Miniflare({ modules: true, script, compatibilityDate: '2025-09-01', host: '127.0.0.1', port: 0 });
+  // `enable_request_signal` lets workerd fire request.signal when the client disconnects; everything
+  // else runs without any flag (checked by hand: only the abort test needs it).
+  mf = new Miniflare({ modules: true, script, compatibilityDate: '2025-09-01', compatibilityFlags: ['enable_request_signal'], host: '127.0.0.1', port: 0 });
   url = (await mf.ready).toString().replace(/\/$/u, '');
 }, 60_000);
 
@@ -81,5 +83,27 @@ describe('the sim in workerd (miniflare)', () => {
     expect(res.status).toBe(413);
     expect(JSON.parse(await res.text())).toMatchObject({ error: { type: 'request_too_large' } });
     await fetch(`${url}/_sim/config`, { method: 'POST', body: JSON.stringify({ maxBodyBytes: 32 * 1024 * 1024 }) });
+  });
+
+  it('notices a client abort there too', async () => {
+    await fetch(`${url}/_sim/config`, { method: 'POST', body: JSON.stringify({ standardOtps: 100 }) });
+    await fetch(`${url}/_sim/reset`, { method: 'POST' });
+    const c = new Anthropic({ baseURL: url, apiKey: 'test', maxRetries: 0 });
+    const stream = c.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 3000, messages: [{ role: 'user', content: '[[sim:tokens=2000]]' }] });
+    let texts = 0;
+    stream.on('text', () => {
+      texts += 1;
+      if (texts === 3) stream.abort();
+    });
+    await stream.finalMessage().catch(() => undefined);
+    let stats = { activeStreams: 1, abortedStreams: 0, tokensEmitted: 0 };
+    for (let i = 0; i < 100 && stats.activeStreams !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      stats = (await (await fetch(`${url}/_sim/stats`)).json()) as typeof stats;
+    }
+    expect(stats.activeStreams).toBe(0);
+    expect(stats.abortedStreams).toBe(1);
+    expect(stats.tokensEmitted).toBeLessThan(200);
+    await fetch(`${url}/_sim/config`, { method: 'POST', body: JSON.stringify({ standardOtps: 4000 }) });
   });
 });
