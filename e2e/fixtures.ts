@@ -54,12 +54,16 @@ export const test = base.extend<{ sim: SimControl; dialogs: string[] }>({
     if (!url) throw new Error('SLIPSTREAM_DEMO_URL is not set: global-setup did not start the demo');
     await use(url);
   },
-  sim: async ({ request }, use) => {
-    const sim = new SimControl(request);
-    await sim.reset();
-    await use(sim);
-    await sim.reset();
-  },
+  // Automatic: every test starts from a reset simulator (and cleared edge fallback memory).
+  sim: [
+    async ({ request }, use) => {
+      const sim = new SimControl(request);
+      await sim.reset();
+      await use(sim);
+      await sim.reset();
+    },
+    { auto: true },
+  ],
   // Any dialog (alert/confirm/prompt) is recorded and dismissed; tests assert the list stays empty.
   dialogs: async ({ page }, use) => {
     const seen: string[] = [];

@@ -1,7 +1,16 @@
 import { expect, openTab, test } from '../fixtures.ts';
 
 test('chat: a fast reply streams in with a live OTPS meter, a fast badge and final numbers', async ({ page, sim, dialogs }) => {
+  // Layout Instability API: sum of unexpected layout shifts while the reply streams.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __cls: number };
+    w.__cls = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) if (!e.hadRecentInput) w.__cls += e.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
   const panel = await openTab(page, 'chat');
+  await page.evaluate(() => ((window as unknown as { __cls: number }).__cls = 0));
   await panel.getByTestId('speed-fast').check();
   // ~400 tokens at the sim's fast rate (125 tok/s) is a 3.2 s stream: long enough to watch it.
   await panel.getByTestId('composer-input').fill('Explain the streaming layer in detail. [[sim:tokens=400]]');
@@ -51,6 +60,12 @@ test('chat: a fast reply streams in with a live OTPS meter, a fast badge and fin
   const stats = await sim.stats();
   expect(stats.completedStreams).toBe(1);
   expect(dialogs).toEqual([]);
+
+  // No layout shift to speak of while streaming (0.1 is the "good" CLS threshold; the reply growing
+  // pushes only its own footer down, and every number has a fixed width).
+  const cls = await page.evaluate(() => (window as unknown as { __cls: number }).__cls);
+  test.info().annotations.push({ type: 'layout shift while streaming', description: cls.toFixed(4) });
+  expect(cls).toBeLessThan(0.1);
 });
 
 test('chat: regenerate replaces the last reply', async ({ page, sim }) => {
@@ -65,4 +80,24 @@ test('chat: regenerate replaces the last reply', async ({ page, sim }) => {
   await expect(panel.getByTestId('message-assistant')).toHaveCount(1);
   await expect(panel.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done');
   expect((await sim.stats()).completedStreams).toBe(2);
+});
+
+test('chat: keyboard only — tabs with arrow keys, Enter sends, Escape stops', async ({ page, sim }) => {
+  const panel = await openTab(page, 'chat');
+  await page.getByTestId('tab-chat').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('tab-race')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('tab-race')).toBeFocused();
+  await expect(page.locator('#panel-race')).toBeVisible();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('tab-chat')).toHaveAttribute('aria-selected', 'true');
+
+  await panel.getByTestId('composer-input').focus();
+  await page.keyboard.type('A long one, please. [[sim:tokens=2000]]');
+  await page.keyboard.press('Enter');
+  const reply = panel.getByTestId('message-assistant').last();
+  await expect(reply).toHaveAttribute('data-status', 'streaming');
+  await page.keyboard.press('Escape');
+  await expect(reply).toHaveAttribute('data-status', 'aborted');
+  await expect.poll(async () => (await sim.stats()).abortedStreams).toBe(1);
 });

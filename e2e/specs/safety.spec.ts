@@ -1,6 +1,8 @@
 import { expect, openTab, test } from '../fixtures.ts';
 
-test('safety: a reply made of XSS payloads renders as text; no dialog, no script runs', async ({ page, dialogs }) => {
+test('safety: a reply made of XSS payloads renders as text; no dialog, no script runs', async ({ page, sim, dialogs }) => {
+  // The payload reply is long; stream it quickly (the fixture restores the sim's rates afterwards).
+  await sim.configure({ standardOtps: 400 });
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   // Any payload that ran would call one of these (alert/confirm/prompt are also caught as dialogs).

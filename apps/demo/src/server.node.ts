@@ -43,15 +43,16 @@ if (values.help) {
 const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer 0..65535, got "${values.port}"`);
 
-// Build progress goes to stderr, so `listening on …` is the first line on stdout.
-console.error('building the app (vite)…');
+// Progress is held back until the server listens, so `listening on …` is the first line printed.
+const early: string[] = [];
 const demo = await startDemo({
   port,
   host: values.host ?? '127.0.0.1',
   build: values['no-build'] ? 'if-missing' : 'always',
-  log: (line) => console.error(line),
+  log: (line) => early.push(line),
 });
 console.log(`listening on ${demo.url}`);
+for (const line of early) console.log(line);
 console.log(
   demo.sim
     ? `upstream: embedded simulator at ${demo.sim.url} (no ANTHROPIC_API_KEY set); sim controls at ${demo.url}/api/sim/*`
