@@ -26,6 +26,8 @@ import { startChild, serveIpc, type Child } from './lib/proc.node.ts';
 interface EdgeChildConfig {
   role: 'edge';
   upstream: string;
+  /** Omitted: the product default (60 s). */
+  idleTimeoutMs?: number;
 }
 
 const arg = process.argv[2];
@@ -50,7 +52,7 @@ async function edgeChild(config: EdgeChildConfig): Promise<void> {
     baseURL: config.upstream,
     apiKey: ['sk', 'ant', 'soak'].join('-'),
     maxTokensCap: 8_000,
-    idleTimeoutMs: 5_000,
+    ...(config.idleTimeoutMs !== undefined ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
     retryBaseMs: 50,
     upstreamRetries: 2,
     fastWaitMaxMs: 500,
@@ -219,7 +221,7 @@ async function soak(): Promise<void> {
     const rssAfterBurst = await edge.ask<number>('rss');
     rows.push({
       case: `burst: ${BURST} concurrent streams`,
-      tried: `${BURST} streams at once (100 tokens each, half standard, half auto) through one Node edge process → sim process`,
+      tried: `${BURST} streams at once (100 tokens each, half standard, half auto) through one Node edge process (default options) → sim process`,
       count: BURST,
       observed: `completed ${b.completed}, failed ${fmtFailed(b.failed)}, lost ${b.lost}${b.lostWhy.length ? ` (${b.lostWhy.join('; ')})` : ''}; ${burstS.toFixed(1)} s; edge RSS ${mb(rssBefore)} → ${mb(rssAfterBurst)} MB; sim active streams after: ${simStats1.activeStreams}`,
       outcome: b.completed === BURST && b.lost === 0 && simStats1.activeStreams === 0 ? 'pass' : 'fail',
@@ -240,7 +242,7 @@ async function soak(): Promise<void> {
       { fault: 'rate_limit', rate: 0.12, speed: 'fast', after: 300 },
     ];
     sim = await startChild(here('./lib/sim-child.node.ts'), { ttftMs: 150, standardOtps: 80, fastMultiplier: 2.5, jitter: 0.1, seed: 22, fastInputTpm: 1e12, fastOutputTpm: 1e12, faults });
-    edge = await startChild(here('./soak.node.ts'), { role: 'edge', upstream: sim.url } satisfies EdgeChildConfig);
+    edge = await startChild(here('./soak.node.ts'), { role: 'edge', upstream: sim.url, idleTimeoutMs: 5_000 } satisfies EdgeChildConfig);
     swapping = false;
     const rssSoakStart = await edge.ask<number>('rss');
     console.log(`soak: ${DURATION_S} s with ${IN_FLIGHT} streams in flight, faults and aborts…`);

@@ -6,28 +6,43 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatHandler } from '@slipstream/edge';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { createClient, TERMINAL, waitFor } from './lib/client.ts';
-import { eventually, ProcessGuard, sleep, within } from './lib/guards.ts';
+import { ConsoleCapture, eventually, ProcessGuard, sleep, within } from './lib/guards.ts';
 import { serveFetch, type NodeServerHandle } from './lib/node-server.ts';
 import { createRng } from './lib/prng.ts';
 import { SectionRecorder } from './lib/report.ts';
-import { FAKE_KEY } from './lib/secrets.ts';
+import { FAKE_KEY, LeakLedger } from './lib/secrets.ts';
 
 const report = new SectionRecorder('11-aborts', 'Abort: 100 client stops in a row over real sockets', 11);
 const guard = new ProcessGuard();
+const consoleCapture = new ConsoleCapture();
+const edgeLogs: unknown[] = [];
 let sim: RunningSim;
 let edge: NodeServerHandle;
 const OTPS = 300;
 
 beforeAll(async () => {
   guard.install();
+  consoleCapture.install();
   sim = await startSim({ port: 0, ttftMs: 5, standardOtps: OTPS, jitter: 0, seed: 5 });
-  edge = await serveFetch(createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, heartbeatMs: 200 }).fetch);
+  edge = await serveFetch(createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, onError: (e) => edgeLogs.push(e), heartbeatMs: 200 }).fetch);
 });
 afterAll(async () => {
   guard.uninstall();
+  consoleCapture.uninstall();
+  const ledger = new LeakLedger();
+  ledger.scan('console', consoleCapture.lines.join('\n'));
+  ledger.scan('edge onError', JSON.stringify(edgeLogs));
+  report.row({
+    case: 'API key in logs of this run',
+    tried: 'console.* lines and edge onError events captured during the run',
+    count: consoleCapture.lines.length + edgeLogs.length,
+    observed: `${ledger.leaks.length} leaks`,
+    outcome: ledger.leaks.length === 0 ? 'pass' : 'fail',
+  });
   await edge?.close();
   await sim?.close();
   report.flush();
+  if (ledger.leaks.length > 0) throw new Error(`API key found in logs: ${JSON.stringify(ledger.leaks[0])}`);
 });
 
 const epochNow = (): number => performance.timeOrigin + performance.now();

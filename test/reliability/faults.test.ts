@@ -40,6 +40,7 @@ afterAll(async () => {
   });
   await stack?.close();
   report.flush();
+  if (ledger.leaks.length > 0) throw new Error(`API key found: ${JSON.stringify(ledger.leaks[0])}`);
 });
 
 interface Expect {

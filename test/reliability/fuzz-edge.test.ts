@@ -88,6 +88,28 @@ function checkBody(c: FuzzCase, status: number, contentType: string | null, text
 }
 
 describe('edge handler fuzz', () => {
+  it('the answer checker flags what it must (so the fuzz run cannot pass vacuously)', () => {
+    const blank = (): ClassStats => ({ sent: 0, statuses: new Map(), wrongStatus: 0, notJson: 0, fieldMissing: 0, fieldWrong: 0, threw: 0, examples: [] });
+    const c: FuzzCase = { cls: 'wrong-type', method: 'POST', headers: {}, body: '{}', expectStatus: '4xx', expectField: 'messages[0].content', what: 'probe' };
+    const good = JSON.stringify({ error: { kind: 'invalid_request', message: 'm', retryable: false, field: 'messages[0].content' } });
+    const s1 = blank();
+    checkBody(c, 400, 'application/json', good, s1);
+    expect(s1.wrongStatus + s1.notJson + s1.fieldMissing + s1.fieldWrong).toBe(0);
+    const s2 = blank();
+    checkBody(c, 500, 'text/plain', 'Internal Server Error', s2);
+    expect(s2.wrongStatus).toBe(1);
+    expect(s2.notJson).toBe(1);
+    const s3 = blank();
+    checkBody(c, 400, 'application/json', JSON.stringify({ error: { kind: 'invalid_request', message: 'm', retryable: false } }), s3);
+    expect(s3.fieldMissing).toBe(1);
+    const s4 = blank();
+    checkBody(c, 400, 'application/json', JSON.stringify({ error: { kind: 'invalid_request', message: 'm', retryable: false, field: 'model' } }), s4);
+    expect(s4.fieldWrong).toBe(1);
+    const s5 = blank();
+    checkBody({ ...c, expectStatus: 405 }, 404, 'application/json', good, s5);
+    expect(s5.wrongStatus).toBe(1);
+  });
+
   it(`answers ${N} hostile requests with 4xx JSON errors naming the problem, never reaching upstream`, async () => {
     const app = createChatHandler({
       apiKey: FAKE_KEY,

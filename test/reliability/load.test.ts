@@ -8,27 +8,42 @@ import { createChatHandler } from '@slipstream/edge';
 import { readProtocolStream, type ErrorKind } from '@slipstream/core';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { canGc, settledHeap } from './lib/gc.ts';
-import { eventually, ProcessGuard } from './lib/guards.ts';
+import { ConsoleCapture, eventually, ProcessGuard } from './lib/guards.ts';
 import { serveFetch, type NodeServerHandle } from './lib/node-server.ts';
 import { createRng } from './lib/prng.ts';
 import { SectionRecorder } from './lib/report.ts';
-import { FAKE_KEY } from './lib/secrets.ts';
+import { FAKE_KEY, LeakLedger } from './lib/secrets.ts';
 
 const report = new SectionRecorder('60-load', 'Load (in the suite): concurrent streams over real sockets', 60);
 const guard = new ProcessGuard();
+const consoleCapture = new ConsoleCapture();
+const edgeLogs: unknown[] = [];
 let sim: RunningSim;
 let edge: NodeServerHandle;
 
 beforeAll(async () => {
   guard.install();
+  consoleCapture.install();
   sim = await startSim({ port: 0, ttftMs: 20, standardOtps: 400, fastMultiplier: 2.5, jitter: 0.1, seed: 8, fastInputTpm: 1e12, fastOutputTpm: 1e12 });
-  edge = await serveFetch(createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, idleTimeoutMs: 5_000, retryBaseMs: 20, heartbeatMs: 1_000 }).fetch);
+  edge = await serveFetch(createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, onError: (e) => edgeLogs.push(e), idleTimeoutMs: 5_000, retryBaseMs: 20, heartbeatMs: 1_000 }).fetch);
 });
 afterAll(async () => {
   guard.uninstall();
+  consoleCapture.uninstall();
+  const ledger = new LeakLedger();
+  ledger.scan('console', consoleCapture.lines.join('\n'));
+  ledger.scan('edge onError', JSON.stringify(edgeLogs));
+  report.row({
+    case: 'API key in logs of this run',
+    tried: 'console.* lines and edge onError events captured during the run',
+    count: consoleCapture.lines.length + edgeLogs.length,
+    observed: `${ledger.leaks.length} leaks`,
+    outcome: ledger.leaks.length === 0 ? 'pass' : 'fail',
+  });
   await edge?.close();
   await sim?.close();
   report.flush();
+  if (ledger.leaks.length > 0) throw new Error(`API key found in logs: ${JSON.stringify(ledger.leaks[0])}`);
 });
 
 type End = { end: 'completed' | 'failed' | 'aborted' | 'lost'; kind?: ErrorKind; why?: string };
