@@ -28,7 +28,11 @@ import {
 import { Subscribable } from './subscribable.ts';
 import { validateChatRequest, type RequestLimits } from './validate.ts';
 
-/** Options for {@link createFastStream}. Every field is optional. */
+/**
+ * Options for {@link createFastStream}. Every field is optional. The object is kept, not copied:
+ * `endpoint`, `headers`, `fetch`, `defaults`, `limits` and the callbacks are read each time they are
+ * used (getters work); `notify`, `clock`, `charsPerToken` and `liveWindowMs` are read once.
+ */
 export interface FastStreamOptions {
   /** Where to POST. @default '/api/chat' */
   endpoint?: string;
@@ -111,6 +115,7 @@ class FastStreamStore extends Subscribable implements FastStream {
   readonly #options: FastStreamOptions;
   readonly #clock: Clock;
   readonly #liveWindowMs: number;
+  readonly #notifyMode: 'frame' | 'sync' | number;
   #charsPerToken: number;
 
   #control: ControlState = INITIAL_CONTROL_STATE;
@@ -138,6 +143,7 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#liveWindowMs = options.liveWindowMs ?? DEFAULT_LIVE_WINDOW_MS;
+    this.#notifyMode = options.notify ?? 'frame';
     this.#charsPerToken = options.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN;
     this.#metrics = this.#newRecorder();
     this.#metricsVersion = this.#metrics.version;
@@ -386,7 +392,7 @@ class FastStreamStore extends Subscribable implements FastStream {
 
   #scheduleNotify(): void {
     if (!this.hasListeners() || this.#cancelScheduled !== undefined) return;
-    const mode = this.#options.notify ?? 'frame';
+    const mode = this.#notifyMode;
     if (mode === 'sync') {
       this.#flush();
       return;
