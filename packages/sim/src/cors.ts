@@ -17,7 +17,9 @@ export const EXPOSED_HEADERS: readonly string[] = [
 const ALLOWED_HEADERS = [
   'content-type', 'accept', 'authorization', 'x-api-key', 'anthropic-version', 'anthropic-beta',
   'anthropic-dangerous-direct-browser-access', 'x-sim-fault', 'x-sim-fault-after', 'x-sim-should-retry',
-  'user-agent', 'x-stainless-*',
+  'user-agent', 'x-stainless-retry-count', 'x-stainless-timeout', 'x-stainless-lang',
+  'x-stainless-package-version', 'x-stainless-os', 'x-stainless-arch', 'x-stainless-runtime',
+  'x-stainless-runtime-version', 'x-stainless-helper-method',
 ];
 
 /** Headers on every response. */

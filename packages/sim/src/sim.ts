@@ -6,8 +6,9 @@ import { Hono } from 'hono';
 import { mountControl } from './control.ts';
 import { SimCore } from './core.ts';
 import { corsHeaders, preflight } from './cors.ts';
-import { errorBody } from './errors.ts';
+import { errorBody, type ApiErrorType } from './errors.ts';
 import { handleMessages } from './messages.ts';
+import { makeId } from './random.ts';
 import type { FaultSpec, SimOptions, SimRequestLogEntry, SimStats, SimStreamRecord } from './types.ts';
 
 /** A running simulated Messages API. */
@@ -28,10 +29,10 @@ export interface Sim {
   injectFaults(spec: FaultSpec): void;
 }
 
-function apiError(status: number, type: string, message: string): Response {
-  return new Response(errorBody(type as never, message, 'req_sim_none'), {
+function apiError(status: number, type: ApiErrorType, message: string, requestId: string): Response {
+  return new Response(errorBody(type, message, requestId), {
     status,
-    headers: { 'content-type': 'application/json', 'request-id': 'req_sim_none', ...corsHeaders() },
+    headers: { 'content-type': 'application/json', 'request-id': requestId, ...corsHeaders() },
   });
 }
 
@@ -63,11 +64,14 @@ export function createSim(options: SimOptions = {}): Sim {
   app.options('*', (c) => preflight(c.req.raw));
   mountControl(app, () => sim);
   // Route on the path suffix: a base URL may carry a prefix, and 0.x SDKs add `?beta=true`.
+  // Other routes get their own id sequence, so they never shift the ids of /v1/messages replies.
+  let otherIds = 0;
+  const otherId = (): string => makeId('req', core.options.seed ^ 0x5eed, ++otherIds);
   app.all('*', (c) => {
-    if (!c.req.path.endsWith('/v1/messages')) return apiError(404, 'not_found_error', `Not found: ${c.req.path}`);
-    if (c.req.method !== 'POST') return apiError(405, 'invalid_request_error', `Method ${c.req.method} not allowed`);
+    if (!c.req.path.endsWith('/v1/messages')) return apiError(404, 'not_found_error', `Not found: ${c.req.path}`, otherId());
+    if (c.req.method !== 'POST') return apiError(405, 'invalid_request_error', `Method ${c.req.method} not allowed`, otherId());
     return handleMessages(core, c.req.raw, c.env);
   });
-  app.onError(() => apiError(500, 'api_error', 'Internal server error'));
+  app.onError(() => apiError(500, 'api_error', 'Internal server error', otherId()));
   return sim;
 }
