@@ -26,3 +26,22 @@ test('fallback: with the fast budget exhausted, auto is served standard and the 
   const streams = await sim.streams();
   expect(streams.at(-1)?.speed).toBe('standard');
 });
+
+test('model picker: a model without fast mode is served standard under auto, and refused under fast', async ({ page }) => {
+  const panel = await openTab(page, 'chat');
+  await panel.getByTestId('model-select').selectOption('claude-sonnet-4-6');
+  await panel.getByTestId('speed-auto').check();
+  await panel.getByTestId('composer-input').fill('hello [[sim:tokens=20]]');
+  await panel.getByTestId('composer-input').press('Enter');
+  const first = panel.getByTestId('message-assistant').last();
+  await expect(first).toHaveAttribute('data-status', 'done');
+  await expect(first.getByTestId('speed-badge')).toHaveAttribute('data-state', 'fallback');
+  await expect(first.getByTestId('fallback-note')).toContainText('no fast mode');
+
+  await panel.getByTestId('speed-fast').check();
+  await panel.getByTestId('composer-input').fill('and now fast? [[sim:tokens=20]]');
+  await panel.getByTestId('composer-input').press('Enter');
+  const second = panel.getByTestId('message-assistant').last();
+  await expect(second).toHaveAttribute('data-status', 'error');
+  await expect(second.getByTestId('message-error')).toHaveAttribute('data-kind', 'unsupported');
+});
