@@ -32,6 +32,9 @@ function resetSocket(env: unknown): boolean {
   return true;
 }
 
+/** Bodies up to this size are kept in the request log as parsed JSON. */
+const MAX_LOGGED_BODY_CHARS = 1_000_000;
+
 function headersRecord(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, key) => {
@@ -84,7 +87,8 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
     let body: unknown;
     try {
       body = JSON.parse(text);
-      entry.body = body;
+      // Keep the log small: a huge body is summarized rather than held 2000 times over.
+      entry.body = text.length <= MAX_LOGGED_BODY_CHARS ? body : `[body not stored: ${text.length} characters]`;
     } catch {
       entry.body = text.length > 4096 ? `${text.slice(0, 4096)}…` : text;
       throw new SimApiError(400, 'invalid_request_error', 'There was an issue with the format or content of your request: the body is not valid JSON.');
