@@ -67,6 +67,8 @@ interface FaultCase {
   policy: SpeedPolicy;
   tokens: number;
   stop?: 'submitted' | 'streaming';
+  /** ms between the first text and the stop (default 50). */
+  stopDelayMs?: number;
   dropAfterBytes?: number;
   expect: Expect;
 }
@@ -195,6 +197,16 @@ const CASES: FaultCase[] = [
     expect: { terminal: 'none', client: 'aborted', text: 'partial' },
   },
   {
+    name: 'client abort during an upstream stall',
+    tried: 'upstream goes silent after 12 tokens; stop() 300 ms later, before the edge idle timeout',
+    faults: [{ fault: 'stall', after: 12, count: 1 }],
+    policy: 'standard',
+    tokens: 80,
+    stop: 'streaming',
+    stopDelayMs: 300,
+    expect: { terminal: 'none', client: 'aborted', text: 'partial' },
+  },
+  {
     name: 'browser network drop',
     tried: "the client's response stream errors after 1.5 KB (edge side cancelled like a closed socket)",
     faults: [],
@@ -215,13 +227,16 @@ interface Outcome {
   ms: number;
 }
 
-async function runCase(c: FaultCase): Promise<Outcome> {
+type Transport = 'in-process' | 'socket';
+
+async function runCase(c: FaultCase, transport: Transport): Promise<Outcome> {
   const problems: string[] = [];
   stack.sim.sim.reset();
   for (const f of c.faults) stack.sim.sim.injectFaults(f);
-  const rec = recordingFetch(stack.fetch, c.dropAfterBytes !== undefined ? { dropAfterBytes: c.dropAfterBytes } : {});
+  const base = transport === 'socket' ? stack.socketFetch : stack.fetch;
+  const rec = recordingFetch(base, c.dropAfterBytes !== undefined ? { dropAfterBytes: c.dropAfterBytes } : {});
   const client = createClient(rec.fetch);
-  report.note(client.driver === 'store' ? 'Client: the real core store (`createFastStream`, notify `sync`), fetching the edge handler in process; a wire tap records the protocol events the edge sent.' : 'Client: PROTOCOL-ONLY DRIVER (SLIPSTREAM_REL_DRIVER=protocol), not the core store.');
+  report.note(client.driver === 'store' ? 'Client: the real core store (`createFastStream`, notify `sync`). `[in-process]`: its fetch calls the edge handler directly (the client\'s AbortSignal is the request\'s signal); `[socket]`: the platform fetch to the edge served over node:http on 127.0.0.1. A wire tap between store and edge records the protocol events the edge sent.' : 'Client: PROTOCOL-ONLY DRIVER (SLIPSTREAM_REL_DRIVER=protocol), not the core store.');
   const t0 = performance.now();
   client.start({
     messages: [{ role: 'user', content: `fault case: ${c.name} [[sim:tokens=${c.tokens}]]` }],
@@ -239,7 +254,7 @@ async function runCase(c: FaultCase): Promise<Outcome> {
       client.stop();
     } else if (c.stop === 'streaming') {
       await within(CASE_TIMEOUT_MS, 'first text', waitFor(client, (v) => v.text.length > 0 || TERMINAL.includes(v.status)));
-      await sleep(50);
+      await sleep(c.stopDelayMs ?? 50);
       const v = client.view();
       if (v.status !== 'streaming') problems.push(`expected status streaming before stop, was ${v.status}`);
       stopAt = epochNow();
@@ -259,9 +274,9 @@ async function runCase(c: FaultCase): Promise<Outcome> {
   // Snapshot stays terminal (no late flip after the end).
   const later = client.view();
   if (later.status !== view.status) problems.push(`status changed after the end: ${view.status} → ${later.status}`);
-  const settled = await eventually(() => stack.sim.stats().activeStreams === 0, 2_000);
+  const settled = await eventually(() => stack.sim.stats().activeStreams === 0 && stack.socketOpen() === 0, 2_000);
   const activeAfter = stack.sim.stats().activeStreams;
-  if (!settled) problems.push(`sim activeStreams ${activeAfter} 2 s after the end`);
+  if (!settled) problems.push(`sim activeStreams ${activeAfter}, edge socket responses open ${stack.socketOpen()}, 2 s after the end`);
   const events = rec.recordings.flatMap((r) => r.events);
   for (const r of rec.recordings) {
     ledger.scan(`${c.name} SSE`, r.bodyText);
@@ -332,11 +347,12 @@ function check(c: FaultCase, o: Outcome): string[] {
   if (e.text === 'partial' && done !== undefined) p.push('expected a partial reply, got a complete one');
   if (e.text === 'full' && (o.view.text === '' || fullTokens !== c.tokens)) p.push(`expected the full ${c.tokens}-token reply, done.usage.outputTokens ${String(fullTokens)}`);
   if (o.stopAt !== undefined) {
-    // The stop reaches upstream: the sim ends the stream as a client abort and writes ≤ ~100 ms worth
-    // of tokens after the client stopped (300 tok/s here, so 30 tokens; 60 allowed for CI jitter).
+    // The stop reaches upstream: the sim ends the stream as a client abort. Tokens written after the
+    // stop are reported; one case is bounded at 1 s worth (300 tokens at 300 tok/s) because a shared CI
+    // machine sets the tail. The ~100 ms claim is checked on the median of 100 aborts (aborts.test.ts).
     const a = afterStop(o.stopAt);
     if (a.ends.some((x) => x === 'open' || x === 'complete')) p.push(`sim stream ends after the client went away: ${a.ends.join(',')}`);
-    if (a.tokens > 60) p.push(`sim wrote ${a.tokens} tokens after the client stopped`);
+    if (a.tokens > 300) p.push(`sim wrote ${a.tokens} tokens after the client stopped`);
     const simStats = stack.sim.stats();
     if (simStats.tokensAfterDisconnect.some((n) => n > 0)) p.push(`sim tokensAfterDisconnect ${simStats.tokensAfterDisconnect.join(',')}`);
     if (c.stop === 'submitted' && stack.sim.sim.streams().length > 0) p.push('a reply was generated although the client stopped before headers');
@@ -344,13 +360,13 @@ function check(c: FaultCase, o: Outcome): string[] {
   return p;
 }
 
-describe('fault matrix', () => {
+describe.each(['in-process', 'socket'] as const)('fault matrix (%s)', (transport) => {
   for (const c of CASES) {
     it(c.name, async () => {
-      const o = await runCase(c);
+      const o = await runCase(c, transport);
       const problems = check(c, o);
       report.row({
-        case: c.name,
+        case: `${c.name} [${transport}]`,
         tried: `${c.tried} (policy ${c.policy})`,
         count: 1,
         observed: `events: ${summarize(o.events) || 'none'}; client ${o.view.status}${o.view.error ? ` (${o.view.error.kind})` : ''}, ${o.view.text.length} chars kept; ${o.ms.toFixed(0)} ms; sim active ${o.activeAfter}` +

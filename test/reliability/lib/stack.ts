@@ -6,6 +6,7 @@
 import { createChatHandler, type ChatHandlerOptions, type EdgeLogEvent } from '@slipstream/edge';
 import { readProtocolStream, type ProtocolEvent } from '@slipstream/core';
 import { startSim, type RunningSim, type StartSimOptions } from '@slipstream/sim/node';
+import { serveFetch } from './node-server.ts';
 import { FAKE_KEY } from './secrets.ts';
 
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
@@ -16,6 +17,11 @@ export interface Stack {
   logs: EdgeLogEvent[];
   /** In-process fetch into the edge: the client's AbortSignal becomes the edge request's signal. */
   fetch: FetchLike;
+  /** The edge served over node:http on 127.0.0.1 (real sockets); `socketFetch` is the platform fetch to it. */
+  socketUrl: string;
+  socketFetch: FetchLike;
+  /** Responses the socket server is still writing. */
+  socketOpen(): number;
   close(): Promise<void>;
 }
 
@@ -32,7 +38,21 @@ export async function startStack(simOptions: StartSimOptions, edgeOptions: Parti
     const req = input instanceof Request ? input : new Request(new URL(String(input), 'http://edge.test'), init);
     return edge.fetch(req);
   };
-  return { sim, edge, logs, fetch: fetchImpl, close: () => sim.close() };
+  const server = await serveFetch(edge.fetch);
+  const socketFetch: FetchLike = (input, init) => globalThis.fetch(new URL(new URL(String(input), 'http://x').pathname, server.url), init);
+  return {
+    sim,
+    edge,
+    logs,
+    fetch: fetchImpl,
+    socketUrl: server.url,
+    socketFetch,
+    socketOpen: () => server.open(),
+    close: async () => {
+      await server.close();
+      await sim.close();
+    },
+  };
 }
 
 export interface Recording {
