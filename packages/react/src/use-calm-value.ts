@@ -1,33 +1,34 @@
 'use client';
-/** Throttled display values: calm numbers without jitter. @module */
-import { useEffect, useRef, useState } from 'react';
+/** Throttled display values: calm numbers without jitter, and without extra renders. @module */
+import { useEffect, useReducer, useRef } from 'react';
+
+/** Extra wait before the trailing update, so it only fires when no render came along to take it. */
+const TRAILING_SLACK_MS = 40;
 
 /**
- * Returns `value`, but changes at most once per `intervalMs` (the newest value wins). With `immediate`,
- * returns `value` as is (for final numbers that must show at once).
+ * Returns `value`, but lets it change at most once per `intervalMs` (the newest value wins). With
+ * `immediate`, returns `value` as is (final numbers show at once).
+ *
+ * The new value is taken during a render the parent causes anyway (a streaming parent renders every
+ * frame), so throttling adds no React commit of its own; a trailing timer re-renders only if no
+ * render came for `intervalMs` plus a little slack, so the last value is never left behind.
  */
 export function useCalmValue<T>(value: T, intervalMs: number, immediate = false): T {
-  const [shown, setShown] = useState(value);
-  const latest = useRef(value);
-  const lastAt = useRef(0);
+  const shown = useRef<{ value: T; at: number }>({ value, at: Date.now() });
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const now = Date.now();
+  if (immediate) {
+    if (!Object.is(shown.current.value, value)) shown.current = { value, at: now };
+  } else if (!Object.is(shown.current.value, value) && now - shown.current.at >= intervalMs) {
+    shown.current = { value, at: now };
+  }
+  const current = immediate ? value : shown.current.value;
+  const behind = !Object.is(current, value);
   useEffect(() => {
-    latest.current = value;
-    if (immediate) {
-      lastAt.current = Date.now();
-      setShown(value);
-      return;
-    }
-    const wait = intervalMs - (Date.now() - lastAt.current);
-    if (wait <= 0) {
-      lastAt.current = Date.now();
-      setShown(value);
-      return;
-    }
-    const id = setTimeout(() => {
-      lastAt.current = Date.now();
-      setShown(latest.current);
-    }, wait);
+    if (!behind) return;
+    const wait = Math.max(0, intervalMs - (Date.now() - shown.current.at)) + TRAILING_SLACK_MS;
+    const id = setTimeout(rerender, wait);
     return () => clearTimeout(id);
-  }, [value, intervalMs, immediate]);
-  return immediate ? value : shown;
+  }, [behind, value, intervalMs]);
+  return current;
 }

@@ -58,7 +58,7 @@ function rig(simOptions: Parameters<typeof createSim>[0] = {}, edgeOptions: Chat
 
 const ask = (content: string) => ({ messages: [{ role: 'user' as const, content }] });
 
-describe('against the sim through the edge', () => {
+describe('against the sim through the edge', { timeout: 30_000 }, () => {
   it('streams a real reply: text, served fast, exact OTPS from usage, cost', async () => {
     const { fetch, sim } = rig();
     const { result } = renderHook(() => useFastStream({ fetch, speed: 'fast', model: 'claude-opus-4-6' }));

@@ -121,6 +121,8 @@ describe('render cadence', () => {
     console.info(`[render-cadence] ${TOKENS} tokens, ${n} commits in ${seconds.toFixed(2)} s = ${perSecond.toFixed(1)} commits/s`);
     expect(seconds).toBeGreaterThan(4.5); // the stream really was paced at ~1,000 tokens/s
     expect(perSecond).toBeLessThanOrEqual(60 * 1.2);
+    // ...and it really rendered progressively, not once at the end.
+    expect(perSecond).toBeGreaterThan(5);
     // Everything arrived and rendered.
     expect(screen.getByTestId('md').querySelectorAll('h2').length).toBeGreaterThan(40);
   }, 30_000);

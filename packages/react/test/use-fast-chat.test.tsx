@@ -15,7 +15,7 @@ afterEach(cleanup);
 /** Answers with "Reply N." for the Nth request. */
 const numbered = () => fakeFetch((_b, signal, n) => sseResponse(reply({ text: `Reply ${n}.`, chunks: 2, every: 2 }), signal));
 
-describe('useFastChat', () => {
+describe('useFastChat', { timeout: 20_000 }, () => {
   it('sends, streams the reply into the list, and keeps per-message numbers', async () => {
     const fetch = numbered();
     const onFinish = vi.fn();

@@ -13,7 +13,7 @@ afterEach(cleanup);
 
 const hi = { messages: [{ role: 'user' as const, content: 'Hi' }] };
 
-describe('useFastStream', () => {
+describe('useFastStream', { timeout: 20_000 }, () => {
   it('streams a reply: submitted → streaming → done, with served speed, exact metrics, usage and cost', async () => {
     const fetch = fakeFetch((_b, signal) => sseResponse([{ wait: 30 }, ...reply({ every: 5 })], signal));
     const seen = new Set<string>();
