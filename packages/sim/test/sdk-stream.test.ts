@@ -93,7 +93,16 @@ describe('the real SDK 1.12.0 against the sim', () => {
 describe('the 0.x SDK (0.74.0) against the sim', () => {
   it('works with x-api-key, anthropic-version 2023-06-01 and ?beta=true', async () => {
     s.sim.reset();
-    const old = new Anthropic0x({ baseURL: s.url, apiKey: 'test', maxRetries: 0 });
+    const urls: string[] = [];
+    const old = new Anthropic0x({
+      baseURL: s.url,
+      apiKey: 'test',
+      maxRetries: 0,
+      fetch: (input, init) => {
+        urls.push(String(input instanceof Request ? input.url : input));
+        return fetch(input, init);
+      },
+    });
     const msg = await old.beta.messages
       .stream({ model: 'claude-opus-4-8', max_tokens: 300, speed: 'fast', betas: [FAST_BETA], messages: [{ role: 'user', content: 'hello' }] })
       .finalMessage();
@@ -102,6 +111,7 @@ describe('the 0.x SDK (0.74.0) against the sim', () => {
     expect(entry?.headers['x-api-key']).toBe('test');
     expect(entry?.headers['anthropic-version']).toBe('2023-06-01');
     expect(entry?.path).toBe('/v1/messages');
+    expect(urls).toEqual([`${s.url}/v1/messages?beta=true`]);
   });
 
   it('gets RateLimitError from the 0.x SDK too', async () => {
