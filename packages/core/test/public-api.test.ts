@@ -1,0 +1,30 @@
+// The names other packages import are a contract: keep them, with these shapes.
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as core from '../src/index.ts';
+import type { ChatRequest, FastStream, FastStreamState, ProtocolEvent, StreamMetrics } from '../src/index.ts';
+
+describe('public API', () => {
+  it('exports the agreed runtime names', () => {
+    const names = [
+      'PROTOCOL_VERSION', 'PROTOCOL_HEADER', 'PROTOCOL_EVENT_NAMES',
+      'encodeEvent', 'encodeComment', 'encodeSSEMessage', 'createSSEDecoder', 'readProtocolStream', 'SSEParseError', 'ProtocolStreamError',
+      'validateChatRequest', 'DEFAULT_REQUEST_LIMITS',
+      'FAST_MODE_BETA', 'MODEL_CAPABILITIES', 'getModelCapability', 'PRICING', 'CACHE_MULTIPLIERS', 'cost',
+      'createFastStream', 'retryAfterRemainingMs', 'systemClock', 'notifyManager', 'createNotifyManager', 'Subscribable',
+      'MetricsRecorder', 'ttftMs', 'headlineOtps', 'effectiveOtps', 'percentile', 'gapStats', 'detectProxyBuffering',
+    ];
+    for (const name of names) expect(core, name).toHaveProperty(name);
+    expect(core.PROTOCOL_HEADER).toBe('x-slipstream-protocol');
+    expect(core.FAST_MODE_BETA).toBe('fast-mode-2026-02-01');
+  });
+
+  it('has the agreed types', () => {
+    expectTypeOf(core.encodeEvent<'text'>).parameters.toEqualTypeOf<['text', { delta: string; index: number; t: number }]>();
+    expectTypeOf(core.readProtocolStream).returns.toEqualTypeOf<AsyncGenerator<ProtocolEvent>>();
+    expectTypeOf(core.createFastStream).returns.toEqualTypeOf<FastStream>();
+    expectTypeOf<FastStream['start']>().parameters.toEqualTypeOf<[ChatRequest]>();
+    expectTypeOf<FastStreamState['metrics']>().toEqualTypeOf<StreamMetrics>();
+    expectTypeOf<FastStreamState['status']>().toEqualTypeOf<'idle' | 'submitted' | 'streaming' | 'done' | 'error' | 'aborted'>();
+    expectTypeOf(core.retryAfterRemainingMs).toEqualTypeOf<(state: FastStreamState, now: number) => number | null>();
+  });
+});
