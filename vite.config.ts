@@ -8,15 +8,16 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
-      { test: { name: 'core', include: ['packages/core/test/**/*.test.ts'], environment: 'node' } },
-      { test: { name: 'sim', include: ['packages/sim/test/**/*.test.ts'], environment: 'node' } },
-      { test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'], environment: 'node' } },
-      { test: { name: 'edge', include: ['packages/edge/test/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'sim', include: ['packages/sim/test/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'edge', include: ['packages/edge/test/**/*.test.ts'], environment: 'node' } },
       {
+        extends: true,
         plugins: [react()],
         test: { name: 'react', include: ['packages/react/test/**/*.test.{ts,tsx}'], environment: 'happy-dom' },
       },
-      { test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], environment: 'node' } },
     ],
   },
 });
