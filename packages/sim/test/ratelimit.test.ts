@@ -93,3 +93,47 @@ describe('fast rate limits through the SDK', () => {
     expect(s.sim.stats().requests.byStatus).toEqual({ '200': 1, '429': 1 });
   });
 });
+
+describe('input dimension and standard headers', () => {
+  let s: RunningSim;
+  beforeAll(async () => {
+    s = await sim({ fastInputTpm: 60 });
+  });
+  afterAll(() => s.close());
+
+  it('a fast prompt larger than the input bucket gets 429 with input remaining 0', async () => {
+    const err = await client(s.url)
+      .beta.messages.create(fastParams('word '.repeat(100)))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    const headers = (err as RateLimitError).headers;
+    expect(headers?.get('anthropic-fast-input-tokens-remaining')).toBe('0');
+    expect(headers?.get('anthropic-fast-input-tokens-limit')).toBe('60');
+    expect(Number(headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('standard remaining counters go down with simulated usage (frozen clock: no refill)', async () => {
+    const { createSim } = await import('../src/index.ts');
+    const frozen = createSim({ ttftMs: 0, standardOtps: 0, jitter: 0, clock: { now: () => 1_800_000_000_000 } });
+    const send = async () => {
+      const res = await frozen.fetch(
+        new Request('http://sim.test/v1/messages', {
+          method: 'POST',
+          headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+          body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 500, messages: [{ role: 'user', content: '[[sim:tokens=300]]' }] }),
+        }),
+      );
+      await res.text();
+      return res.headers;
+    };
+    const first = await send();
+    const second = await send();
+    const n = (h: Headers, k: string) => Number(h.get(`anthropic-ratelimit-${k}-remaining`));
+    expect(n(first, 'requests')).toBe(3999);
+    expect(n(second, 'requests')).toBe(3998);
+    expect(n(first, 'output-tokens')).toBe(400_000);
+    expect(n(second, 'output-tokens')).toBe(400_000 - 300);
+    expect(second.get('anthropic-ratelimit-output-tokens-reset')).toBe('2027-01-15T08:00:01Z');
+    expect(first.get('anthropic-fast-input-tokens-limit')).toBeNull();
+  });
+});
