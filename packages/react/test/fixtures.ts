@@ -1,13 +1,18 @@
+import type { StreamMetrics } from '@slipstream/core';
 import type { FastChatMessage } from '../src/chat-types.ts';
-import type { MeterMetrics } from '../src/types.ts';
 
-export const metrics = (over: Partial<MeterMetrics> = {}): MeterMetrics => ({
+export const metrics = (over: Partial<StreamMetrics> = {}): StreamMetrics => ({
   ttftMs: 412,
   otps: { value: null, isEstimate: false },
   liveOtps: { value: 180.4, isEstimate: true },
   effectiveOtps: { value: null, isEstimate: false },
   outputTokens: { value: 120, isEstimate: true },
   series: [100, 150, 170, 180],
+  gaps: { p50: 10, p90: 20, max: 40, count: 30 },
+  proxyBuffered: null,
+  sentAt: 1000,
+  firstDeltaAt: 1412,
+  lastDeltaAt: 2000,
   ...over,
 });
 
