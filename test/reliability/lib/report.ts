@@ -28,6 +28,8 @@ export interface Row {
   /** What happened, from counters (e.g. "0 5xx, 0 throws, 10000 × 4xx"). */
   observed: string;
   outcome: Outcome;
+  /** false for summary/scan rows that re-count inputs already counted by other rows. @default true */
+  inTotals?: boolean;
 }
 
 export interface Section {
@@ -123,6 +125,12 @@ function readSections(): Section[] {
   return out.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
 }
 
+/** GitHub's heading anchor: lower case, punctuation dropped, spaces to dashes. */
+const anchor = (title: string): string =>
+  title
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 const cell = (s: string | number): string => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const MARK: Record<Outcome, string> = { pass: '✅ pass', fail: '❌ FAIL', skip: '⏭ skipped', 'known-bug': '🐞 known bug' };
 
@@ -152,7 +160,8 @@ function soakSection(): string[] {
 export function renderResults(sections: Section[]): string {
   const all = sections.flatMap((s) => s.rows);
   const count = (o: Outcome): number => all.filter((r) => r.outcome === o).length;
-  const total = all.reduce((n, r) => n + r.count, 0);
+  const counted = (rows: Row[]): number => rows.reduce((n, r) => n + (r.inTotals === false ? 0 : r.count), 0);
+  const total = counted(all);
   const lines: string[] = [
     '# Reliability and security results',
     '',
@@ -162,6 +171,13 @@ export function renderResults(sections: Section[]): string {
     `Generated ${new Date().toISOString()} on Node ${process.version} (${process.platform}/${process.arch}).`,
     `${all.length} cases, ${total.toLocaleString('en-US')} individual requests/inputs/streams: ` +
       `${count('pass')} pass, ${count('fail')} fail, ${count('known-bug')} known bug, ${count('skip')} skipped.`,
+    '',
+    '| Area | Cases | Requests / inputs / streams | Pass | Fail | Known bug |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...sections.map((sec) => {
+      const n = (o: Outcome): number => sec.rows.filter((r) => r.outcome === o).length;
+      return `| [${sec.title}](#${anchor(sec.title)}) | ${sec.rows.length} | ${counted(sec.rows).toLocaleString('en-US')} | ${n('pass')} | ${n('fail')} | ${n('known-bug')} |`;
+    }),
     '',
   ];
   for (const s of sections) {
