@@ -33,3 +33,14 @@ test('race: fast and standard start together, both finish, measured ratio ≈ 2.
   // "From the same start": both upstream requests arrived within a few tens of ms of each other.
   expect(Math.abs((a?.startedAt ?? 0) - (b?.startedAt ?? 0))).toBeLessThan(150);
 });
+
+test('race: the short preset shows why fast mode barely helps there (TTFT dominates)', async ({ page }) => {
+  const panel = await openTab(page, 'race');
+  await panel.getByTestId('race-preset-short').click();
+  await panel.getByTestId('race-start').click();
+  await expect(panel.getByTestId('race-lane-standard')).toHaveAttribute('data-status', 'done', { timeout: 15_000 });
+  await expect(panel.getByTestId('race-lane-fast')).toHaveAttribute('data-status', 'done');
+  await expect(panel.getByTestId('race-short-note')).toContainText('does not');
+  const saved = Number(await panel.getByTestId('race-time-saved').getAttribute('data-value'));
+  expect(saved).toBeLessThan(400);
+});

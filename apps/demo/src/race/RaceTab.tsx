@@ -4,7 +4,7 @@
  * @module
  */
 import { OtpsMeter, SpeedBadge, StreamingMarkdown, useFastStream, type UseFastStreamResult } from '@slipstream/react';
-import { useCallback, useId, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { formatCount, formatMs, formatRate, formatSignedMs, formatUsd } from '../format.ts';
 import { ModelSelect } from '../chat/controls.tsx';
 import { RACE_PRESETS } from '../presets.ts';
@@ -115,19 +115,44 @@ export function RaceTab() {
       <Verdict fast={fast} standard={standard} />
 
       <div className="lanes">
-        <LaneView lane={fast} speed="fast" title="Fast" />
-        <LaneView lane={standard} speed="standard" title="Standard" />
+        <LaneView lane={fast} speed="fast" title="Fast" lead={leadTokens(fast, standard)} />
+        <LaneView lane={standard} speed="standard" title="Standard" lead={leadTokens(fast, standard)} />
       </div>
     </div>
   );
 }
 
-function LaneView({ lane, speed, title }: { lane: Lane; speed: 'fast' | 'standard'; title: string }) {
+function laneTokens(lane: Lane): number {
+  return lane.usage?.outputTokens ?? lane.metrics.outputTokens.value ?? 0;
+}
+
+/** The longest reply so far, in tokens: both progress bars are drawn against it. */
+function leadTokens(a: Lane, b: Lane): number {
+  return Math.max(laneTokens(a), laneTokens(b), 1);
+}
+
+/** Keep a scroll box pinned to its bottom while content grows, unless the reader scrolled up. */
+function useFollowBottom(content: string) {
+  const ref = useRef<HTMLDivElement | null>(null);
+  const pinned = useRef(true);
+  useEffect(() => {
+    const el = ref.current;
+    if (el && pinned.current) el.scrollTop = el.scrollHeight;
+  }, [content]);
+  const onScroll = () => {
+    const el = ref.current;
+    if (el) pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+  };
+  return { ref, onScroll };
+}
+
+function LaneView({ lane, speed, title, lead }: { lane: Lane; speed: 'fast' | 'standard'; title: string; lead: number }) {
   const m = lane.metrics;
   const done = lane.status === 'done';
   const otps = done && m.otps.value !== null ? m.otps : m.liveOtps;
   const tokens = lane.usage?.outputTokens ?? m.outputTokens.value;
-  // The progress bar compares each lane against the other's final length when known, else its own.
+  const progress = lane.status === 'idle' ? 0 : Math.min(100, (laneTokens(lane) / lead) * 100);
+  const follow = useFollowBottom(lane.text);
   return (
     <section className={`card lane lane-${speed}`} data-testid={`race-lane-${speed}`} data-status={lane.status} aria-label={`${title} lane`}>
       <header className="lane-head">
@@ -142,6 +167,16 @@ function LaneView({ lane, speed, title }: { lane: Lane; speed: 'fast' | 'standar
           retryAfterMs={lane.retryAfterMs}
         />
       </header>
+      <div
+        className="lane-progress"
+        role="progressbar"
+        aria-label={`${title}: share of the longest reply so far`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(progress)}
+      >
+        <span style={{ width: `${progress}%` }} />
+      </div>
       <div className="lane-meter">
         <OtpsMeter metrics={m} status={lane.status} ttft={false} label={`${title} output speed`} />
       </div>
@@ -177,7 +212,7 @@ function LaneView({ lane, speed, title }: { lane: Lane; speed: 'fast' | 'standar
           </button>
         </div>
       ) : null}
-      <div className="lane-body" tabIndex={0} aria-label={`${title} reply`}>
+      <div className="lane-body" tabIndex={0} aria-label={`${title} reply`} ref={follow.ref} onScroll={follow.onScroll}>
         {lane.text ? (
           <StreamingMarkdown streaming={isActive(lane)}>{lane.text}</StreamingMarkdown>
         ) : (
@@ -203,9 +238,17 @@ function Verdict({ fast, standard }: { fast: Lane; standard: Lane }) {
   const standardTotal =
     standard.metrics.lastDeltaAt !== null && standard.metrics.sentAt !== null ? standard.metrics.lastDeltaAt - standard.metrics.sentAt : null;
   const saved = both && fastTotal !== null && standardTotal !== null ? standardTotal - fastTotal : null;
+  const tokens = Math.max(laneTokens(fast), laneTokens(standard));
+  const short = both && tokens > 0 && tokens < 40;
 
   return (
     <section className="card verdict" aria-label="Race result" aria-live="polite" data-testid="race-verdict" data-ready={String(both)}>
+      {short && saved !== null ? (
+        <p className="verdict-callout" data-testid="race-short-note">
+          Only {tokens} tokens: both lanes spent most of their time waiting for the first token, and fast mode does not
+          shorten that wait. Fast saved {formatMs(Math.max(0, saved))} here; the gap grows with the length of the reply.
+        </p>
+      ) : null}
       <div className="stat verdict-ratio" data-testid="race-ratio" data-value={ratio ?? ''}>
         <span className="stat-label">Measured OTPS ratio</span>
         <span className="stat-value">{ratio !== null ? `${ratio.toFixed(2)}×` : '—'}</span>
