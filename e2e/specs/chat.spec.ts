@@ -101,3 +101,17 @@ test('chat: keyboard only — tabs with arrow keys, Enter sends, Escape stops', 
   await expect(reply).toHaveAttribute('data-status', 'aborted');
   await expect.poll(async () => (await sim.stats()).abortedStreams).toBe(1);
 });
+
+test('theme: follows prefers-color-scheme until toggled, then remembers the choice', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto('/#chat');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+});
