@@ -242,6 +242,12 @@ describe('<Message> and <ChatThread>', () => {
     rerender(<Message message={reply({ status: 'done', content: 'First sentence. Second **one**' })} />);
     expect(region().textContent).toBe('Second one');
   });
+  it('says so when a proxy buffered the stream', () => {
+    const { container, rerender } = render(<Message message={reply()} />);
+    expect(container.querySelector('[data-part="proxy-warning"]')).toBeNull();
+    rerender(<Message message={reply({ metrics: metrics({ proxyBuffered: true }) })} />);
+    expect(screen.getByRole('note').textContent).toMatch(/proxy .* buffering/);
+  });
   it('does not announce history that is already done when it mounts', () => {
     const { container } = render(<Message message={reply()} />);
     expect(container.querySelector('[aria-live="polite"]')!.textContent).toBe('');

@@ -127,6 +127,23 @@ describe('useFastStream', { timeout: 20_000 }, () => {
     expect(screen.getByRole('tooltip', { hidden: true }).textContent).toMatch(/rate limit.*Fast expected back in (19|20) s/);
   });
 
+  it('retry() sends the last request again', async () => {
+    const fetch = fakeFetch((_b, signal, n) =>
+      sseResponse(n === 1 ? reply({ errorAfter: { chunks: 1, message: 'Overloaded' } }) : reply(), signal),
+    );
+    const { result } = renderHook(() => useFastStream({ fetch, speed: 'fast' }));
+    act(() => result.current.start(hi));
+    await waitFor(() => expect(result.current.status).toBe('error'));
+    act(() => result.current.retry());
+    await waitFor(() => expect(result.current.status).toBe('done'));
+    expect(fetch.calls).toHaveLength(2);
+    expect(fetch.calls[1]!.body).toEqual(fetch.calls[0]!.body);
+    expect(result.current.error).toBeNull();
+    act(() => result.current.reset());
+    await waitFor(() => expect(result.current.status).toBe('idle'));
+    expect(result.current.text).toBe('');
+  });
+
   it('counts retry-after down live after a 429', async () => {
     const fetch = fakeFetch(
       () =>

@@ -25,6 +25,7 @@ export interface MessageProps extends ComponentPropsWithoutRef<'article'> {
  * A message. User text renders as plain text; replies render as streaming markdown with a polite live
  * region that reads finished sentences. `data-role` is `user`/`assistant`; `data-state` is the
  * message status. Errors show in a `role="alert"` part, and a stopped reply keeps its partial text.
+ * When core's detector says a proxy buffered the stream (`metrics.proxyBuffered`), a note says so.
  * Memoized: a finished message in a long thread does not re-render while another streams.
  *
  * @example
@@ -71,6 +72,12 @@ export const Message = memo(
         {message.error && message.status === 'error' && (
           <div role="alert" data-part="error">
             {message.error.message}
+          </div>
+        )}
+        {!isUser && message.metrics?.proxyBuffered === true && (
+          <div data-part="proxy-warning" role="note">
+            This reply arrived in one burst at the end although it was generated over time: a proxy between
+            you and the server is buffering the stream.
           </div>
         )}
         {meta && !isUser && (
