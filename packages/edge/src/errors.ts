@@ -52,7 +52,13 @@ export function classifyUpstreamError(err: unknown, now: number = Date.now()): U
       return e;
     };
     const label = [status, type].filter((x) => x !== undefined).join(' ');
+    // Upstream's explicit `x-should-retry: false` wins over the status, as in the SDK.
+    const noRetry = headers?.get('x-should-retry') === 'false';
     const out = (cls: FailureClass, e: ErrorEvent): UpstreamFailure => {
+      if (noRetry && (cls === 'retryable' || cls === 'rate_limited')) {
+        cls = 'fatal';
+        e.retryable = false;
+      }
       const f: UpstreamFailure = { class: cls, error: base(e) };
       if (status !== undefined) f.status = status;
       if (headers) f.headers = headers;

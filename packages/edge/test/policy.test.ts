@@ -175,6 +175,41 @@ describe('speed policy', () => {
     expect(rig.sim.sim.requests()).toHaveLength(1);
   });
 
+  it('a dropped upstream connection mid-stream: typed error, no retry', async () => {
+    rig.sim.sim.injectFaults({ fault: 'drop', after: 10 });
+    const r = await chat(rig.chatUrl, { messages: user('Hi [[sim:tokens=100]]') });
+    // The TCP reset may discard text still in flight, so only the shape is fixed.
+    expect(r.names[1]).toBe('start');
+    expect(r.names.at(-1)).toBe('error');
+    expect(r.names).not.toContain('done');
+    expect(r.find('error')?.data.retryable).toBe(true);
+    expect(rig.sim.sim.requests()).toHaveLength(1);
+  });
+
+  it('a 500 is retried, but not when upstream says x-should-retry: false', async () => {
+    rig.sim.sim.injectFaults({ fault: 'api_error' });
+    const r = await chat(rig.chatUrl, { messages: user('Hi [[sim:tokens=5]]'), speed: 'standard' });
+    expect(r.find('start')?.data.attempt).toBe(2);
+
+    const strict = await startRig(
+      {},
+      {
+        // The sim answers `x-should-retry: <v>` when asked with `x-sim-should-retry: <v>`.
+        createClient: ({ apiKey, baseURL }) =>
+          new Anthropic({ apiKey, baseURL: baseURL ?? null, maxRetries: 0, defaultHeaders: { 'x-sim-should-retry': 'false' } }),
+      },
+    );
+    try {
+      strict.sim.sim.injectFaults({ fault: 'api_error' });
+      const refused = await chat(strict.chatUrl, { messages: user('Hi [[sim:tokens=5]]'), speed: 'standard' });
+      expect(refused.names).toEqual(['ratelimit', 'error']);
+      expect(refused.find('error')?.data).toMatchObject({ kind: 'upstream', status: 500, retryable: false });
+      expect(strict.sim.sim.requests()).toHaveLength(1);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('relays exactly the text the sim sends directly (same seed, same prompt)', async () => {
     const prompt = 'Explain streaming [[sim:tokens=120]]';
     const viaEdge = await chat(rig.chatUrl, { messages: user(prompt), speed: 'fast', max_tokens: 500 });

@@ -91,6 +91,8 @@ describe('classifyUpstreamError', () => {
     expect(classifyUpstreamError(new APIConnectionError({ message: 'ECONNREFUSED 10.0.0.1' }))).toMatchObject({ class: 'retryable', error: { kind: 'network' } });
     expect(JSON.stringify(classifyUpstreamError(new APIConnectionError({ message: 'ECONNREFUSED 10.0.0.1' })).error)).not.toContain('10.0.0.1');
     expect(classifyUpstreamError(new APIUserAbortError()).class).toBe('aborted');
+    const noRetry = new InternalServerError(500, { type: 'error', error: { type: 'api_error', message: 'x' } }, 'x', new Headers({ 'x-should-retry': 'false' }));
+    expect(classifyUpstreamError(noRetry)).toMatchObject({ class: 'fatal', error: { kind: 'upstream', retryable: false } });
     expect(classifyUpstreamError(new Error('boom'))).toMatchObject({ class: 'fatal', error: { kind: 'upstream' } });
   });
 });
@@ -108,6 +110,18 @@ describe('fallback store', () => {
     await store.set('z', {}, 100);
     expect(await store.get('x')).toBeUndefined(); // bounded
     expect(await hashKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describe('mounting', () => {
+  it('mounts with app.route and serves at a custom path', async () => {
+    const { Hono } = await import('hono');
+    const { createChatHandler } = await import('../src/index.ts');
+    const parent = new Hono().route('/v2', createChatHandler({ apiKey: 'k', path: '/chat' }));
+    const res = await parent.fetch(new Request('http://x/v2/chat', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }));
+    expect(res.status).toBe(415);
+    expect((await parent.fetch(new Request('http://x/v2/chat'))).status).toBe(405);
+    expect((await parent.fetch(new Request('http://x/api/chat', { method: 'POST' }))).status).toBe(404);
   });
 });
 
