@@ -5,7 +5,7 @@
  */
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { encodeEvent, notifyManager } from '@slipstream/core';
-import { Profiler } from 'react';
+import { Profiler, StrictMode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useFastStream } from '../src/hooks/use-fast-stream.ts';
 import { OtpsMeter } from '../src/components/otps-meter.tsx';
@@ -106,9 +106,11 @@ describe('render cadence', () => {
       );
     }
     render(
-      <Profiler id="app" onRender={() => commits.push(performance.now())}>
-        <App />
-      </Profiler>,
+      <StrictMode>
+        <Profiler id="app" onRender={() => commits.push(performance.now())}>
+          <App />
+        </Profiler>
+      </StrictMode>,
     );
     const before = commits.length;
     const t0 = performance.now();
