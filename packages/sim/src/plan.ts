@@ -99,8 +99,9 @@ function toolInputJson(tool: ToolDef): string {
 function pickTool(input: PlanInput): ToolDef | undefined {
   if (input.tools.length === 0) return undefined;
   if (parseDirectives(input.prompt).tool) return input.tools[0];
-  const lower = input.prompt.toLowerCase();
-  return input.tools.find((t) => lower.includes(t.name.toLowerCase()));
+  // Whole-word match, so a tool named "t" is not picked by every prompt containing a "t".
+  const escape = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+  return input.tools.find((t) => new RegExp(`(^|[^\\w])${escape(t.name)}($|[^\\w])`, 'iu').test(input.prompt));
 }
 
 /** Plan a reply. */
