@@ -94,7 +94,8 @@ describe('SSE decoder, random and adversarial text', () => {
       const pieces = decodeAll(split(rng, text));
       const ms = performance.now() - t0;
       worstMs = Math.max(worstMs, ms);
-      if (ms > 250) slow++;
+      // A loop would never return; 1 s per small input only guards against pathological slowness.
+      if (ms > 1_000) slow++;
       if (whole.thrown !== undefined || pieces.thrown !== undefined) thrown++;
       events += whole.events.length;
       if (JSON.stringify(whole.events) !== JSON.stringify(pieces.events)) {
@@ -118,7 +119,7 @@ describe('SSE decoder, random and adversarial text', () => {
     const MiB = 1024 * 1024;
     const cases: [string, () => string[]][] = [
       ['4 MiB of CR, 64-char chunks', () => split(createRng(1), '\r'.repeat(4 * MiB))],
-      ['4 MiB single line, 1 KiB chunks', () => split(createRng(2), 'data: ' + 'x'.repeat(4 * MiB)).map((c) => c)],
+      ['4 MiB single line, 1–64-char chunks', () => split(createRng(2), 'data: ' + 'x'.repeat(4 * MiB)).map((c) => c)],
       ['1 MiB of "data:\\n" lines, one event', () => ['data:\n'.repeat(MiB / 6)]],
       ['1 MiB fed one character at a time', () => Array.from('event: a\ndata: b\n\n'.repeat(MiB / 18))],
       ['9 MiB event past the 8 MiB buffer cap, then a good event', () => ['data: ', ...Array.from({ length: 9 }, () => 'y'.repeat(MiB)), '\n\n', 'data: ok\n\n']],
@@ -131,14 +132,15 @@ describe('SSE decoder, random and adversarial text', () => {
       const r = decodeAll(chunks);
       const ms = performance.now() - t0;
       observed.push(`${name}: ${ms.toFixed(0)} ms`);
-      if (r.thrown !== undefined || ms > 3_000) failures++;
+      if (r.thrown !== undefined || ms > 10_000) failures++;
       if (name.startsWith('9 MiB')) {
         // The oversized event is dropped with an error and decoding resumes at the next event.
         expect(r.errors).toBeGreaterThanOrEqual(1);
         expect(r.events.map((e) => e.data)).toEqual(['ok']);
       }
       expect(r.thrown).toBeUndefined();
-      expect(ms, name).toBeLessThan(3_000);
+      // Linear code does each in well under a second; quadratic code would take hours. 10 s absorbs a loaded CI box.
+      expect(ms, name).toBeLessThan(10_000);
     }
     report.row({
       case: 'pathological sizes',
@@ -202,7 +204,7 @@ describe('readProtocolStream, random bytes', () => {
           firstOther ||= String(err);
         }
       }
-      if (performance.now() - t0 > 250) slow++;
+      if (performance.now() - t0 > 2_000) slow++;
     }
     report.row({
       case: 'protocol reader, random/damaged bytes',

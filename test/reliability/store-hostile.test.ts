@@ -95,12 +95,12 @@ describe('store vs a hostile edge', () => {
         } catch (err) {
           threw = err;
         }
-        const ended = await eventually(() => ['done', 'error', 'aborted'].includes(store.getSnapshot().status), 3_000);
+        const ended = await eventually(() => ['done', 'error', 'aborted'].includes(store.getSnapshot().status), 10_000);
         const s = store.getSnapshot();
         const end = s.status === 'error' ? `error(${String(s.error?.kind)})` : s.status;
         entry.ends.set(end, (entry.ends.get(end) ?? 0) + 1);
         if (threw !== undefined) entry.problems.push(`start() threw ${String(threw)}`);
-        if (!ended) entry.problems.push(`no terminal state in 3 s (status ${s.status})`);
+        if (!ended) entry.problems.push(`no terminal state in 10 s (status ${s.status})`);
         if (s.status === 'error' && (!s.error || !KINDS.includes(s.error.kind) || typeof s.error.message !== 'string')) entry.problems.push(`untyped error ${JSON.stringify(s.error).slice(0, 100)}`);
         if (made.textBefore !== '' && !s.text.startsWith(made.textBefore)) entry.problems.push(`text lost: had "${made.textBefore.slice(0, 20)}", now "${s.text.slice(0, 20)}"`);
         if (s.text.includes('LATE')) entry.problems.push('text accepted after done');
