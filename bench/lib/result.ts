@@ -5,6 +5,7 @@
  * @module
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 export interface BenchResult {
   /** Section title in RESULTS.md. */
@@ -22,8 +23,11 @@ export interface BenchResult {
 /** Run `fn`, print the markdown, and write the JSON to `BENCH_OUT` when set. Exit code 1 on a throw. */
 export async function main(title: string, command: string, fn: () => Promise<Omit<BenchResult, 'title' | 'command'>>): Promise<void> {
   let result: BenchResult;
+  const load0 = loadavg()[0] ?? 0;
   try {
-    result = { title, command, ...(await fn()) };
+    const r = await fn();
+    const load = `\n- Machine load while this ran (1-min load average, 2 cores): ${load0.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end.`;
+    result = { title, command, ...r, markdown: r.markdown ? `${r.markdown}${load}` : r.markdown };
   } catch (err) {
     const why = err instanceof Error ? `${err.message.split('\n')[0]}` : String(err);
     console.error(err);
