@@ -1,6 +1,6 @@
 import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react';
 import { notifyManager } from '@slipstream/core';
-import { StrictMode } from 'react';
+import { Activity, StrictMode } from 'react';
 import { renderToString } from 'react-dom/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useFastStream, type UseFastStreamOptions } from '../src/hooks/use-fast-stream.ts';
@@ -197,6 +197,40 @@ describe('useFastStream', { timeout: 20_000 }, () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(fetch.calls[1]!.signal?.aborted).toBe(true);
+  });
+
+  it('gets a fresh store when an <Activity> is hidden and shown again', async () => {
+    const fetch = fakeFetch((_b, signal) => sseResponse(reply({ chunks: 20, every: 20 }), signal));
+    let latest: ReturnType<typeof useFastStream> | null = null;
+    function Inner() {
+      latest = useFastStream({ fetch });
+      return <p>{latest.status}</p>;
+    }
+    const { rerender } = render(
+      <Activity mode="visible">
+        <Inner />
+      </Activity>,
+    );
+    act(() => latest!.start(hi));
+    await waitFor(() => expect(latest!.status).toBe('streaming'));
+    rerender(
+      <Activity mode="hidden">
+        <Inner />
+      </Activity>,
+    );
+    await Promise.resolve();
+    await Promise.resolve();
+    // Hidden: effects cleaned up, the request aborted.
+    expect(fetch.calls[0]!.signal?.aborted).toBe(true);
+    rerender(
+      <Activity mode="visible">
+        <Inner />
+      </Activity>,
+    );
+    await waitFor(() => expect(latest!.status).toBe('idle'));
+    act(() => latest!.start(hi));
+    await waitFor(() => expect(latest!.status).toBe('done'));
+    expect(fetch.calls).toHaveLength(2);
   });
 
   it('renders on the server with the idle snapshot and sends nothing', () => {

@@ -64,17 +64,26 @@ export function useFastStream(options: UseFastStreamOptions = {}): UseFastStream
     optionsRef.current = options;
   });
 
-  const [stream] = useState(() => createStore(optionsRef));
+  const [stream, setStream] = useState(() => createStore(optionsRef));
 
   // Destroy only on a real unmount: StrictMode's simulated unmount is followed by a re-mount in the
-  // same commit, before this microtask runs.
+  // same commit, before this microtask runs. If the component comes back after a real cleanup (an
+  // `<Activity>` hidden then shown keeps state but re-runs effects), it gets a fresh store.
   const mounted = useRef(false);
+  const destroyed = useRef(false);
   useEffect(() => {
     mounted.current = true;
+    if (destroyed.current) {
+      destroyed.current = false;
+      setStream(createStore(optionsRef));
+      return;
+    }
     return () => {
       mounted.current = false;
       queueMicrotask(() => {
-        if (!mounted.current) stream.destroy();
+        if (mounted.current) return;
+        stream.destroy();
+        destroyed.current = true;
       });
     };
   }, [stream]);
