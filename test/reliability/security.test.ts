@@ -338,10 +338,16 @@ describe('refusals happen before any upstream call', () => {
     if (pre.status >= 300 || pre.headers.get('access-control-allow-origin') !== 'https://app.example') problems.push(`allowed preflight: ${pre.status} ${String(pre.headers.get('access-control-allow-origin'))}`);
     if (good.res.status !== 200 || good.res.headers.get('access-control-allow-origin') !== 'https://app.example') problems.push(`allowed POST: ${good.res.status}`);
     results.push(`allowed origin: preflight ${pre.status}, POST ${good.res.status}`);
+    // Without `cors` configured: same origin only, so no origin gets an allow header.
+    const closed = edge();
+    const pre2 = await closed.fetch(new Request('http://edge.test/api/chat', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }));
+    const post2 = await call(closed, { headers: { 'content-type': 'application/json', origin: 'https://evil.example' } });
+    for (const r of [pre2, post2.res]) if (r.headers.get('access-control-allow-origin') !== null) problems.push(`no cors configured, yet ACAO ${String(r.headers.get('access-control-allow-origin'))}`);
+    results.push(`no cors option: preflight ${pre2.status} without ACAO`);
     report.row({
       case: 'CORS',
-      tried: `cors: ['https://app.example']; preflight + POST from ${foreign.length} foreign origins (look-alike host, scheme, port, case, "null"), then the allowed one`,
-      count: foreign.length * 2 + 2,
+      tried: `cors: ['https://app.example']; preflight + POST from ${foreign.length} foreign origins (look-alike host, scheme, port, case, "null"), then the allowed one; and no cors option at all`,
+      count: foreign.length * 2 + 4,
       observed: (problems.length ? `PROBLEMS: ${problems.join('; ')}; ` : 'all foreign origins refused (no ACAO, POST 403, no upstream call); allowed origin served; ') + results.slice(0, 2).join('; '),
       outcome: problems.length === 0 ? 'pass' : 'fail',
     });
