@@ -59,7 +59,12 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
   const shown = error ? { ...message, error: null } : message;
 
   return (
-    <div className="msg-wrap" data-testid="message-assistant" data-status={message.status}>
+    <div
+      className="msg-wrap"
+      data-testid="message-assistant"
+      data-status={message.status}
+      data-empty={String(finished && message.content === '')}
+    >
       <Message message={shown} meta={false} className="msg msg-assistant" data-testid="message-text" />
       {error ? (
         <div className="error-box" role="alert" data-testid="message-error" data-kind={error.kind}>
