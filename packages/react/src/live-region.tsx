@@ -19,6 +19,7 @@ export const visuallyHidden = {
   clip: 'rect(0, 0, 0, 0)',
   whiteSpace: 'nowrap',
   border: 0,
+  userSelect: 'none',
 } as const;
 
 /**

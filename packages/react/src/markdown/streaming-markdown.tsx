@@ -42,13 +42,21 @@ export const StreamingMarkdown = forwardRef<HTMLDivElement, StreamingMarkdownPro
   const [lex] = useState(createBlockLexer);
   const { blocks } = lex(children);
   const opts = useMemo<MarkdownRenderOptions>(() => ({ highlight, linkTarget }), [highlight, linkTarget]);
-  return (
+  const root = (
     <div data-slipstream="markdown" data-state={streaming ? 'streaming' : 'complete'} {...props} ref={ref}>
       {blocks.map((block, i) => (
         <MemoBlock key={i} block={block} partial={streaming && i === blocks.length - 1} opts={opts} />
       ))}
-      {announce && <LiveAnnouncer text={children} done={!streaming} />}
     </div>
+  );
+  // The announcer sits beside the text, not inside it, so copying the reply never copies it.
+  return announce ? (
+    <>
+      {root}
+      <LiveAnnouncer text={children} done={!streaming} />
+    </>
+  ) : (
+    root
   );
 });
 
