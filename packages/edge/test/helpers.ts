@@ -100,3 +100,19 @@ export async function waitFor(check: () => boolean, timeoutMs = 5_000, stepMs = 
     await sleep(stepMs);
   }
 }
+
+/** Output tokens per second of a fast reply in the test rigs (standardOtps 400 × the sim's 2.5). */
+export const FAST_TPS = 1000;
+
+/**
+ * What the sim emitted after the client aborted: tokens, how many ms of streaming they are worth at
+ * `tokPerSec` (the "≤ ~100 ms of tokens" bound), and the wall-clock tail. On a CPU-starved machine the
+ * wall-clock tail can stretch while few tokens flow; a broken abort path streams for seconds either way.
+ */
+export function afterAbort(record: { deltaTimes: number[]; deltaTokens: number[] }, abortAt: number, tokPerSec = FAST_TPS) {
+  let tokens = 0;
+  record.deltaTimes.forEach((t, i) => {
+    if (t > abortAt) tokens += record.deltaTokens[i] ?? 0;
+  });
+  return { tokens, tokenMs: (tokens / tokPerSec) * 1000, wallMs: (record.deltaTimes.at(-1) ?? abortAt) - abortAt };
+}

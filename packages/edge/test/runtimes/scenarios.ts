@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { readProtocolStream } from '@slipstream/core';
 import type { RunningSim } from '@slipstream/sim/node';
-import { collect, post, user, waitFor } from '../helpers.ts';
+import { afterAbort, collect, post, user, waitFor } from '../helpers.ts';
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
@@ -30,8 +30,8 @@ export async function fallback(chatUrl: string, sim: RunningSim) {
   expect(done?.event === 'done' && done.data.speed).toBe('standard');
 }
 
-/** Abort after a few text events; returns how long the sim kept emitting after the abort (ms). */
-export async function abortReachesSim(chatUrl: string, sim: RunningSim): Promise<{ tailMs: number; end: string | undefined }> {
+/** Abort after a few text events; returns what the sim emitted after the abort (see `afterAbort`). */
+export async function abortReachesSim(chatUrl: string, sim: RunningSim): Promise<{ tokenMs: number; wallMs: number; end: string | undefined }> {
   sim.sim.reset();
   const ac = new AbortController();
   const res = await post(chatUrl, { messages: user('Long [[sim:tokens=4000]]') }, { signal: ac.signal });
@@ -51,7 +51,8 @@ export async function abortReachesSim(chatUrl: string, sim: RunningSim): Promise
   await waitFor(() => sim.stats().activeStreams === 0, 5_000);
   const record = sim.sim.streams()[0]!;
   expect(record.outputTokens).toBeLessThan(4000);
-  return { tailMs: record.deltaTimes.at(-1)! - abortAt, end: record.end };
+  const { tokenMs, wallMs } = afterAbort(record, abortAt);
+  return { tokenMs, wallMs, end: record.end };
 }
 
 /**
