@@ -103,9 +103,24 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
             <dd className="stat-value">{m?.ttftMs != null ? formatMs(m.ttftMs) : '—'}</dd>
           </div>
           <div className="stat" data-testid="metric-otps" data-value={otps?.value ?? ''} data-estimate={String(otps?.isEstimate ?? true)}>
-            <dt className="stat-label">{finished ? 'OTPS' : 'OTPS live'}</dt>
+            <dt className="stat-label" title="Output tokens after the first ÷ (last token − first token), measured on arrival">
+              {finished ? 'OTPS' : 'OTPS live'}
+            </dt>
             <dd className="stat-value">
               {otps?.value != null ? `${otps.isEstimate ? '≈' : ''}${formatRate(otps.value)}` : '—'}
+              <span className="unit"> tok/s</span>
+            </dd>
+          </div>
+          <div
+            className="stat"
+            data-testid="metric-effective"
+            title="Effective OTPS: output tokens ÷ (last token − request sent), time to first token included"
+          >
+            <dt className="stat-label">Effective</dt>
+            <dd className="stat-value">
+              {finished && m?.effectiveOtps?.value != null
+                ? `${m.effectiveOtps.isEstimate ? '≈' : ''}${formatRate(m.effectiveOtps.value)}`
+                : '—'}
               <span className="unit"> tok/s</span>
             </dd>
           </div>
