@@ -15,6 +15,10 @@ import { ChatThread } from '../src/components/chat-thread.tsx';
 import { SpeedBadge } from '../src/components/speed-badge.tsx';
 import { OtpsMeter } from '../src/components/otps-meter.tsx';
 import { CompareRace, type RaceResult } from '../src/components/compare-race.tsx';
+import { Composer } from '../src/components/composer.tsx';
+import { CostTicker } from '../src/components/cost-ticker.tsx';
+import { RateLimitGauge } from '../src/components/rate-limit-gauge.tsx';
+import userEvent from '@testing-library/user-event';
 
 beforeAll(() => notifyManager.setNotifyFunction((cb) => act(cb)));
 afterAll(() => notifyManager.setNotifyFunction((cb) => cb()));
@@ -166,5 +170,49 @@ describe('against the sim through the edge', { timeout: 30_000 }, () => {
     expect(r.ttftDiffMs).not.toBeNull();
     expect(screen.getByRole('status', { name: '' }).textContent ?? '').toBeDefined();
     expect(document.querySelector('[data-part="result"]')!.textContent).toMatch(/Fast streamed \d\.\d\d× the output tokens per second of standard/);
+  });
+
+  it('a whole chat UI: Composer sends, the gauge shows the fast budget from the sim, cost is exact, Esc stops', async () => {
+    const { fetch, sim } = rig({ standardOtps: 150, fastOutputTpm: 90_000 });
+    function App() {
+      const chat = useFastChat({ fetch, speed: 'fast', model: 'claude-opus-4-6', body: { max_tokens: 1500 } });
+      const s = chat.stream;
+      const last = chat.messages[chat.messages.length - 1];
+      return (
+        <>
+          <ChatThread messages={chat.messages} />
+          <RateLimitGauge rateLimit={s.rateLimit} retryAfterMs={chat.retryAfterMs} />
+          {last && last.role === 'assistant' && (
+            <CostTicker
+              cost={last.cost}
+              usage={last.usage}
+              model={last.model ?? null}
+              servedSpeed={last.servedSpeed}
+              requestedSpeed={last.requestedSpeed}
+              estimatedOutputTokens={last.metrics?.outputTokens.value ?? null}
+            />
+          )}
+          <Composer status={chat.status} onSend={chat.send} onStop={chat.stop} />
+        </>
+      );
+    }
+    const { container } = render(<App />);
+    const box = screen.getByRole('textbox', { name: 'Message' });
+    await userEvent.type(box, 'Hi!{Enter}');
+    await waitFor(() => expect(screen.getAllByRole('article')[1]!.getAttribute('data-state')).toBe('done'), { timeout: 10_000 });
+    // The sim's anthropic-fast-output-* headers, relayed by the edge, drive the gauge.
+    const gauge = screen.getByRole('meter', { name: 'Fast output budget' });
+    expect(gauge.getAttribute('aria-valuemax')).toBe('90000');
+    expect(Number(gauge.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+    expect(container.querySelector('[data-slipstream="cost-ticker"]')!.getAttribute('data-state')).toBe('exact');
+    expect(container.querySelector('[data-slipstream="cost-ticker"]')!.textContent).toMatch(/^\$\d/);
+
+    // A long reply, stopped from the keyboard.
+    await userEvent.type(box, 'Write a long essay about rivers.{Enter}');
+    await waitFor(() => expect(screen.getAllByRole('article')[3]?.querySelector('[data-md]')).toBeTruthy(), { timeout: 10_000 });
+    await userEvent.type(box, '{Escape}');
+    await waitFor(() => expect(screen.getAllByRole('article')[3]!.getAttribute('data-state')).toBe('aborted'));
+    expect(screen.getAllByRole('article')[3]!.textContent).toContain('Stopped');
+    await waitFor(() => expect(sim.stats().abortedStreams).toBe(1), { timeout: 5_000 });
   });
 });
