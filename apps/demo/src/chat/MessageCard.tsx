@@ -34,6 +34,15 @@ const ERROR_TITLES: Partial<Record<ErrorEvent['kind'], string>> = {
   forbidden: 'Forbidden',
 };
 
+/** What the reader can do next, per error kind. */
+const ERROR_HINTS: Partial<Record<ErrorEvent['kind'], string>> = {
+  rate_limited: 'Fast is rate limited: retry after the wait, or switch to Auto to be served standard now.',
+  overloaded: 'Retrying usually works; Auto also falls back to standard when fast stays overloaded.',
+  stalled: 'The upstream went silent. Retry sends the same request again.',
+  unsupported: 'This model has no fast mode: pick Auto or Standard, or a fast-capable model.',
+  network: 'Check the connection, then retry.',
+};
+
 const FALLBACK_REASONS: Record<FallbackReason, string> = {
   rate_limited: 'fast was rate limited (429)',
   remembered: 'fast is rate limited until its reset',
@@ -71,6 +80,7 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
           <strong>{ERROR_TITLES[error.kind] ?? 'Error'}</strong>
           <span>{error.message}</span>
           {error.retryAfterMs != null ? <span className="num">retry after {formatMs(error.retryAfterMs)}</span> : null}
+          {ERROR_HINTS[error.kind] ? <span className="muted">{ERROR_HINTS[error.kind]}</span> : null}
           {message.content ? <span className="muted">Partial reply kept above.</span> : null}
           {onRetry ? (
             <button type="button" className="button small" data-testid="retry" onClick={onRetry} disabled={busy}>
