@@ -134,6 +134,18 @@ const anchor = (title: string): string =>
 const cell = (s: string | number): string => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const MARK: Record<Outcome, string> = { pass: '✅ pass', fail: '❌ FAIL', skip: '⏭ skipped', 'known-bug': '🐞 known bug' };
 
+/** The soak's rows, from the JSON comment in bench/soak-results.md, if it has been run. */
+function soakRows(): Row[] {
+  const file = join(REPO_ROOT, 'bench', 'soak-results.md');
+  if (!existsSync(file)) return [];
+  const m = /<!-- soak-json (.*) -->/.exec(readFileSync(file, 'utf8'));
+  try {
+    return m?.[1] ? (JSON.parse(m[1]) as { rows: Row[] }).rows : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Soak figures written by `bench/soak.node.ts`, if it has been run. */
 function soakSection(): string[] {
   const file = join(REPO_ROOT, 'bench', 'soak-results.md');
@@ -178,6 +190,12 @@ export function renderResults(sections: Section[]): string {
       const n = (o: Outcome): number => sec.rows.filter((r) => r.outcome === o).length;
       return `| [${sec.title}](#${anchor(sec.title)}) | ${sec.rows.length} | ${counted(sec.rows).toLocaleString('en-US')} | ${n('pass')} | ${n('fail')} | ${n('known-bug')} |`;
     }),
+    ...(() => {
+      const rows = soakRows();
+      if (rows.length === 0) return [];
+      const n = (o: Outcome): number => rows.filter((r) => r.outcome === o).length;
+      return [`| Load: bench/soak.node.ts (last run, see below) | ${rows.length} | ${rows.filter((r) => !r.case.includes('memory')).reduce((a, r) => a + r.count, 0).toLocaleString('en-US')} | ${n('pass')} | ${n('fail')} | ${n('known-bug')} |`];
+    })(),
     '',
   ];
   for (const s of sections) {
