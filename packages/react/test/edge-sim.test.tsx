@@ -19,6 +19,7 @@ import { Composer } from '../src/components/composer.tsx';
 import { CostTicker } from '../src/components/cost-ticker.tsx';
 import { RateLimitGauge } from '../src/components/rate-limit-gauge.tsx';
 import userEvent from '@testing-library/user-event';
+import { expectInert } from './helpers.ts';
 
 beforeAll(() => notifyManager.setNotifyFunction((cb) => act(cb)));
 afterAll(() => notifyManager.setNotifyFunction((cb) => cb()));
@@ -214,5 +215,35 @@ describe('against the sim through the edge', { timeout: 30_000 }, () => {
     await waitFor(() => expect(screen.getAllByRole('article')[3]!.getAttribute('data-state')).toBe('aborted'));
     expect(screen.getAllByRole('article')[3]!.textContent).toContain('Stopped');
     await waitFor(() => expect(sim.stats().abortedStreams).toBe(1), { timeout: 5_000 });
+  });
+
+  it('XSS from a real stream (the sim replies with its hostile payloads) renders inert', async () => {
+    const { fetch } = rig({ standardOtps: 2000 });
+    function App() {
+      const chat = useFastChat({ fetch, speed: 'standard', model: 'claude-opus-4-6', body: { max_tokens: 4000 } });
+      return (
+        <>
+          <button onClick={() => chat.send('[[sim:xss]] <img src=x onerror=alert(1)> [x](javascript:alert(1))')}>send</button>
+          <ChatThread messages={chat.messages} />
+        </>
+      );
+    }
+    const { container } = render(<App />);
+    act(() => screen.getByText('send').click());
+    let checks = 0;
+    await waitFor(
+      () => {
+        // Checked on every poll while streaming, then at the end.
+        expectInert(container);
+        checks++;
+        expect(screen.getAllByRole('article')[1]?.getAttribute('data-state')).toBe('done');
+      },
+      { timeout: 15_000, interval: 5 },
+    );
+    expectInert(container);
+    const reply = screen.getAllByRole('article')[1]!;
+    expect(reply.textContent).toContain('<script>alert(1)</script>');
+    expect(screen.getAllByRole('article')[0]!.textContent).toContain('<img src=x onerror=alert(1)>');
+    expect(checks).toBeGreaterThan(1);
   });
 });

@@ -1,4 +1,5 @@
 /** Test helpers: fake edge responses made of real protocol v1 SSE bytes (core's encoder). */
+import { expect } from 'vitest';
 import { encodeEvent, PROTOCOL_HEADER, type ChatRequest, type ProtocolEvent } from '@slipstream/core';
 
 export type Step = ProtocolEvent | { wait: number } | { fail: string };
@@ -118,3 +119,17 @@ export function reply(o: ReplyOptions = {}): Step[] {
   });
   return steps;
 }
+
+/** Nothing executable: no script/img/iframe/object/embed/svg/style, no on* attributes, only safe hrefs. */
+export function expectInert(root: HTMLElement): void {
+  expect(root.querySelectorAll('script, img, iframe, object, embed, svg, style, form, base, meta, link')).toHaveLength(0);
+  for (const el of root.querySelectorAll('*')) {
+    for (const attr of el.getAttributeNames()) {
+      expect(attr.startsWith('on'), `${el.tagName} has ${attr}`).toBe(false);
+      if (attr === 'href' || attr === 'src' || attr === 'action' || attr === 'formaction' || attr === 'xlink:href') {
+        expect(el.getAttribute(attr)).toMatch(/^(https?:\/\/|mailto:)/i);
+      }
+    }
+  }
+}
+

@@ -2,21 +2,10 @@ import { cleanup, render } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamingMarkdown } from '../src/markdown/streaming-markdown.tsx';
 import { safeHref } from '../src/markdown/safe-url.ts';
+import { expectInert } from './helpers.ts';
+import { XSS_PAYLOADS } from '@slipstream/sim';
 
 afterEach(cleanup);
-
-/** Nothing executable: no script/img/iframe/object/embed/svg/style, no on* attributes, only safe hrefs. */
-function expectInert(root: HTMLElement): void {
-  expect(root.querySelectorAll('script, img, iframe, object, embed, svg, style, form, base, meta, link')).toHaveLength(0);
-  for (const el of root.querySelectorAll('*')) {
-    for (const attr of el.getAttributeNames()) {
-      expect(attr.startsWith('on'), `${el.tagName} has ${attr}`).toBe(false);
-      if (attr === 'href' || attr === 'src' || attr === 'action' || attr === 'formaction' || attr === 'xlink:href') {
-        expect(el.getAttribute(attr)).toMatch(/^(https?:\/\/|mailto:)/i);
-      }
-    }
-  }
-}
 
 const CASES: [string, string][] = [
   ['script tag', 'Hello <script>alert(1)</script> world'],
@@ -82,6 +71,20 @@ describe('XSS: nothing executable is rendered', () => {
     expect(safeHref('mailto:x@y.z')).toBe('mailto:x@y.z');
     for (const bad of ['javascript:alert(1)', ' javascript:x', 'java\nscript:x', 'data:text/html,x', 'vbscript:x', '//evil.com', '/x', 'http:/x', 'https://a b', '\u0000javascript:x']) {
       expect(safeHref(bad), bad).toBeNull();
+    }
+  });
+
+  it(`the sim's ${XSS_PAYLOADS.length} payloads render inert, finished and streaming`, () => {
+    for (const payload of XSS_PAYLOADS) {
+      const md = `Here: ${payload}\n\n- ${payload}\n\n| a |\n|---|\n| ${payload} |`;
+      const { container, rerender, unmount } = render(<StreamingMarkdown streaming>{''}</StreamingMarkdown>);
+      for (let n = 1; n <= md.length; n += 3) {
+        rerender(<StreamingMarkdown streaming>{md.slice(0, n)}</StreamingMarkdown>);
+        expectInert(container);
+      }
+      rerender(<StreamingMarkdown>{md}</StreamingMarkdown>);
+      expectInert(container);
+      unmount();
     }
   });
 });
