@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build as esbuild } from 'esbuild';
-import { createChatHandler, type ChatHandlerOptions, type EdgeLogEvent } from '@slipstream/edge';
+import { createChatHandler, createMemoryFallbackStore, type ChatHandlerOptions, type EdgeLogEvent, type FallbackStore } from '@slipstream/edge';
 import { readProtocolStream, type ProtocolEvent } from '@slipstream/core';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { EVIL_MODES, startEvilUpstream } from './lib/evil-upstream.ts';
@@ -105,7 +105,7 @@ describe('the API key never leaves the edge', () => {
     if (sdkLeaks > 0) report.note('Known bug (edge): the default `new Anthropic({...})` keeps the SDK logger, which prints raw upstream SSE data (message text, and anything a gateway echoes, e.g. request headers with the key) to console.error on a JSON parse failure. Reproduction: security.test.ts "hostile upstream" with mode `garbage-sse`. Suggested fix: pass `logLevel: \'off\'` or a redacting `logger` in the default client.');
     report.row({
       case: 'key echoed by a hostile upstream',
-      tried: `${EVIL_MODES.length} upstream behaviours (400/401/403/429/500/529 JSON with key in message, request_id and headers; 502 HTML; mid-stream SSE error; garbage SSE; truncated JSON) × 3 speed policies`,
+      tried: `${EVIL_MODES.length} upstream behaviours (400/401/403/429/500/529 JSON with key in message, request_id, details and headers incl. rate-limit headers; 502 HTML; mid-stream SSE error; garbage SSE; truncated JSON) × 3 speed policies`,
       count: relayed,
       observed: `${leaks.length} leaks in responses, headers, onError events and console; answers: ${seen.slice(0, 6).join(', ')}, …`,
       outcome: leaks.length === 0 ? 'pass' : 'fail',
@@ -205,6 +205,54 @@ describe('the API key never leaves the edge', () => {
     expect(problems).toEqual([]);
     expect(files.length).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('no content is kept', () => {
+  it('the fallback memory holds rate-limit facts only: no message text, no key', async () => {
+    const inner = createMemoryFallbackStore();
+    const writes: { key: string; value: string }[] = [];
+    const store: FallbackStore = {
+      get: (k) => inner.get(k),
+      set: async (k, v, ttl) => {
+        writes.push({ key: k, value: JSON.stringify(v) });
+        return inner.set(k, v, ttl);
+      },
+    };
+    const app = edge({ fallbackStore: store, fastWaitMaxMs: 0 });
+    const MARK = `CONTENT-MARK-${Math.random().toString(36).slice(2)}`;
+    sim.sim.reset();
+    // A fast 429 (auto falls back and remembers), then a normal fast reply (remembers the budget).
+    sim.sim.injectFaults({ fault: 'rate_limit', speed: 'fast', after: 5_000, count: 1 });
+    const turns: string[] = [];
+    for (const conversationId of ['conv-a', 'conv-b', undefined]) {
+      const { res, events } = await call(app, {
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: `${MARK} secret plans [[sim:tokens=5]]` }],
+          system: `${MARK} system`,
+          speed: 'auto',
+          ...(conversationId ? { conversationId } : {}),
+        }),
+      });
+      turns.push(`${res.status} ${events.map((e) => e.event).filter((n) => n === 'fallback' || n === 'done').join('+')}`);
+    }
+    const problems: string[] = [];
+    const ALLOWED = new Set(['standardUntil', 'reason', 'fastOutputRemaining', 'fastOutputResetAt']);
+    for (const w of writes) {
+      const text = `${w.key} ${w.value}`;
+      if (text.includes(MARK)) problems.push(`message text stored: ${text.slice(0, 80)}`);
+      if (findKey(text).length > 0) problems.push(`API key stored: ${w.key.slice(0, 40)}`);
+      for (const field of Object.keys(JSON.parse(w.value) as object)) if (!ALLOWED.has(field)) problems.push(`unexpected field ${field}`);
+    }
+    if (writes.length === 0) problems.push('nothing was written: the test did not exercise the memory');
+    report.row({
+      case: 'fallback memory keeps no content',
+      tried: 'auto-policy replies with a unique marker in messages and system, after a fast 429 (fallback remembered) and with budget headers; every FallbackStore.set recorded',
+      count: writes.length,
+      observed: `${writes.length} writes (${turns.join(', ')}); fields ${[...new Set(writes.flatMap((w) => Object.keys(JSON.parse(w.value) as object)))].join(', ')}; keys hashed (${writes[0]?.key.slice(0, 14) ?? ''}…)` + (problems.length ? `; PROBLEMS: ${problems.slice(0, 3).join('; ')}` : '; no text, no key'),
+      outcome: problems.length === 0 ? 'pass' : 'fail',
+    });
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('refusals happen before any upstream call', () => {

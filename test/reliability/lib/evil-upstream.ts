@@ -18,6 +18,12 @@ export async function startEvilUpstream(): Promise<{ url: (mode: EvilMode) => st
     // The key goes everywhere except `request-id`, which the edge forwards by design (a safe,
     // reportable id); an upstream that puts the key there is out of scope.
     const echo: Record<string, string> = { 'x-echo-key': key, 'x-debug-headers': all.replace(/[^\x20-\x7e]/g, '') };
+    // Rate-limit headers the edge parses and forwards as a `ratelimit` event: only numbers and
+    // re-serialised instants may come through, never this text.
+    echo['anthropic-ratelimit-requests-reset'] = key;
+    echo['anthropic-fast-output-tokens-reset'] = `${key} 2026`;
+    echo['anthropic-ratelimit-tokens-limit'] = key;
+    echo['anthropic-fast-input-tokens-remaining'] = `1 ${key}`;
     if (mode === '429-json') echo['retry-after'] = '0';
     req.resume();
     req.on('end', () => {
