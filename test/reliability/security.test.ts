@@ -320,6 +320,50 @@ describe('refusals happen before any upstream call', () => {
     expect(problems).toEqual([]);
   });
 
+  // Known bug (edge), reported; it.todo keeps CI green. With `max_tokens` omitted, the edge fills in
+  // min(defaultMaxTokens, maxTokensCap) AFTER validation, so `thinking.budget_tokens` is never checked
+  // against the max_tokens actually sent: any budget (even 1e9) goes upstream and comes back as a 200
+  // stream with `error { kind: 'upstream', status: 400 }` instead of a 400 ErrorBody with
+  // field `thinking.budget_tokens` before any upstream call. Reproduction:
+  //   createChatHandler({ apiKey, baseURL: sim, maxTokensCap: 1024 }) ← POST {"messages":[{"role":"user","content":"hi"}],
+  //   "thinking":{"type":"enabled","budget_tokens":1000000000}} → 200, sim request log shows max_tokens 1024 + budget 1e9.
+  // (With max_tokens given explicitly the validator refuses it correctly.)
+  it.todo('edge: thinking.budget_tokens ≥ the defaulted max_tokens is refused with 400 field thinking.budget_tokens, no upstream call');
+
+  it('measures: thinking budget against the defaulted max_tokens (known bug while it reaches upstream)', async () => {
+    const app = edge({ maxTokensCap: 1024 });
+    sim.sim.reset();
+    const cases: [string, Record<string, unknown>][] = [
+      ['budget 1e9, max_tokens omitted', { thinking: { type: 'enabled', budget_tokens: 1_000_000_000 } }],
+      ['budget 2048, max_tokens omitted (default 1024)', { thinking: { type: 'enabled', budget_tokens: 2048 } }],
+      ['budget 5000, max_tokens 1024', { thinking: { type: 'enabled', budget_tokens: 5000 }, max_tokens: 1024 }],
+    ];
+    const seen: string[] = [];
+    let reachedUpstream = 0;
+    let refusedWithField = 0;
+    for (const [name, extra] of cases) {
+      const before = sim.stats().requests.total;
+      const { res, text, events } = await call(app, { body: body(extra) });
+      const up = sim.stats().requests.total - before;
+      reachedUpstream += up;
+      const err = errorOf(text);
+      if (res.status === 400 && err?.field === 'thinking.budget_tokens' && up === 0) refusedWithField++;
+      const last = events.at(-1);
+      seen.push(`${name} → ${res.status}${err?.field ? ` (${String(err.field)})` : ''}${last?.event === 'error' ? ` error(${last.data.kind} ${String(last.data.status)})` : ''}, upstream calls ${up}`);
+    }
+    const ok = refusedWithField === cases.length;
+    report.row({
+      case: 'thinking budget vs defaulted max_tokens',
+      tried: 'thinking.budget_tokens over the max_tokens the edge will send, with max_tokens omitted and given',
+      count: cases.length,
+      observed: seen.join('; '),
+      outcome: ok ? 'pass' : 'known-bug',
+    });
+    if (!ok) report.note('Known bug (edge): with `max_tokens` omitted, `thinking.budget_tokens` is not checked against the max_tokens the edge fills in, so an impossible budget (even 1e9) costs an upstream round trip and returns a 200 stream with `error(upstream, 400)` instead of a 400 naming `thinking.budget_tokens`. Reproduction in security.test.ts (it.todo).');
+    // The explicit case must be refused before upstream whatever happens to the bug.
+    expect(seen[2]).toContain('400 (thinking.budget_tokens)');
+  });
+
   it('authorize deny → 401/403 with no upstream call', async () => {
     sim.sim.reset();
     const problems: string[] = [];
