@@ -37,14 +37,14 @@ export const RateLimitGauge = forwardRef<HTMLDivElement, RateLimitGaugeProps>(fu
   { rateLimit, dimension = 'output', retryAfterMs = null, lowThreshold = 0.2, label, now: nowProp, ...props },
   ref,
 ) {
-  const window = rateLimit?.fast?.[dimension] ?? null;
-  const resetAt = window?.reset ? Date.parse(window.reset) : Number.NaN;
+  const budget = rateLimit?.fast?.[dimension] ?? null;
+  const resetAt = budget?.reset ? Date.parse(budget.reset) : Number.NaN;
   const ticking = nowProp === undefined && Number.isFinite(resetAt) && resetAt > Date.now();
   const tickNow = useNow(ticking, 1000);
   const now = nowProp ?? tickNow;
   const resetInMs = Number.isFinite(resetAt) ? Math.max(0, resetAt - now) : null;
-  const limit = window?.limit ?? null;
-  const remaining = window?.remaining ?? null;
+  const limit = budget?.limit ?? null;
+  const remaining = budget?.remaining ?? null;
   const name = label ?? `Fast ${dimension} budget`;
 
   let state: RateLimitGaugeState = 'unknown';

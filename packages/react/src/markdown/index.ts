@@ -4,6 +4,6 @@
  * @module
  */
 export { StreamingMarkdown, Markdown, type StreamingMarkdownProps } from './streaming-markdown.tsx';
-export { createBlockLexer, lexBlocks, type Block, type LexResult } from './blocks.ts';
+export { createBlockLexer, lexBlocks, type Block, type BlockLexerOptions, type LexResult } from './blocks.ts';
 export { parseInline, plainText, type Inline } from './inline.ts';
 export { safeHref } from './safe-url.ts';
