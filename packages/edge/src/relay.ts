@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { cost, type ErrorEvent, type Speed, type SpeedPolicy, type StopReason, type Usage } from '@slipstream/core';
+import { cost, type ErrorEvent, type Speed, type SpeedPolicy, type StartEvent, type StopReason, type Usage } from '@slipstream/core';
 import { classifyUpstreamError, type UpstreamFailure } from './errors.ts';
 import type { EventStream } from './event-stream.ts';
 import type { ChatHandlerOptions } from './options.ts';
@@ -64,7 +64,7 @@ export async function relay(input: RelayInput): Promise<void> {
           usage.outputTokens = m.usage.output_tokens;
           usage.cacheReadInputTokens = m.usage.cache_read_input_tokens ?? 0;
           usage.cacheCreationInputTokens = m.usage.cache_creation_input_tokens ?? 0;
-          const start: Parameters<EventStream['send']>[1] & { protocol: 1 } = {
+          const start: StartEvent = {
             protocol: 1,
             messageId: m.id,
             model: m.model,

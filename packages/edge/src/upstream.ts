@@ -11,7 +11,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { BetaMessageStream } from '@anthropic-ai/sdk/lib/BetaMessageStream';
 import type { BetaMessageStreamParams, BetaRawMessageStreamEvent } from '@anthropic-ai/sdk/resources/beta/messages/messages';
-import { FAST_MODE_BETA, type ErrorEvent, type Speed, type SpeedPolicy } from '@slipstream/core';
+import { FAST_MODE_BETA, type ErrorEvent, type FallbackEvent, type Speed, type SpeedPolicy } from '@slipstream/core';
 import { classifyUpstreamError, type UpstreamFailure } from './errors.ts';
 import type { EventStream } from './event-stream.ts';
 import type { FallbackMemory, FallbackStore } from './fallback-store.ts';
@@ -97,7 +97,7 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
   const sendFallback = (reason: NonNullable<SpeedDecision['fallback']>['reason'], retryAfterMs?: number, until?: number) => {
-    const e: Parameters<EventStream['send']>[1] & { from: Speed } = { from: 'fast', to: 'standard', reason, t: ctx.t() };
+    const e: FallbackEvent = { from: 'fast', to: 'standard', reason, t: ctx.t() };
     if (retryAfterMs !== undefined) e.retryAfterMs = retryAfterMs;
     const untilIso = iso(until);
     if (untilIso !== undefined) e.until = untilIso;
