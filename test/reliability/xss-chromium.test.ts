@@ -32,7 +32,10 @@ const EXTRA = [
   '- <details open ontoggle="window.__xss=1">',
   '**<script>window.__xss=1</script>**',
 ];
-const PAYLOADS = [...XSS_PAYLOADS, ...EXTRA];
+// Legitimate links beside the payloads: they must still work, and `target=_blank` must carry
+// rel="noopener" (no reverse tabnabbing through window.opener).
+const SAFE_LINKS = ['[docs](https://example.com/docs)', 'see <https://example.com/auto>', '[mail](mailto:team@example.com)'];
+const PAYLOADS = [...XSS_PAYLOADS, ...EXTRA, ...SAFE_LINKS];
 
 const FORBIDDEN_TAGS = 'script,iframe,frame,frameset,img,object,embed,applet,svg,math,style,link,meta,base,form,input,textarea,select,video,audio,source,track,marquee,template,noscript,body,html,head,portal,image';
 
@@ -148,6 +151,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('XSS in Chromium', () => {
           }
           const links = Array.from(host.querySelectorAll('a'));
           for (const a of links) {
+            if (a.target === '_blank' && !/\bnoopener\b/.test(a.rel)) badUrls.push(`a[target=_blank] without rel=noopener: ${a.outerHTML.slice(0, 80)}`);
             const raw = a.getAttribute('href');
             if (raw === null) continue;
             let protocol = 'invalid:';
@@ -197,6 +201,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('XSS in Chromium', () => {
         // Guard against a vacuous pass: the payload text must actually be on the page.
         if (run.text.length < run.chars * 0.3) problems.push(`only ${run.text.length} of ${run.chars} characters rendered`);
         if (mode !== 'live-stream' && !run.text.includes('alert(1)')) problems.push('payload text missing from the page');
+        if (mode !== 'live-stream' && f.links < SAFE_LINKS.length) problems.push(`only ${f.links} of ${SAFE_LINKS.length} legitimate links rendered as links`);
         report.row({
           case: `XSS: ${mode}`,
           tried: label,
@@ -211,7 +216,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('XSS in Chromium', () => {
           delete window.__xss;
         });
       }
-      report.note(`Payloads: ${XSS_PAYLOADS.length} from @slipstream/sim's XSS_PAYLOADS plus ${EXTRA.length} that set a global instead of calling alert(); pointer/focus/toggle events dispatched on every rendered element and every non-link clicked before inspecting. Page errors: ${pageErrors.length}.`);
+      report.note(`Payloads: ${XSS_PAYLOADS.length} from @slipstream/sim's XSS_PAYLOADS plus ${EXTRA.length} that set a global instead of calling alert(), and ${SAFE_LINKS.length} legitimate links that must stay links (with rel=noopener under target=_blank); pointer/focus/toggle events dispatched on every rendered element and every non-link clicked before inspecting. Page errors: ${pageErrors.length}.`);
       expect(failures, failures.slice(0, 10).join('\n')).toEqual([]);
     } finally {
       await browser.close();
