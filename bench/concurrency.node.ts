@@ -6,8 +6,8 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import { direct, viaSlipstream, type Ask } from './lib/clients.ts';
-import { startChild } from './lib/proc.node.ts';
+import { direct, viaAiSdk, viaSlipstream, type Ask, type Reply } from './lib/clients.ts';
+import { startChild, type Child } from './lib/proc.node.ts';
 import { main, type BenchResult } from './lib/result.ts';
 import { fmt, median, nowEpoch, quantile } from './lib/stats.ts';
 
@@ -26,57 +26,73 @@ interface SimRecord {
 async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
   const sim = await startChild(here('./lib/sim-child.node.ts'), { ttftMs: 350, standardOtps: 50, jitter: 0.1, seed: 11, fastInputTpm: 1e12, fastOutputTpm: 1e12 });
   const edge = await startChild(here('./lib/relay-child.node.ts'), { kind: 'slipstream', upstream: sim.url });
+  const aisdk = await startChild(here('./lib/relay-child.node.ts'), { kind: 'aisdk', upstream: sim.url });
   try {
     const ask: Ask = { prompt: `Give me a structured answer. [[sim:tokens=${TOKENS}]]`, model: 'claude-opus-4-6', speed: 'standard', maxTokens: 1000 };
     const reference = await direct(sim.url, ask);
     await viaSlipstream(edge.url, ask); // warm-up
+    await viaAiSdk(aisdk.url, ask);
     const rows: string[] = [];
     const headline: Record<string, string> = {};
+    const paths = [
+      { key: 'slipstream', label: '**Slipstream edge**', relay: edge as Child | null, call: () => viaSlipstream(edge.url, ask) },
+      { key: 'aisdk', label: 'AI SDK route', relay: aisdk as Child | null, call: () => viaAiSdk(aisdk.url, ask) },
+      { key: 'direct', label: 'no relay (SDK → sim)', relay: null as Child | null, call: () => direct(sim.url, ask) },
+    ];
     for (const n of LEVELS) {
-      const recordsBefore = (await sim.ask<SimRecord[]>('streams')).length;
-      const baseRss = await edge.ask<number>('rss');
-      await edge.ask('peakRss'); // reset the peak
-      const cpu0 = await edge.ask<number>('cpu');
-      const t0 = performance.now();
-      const t0Epoch = nowEpoch();
-      const settled = await Promise.allSettled(Array.from({ length: n }, () => viaSlipstream(edge.url, ask)));
-      const wallMs = performance.now() - t0;
-      const cpu = (await edge.ask<number>('cpu')) - cpu0;
-      const peak = await edge.ask<number>('peakRss');
-      const records = (await sim.ask<SimRecord[]>('streams')).slice(recordsBefore);
-      const ok = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof viaSlipstream>>>).value);
-      const failed = settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason).slice(0, 120));
-      const completed = ok.filter((r) => r.outputTokens === TOKENS).length;
-      const textExact = ok.filter((r) => r.text === reference.text).length;
-      const deltasReceived = ok.reduce((a, r) => a + r.arrivals.length, 0);
-      const deltasEmitted = records.reduce((a, r) => a + r.deltaTimes.length, 0);
-      const otps = ok.map((r) => r.arrivals.length > 1 ? ((TOKENS - 1) / ((r.arrivals.at(-1) as number) - (r.arrivals[0] as number))) * 1000 : Number.NaN);
-      const ttft = ok.map((r) => (r.arrivals[0] as number) - r.sentAt);
-      const reachSim = records.map((r) => r.startedAt - t0Epoch);
-      const lossless = completed === n && textExact === n && deltasReceived === deltasEmitted;
-      rows.push(
-        `| ${n} | ${completed}/${n} | ${textExact}/${n} | ${deltasReceived} / ${deltasEmitted} | ${fmt(wallMs / 1000, 1)} | ${fmt(median(ttft), 0)} / ${fmt(quantile(ttft, 0.99), 0)} | ${fmt(median(reachSim), 0)} / ${fmt(quantile(reachSim, 0.99), 0)} | ${fmt(median(otps), 1)} | ${fmt(baseRss / 2 ** 20, 0)} → ${fmt(peak / 2 ** 20, 0)} | ${fmt(cpu / n, 2)} |`,
-      );
-      headline[`${n} streams lossless`] = lossless ? 'yes' : 'NO';
-      headline[`${n} streams edge CPU ms/stream`] = fmt(cpu / n, 2);
-      headline[`${n} streams peak RSS MB`] = fmt(peak / 2 ** 20, 0);
-      if (failed.length) rows.push(`| | failures: ${failed.slice(0, 3).join('; ')} | | | | | | | | |`);
+      for (const p of paths) {
+        const recordsBefore = (await sim.ask<SimRecord[]>('streams')).length;
+        const baseRss = p.relay ? await p.relay.ask<number>('rss') : 0;
+        await p.relay?.ask('peakRss'); // reset the peak
+        const cpu0 = p.relay ? await p.relay.ask<number>('cpu') : 0;
+        const t0 = performance.now();
+        const t0Epoch = nowEpoch();
+        const settled = await Promise.allSettled(Array.from({ length: n }, () => p.call()));
+        const wallMs = performance.now() - t0;
+        const cpu = p.relay ? (await p.relay.ask<number>('cpu')) - cpu0 : Number.NaN;
+        const peak = p.relay ? await p.relay.ask<number>('peakRss') : Number.NaN;
+        const records = (await sim.ask<SimRecord[]>('streams')).slice(recordsBefore);
+        const ok = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<Reply>).value);
+        const failed = settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason).slice(0, 120));
+        // The AI SDK's UI stream carries no token count; there, a reply is complete when its text is whole.
+        const completed = ok.filter((r) => (r.outputTokens === null ? r.text === reference.text : r.outputTokens === TOKENS)).length;
+        const textExact = ok.filter((r) => r.text === reference.text).length;
+        const deltasReceived = ok.reduce((a, r) => a + r.arrivals.length, 0);
+        const deltasEmitted = records.reduce((a, r) => a + r.deltaTimes.length, 0);
+        const otps = ok.map((r) => (r.arrivals.length > 1 ? ((TOKENS - 1) / ((r.arrivals.at(-1) as number) - (r.arrivals[0] as number))) * 1000 : Number.NaN));
+        const ttft = ok.map((r) => (r.arrivals[0] as number) - r.sentAt);
+        const reachSim = records.map((r) => r.startedAt - t0Epoch);
+        const lossless = completed === n && textExact === n && deltasReceived === deltasEmitted;
+        rows.push(
+          `| ${n} | ${p.label} | ${completed}/${n} | ${textExact}/${n} | ${deltasReceived} / ${deltasEmitted} | ${fmt(wallMs / 1000, 1)} | ${fmt(median(ttft), 0)} / ${fmt(quantile(ttft, 0.99), 0)} | ${fmt(median(reachSim), 0)} / ${fmt(quantile(reachSim, 0.99), 0)} | ${fmt(median(otps), 1)} | ${p.relay ? `${fmt(baseRss / 2 ** 20, 0)} → ${fmt(peak / 2 ** 20, 0)}` : '—'} | ${p.relay ? fmt(cpu / n, 2) : '—'} |`,
+        );
+        if (p.key === 'slipstream') {
+          headline[`${n} streams lossless`] = lossless ? 'yes' : 'NO';
+          headline[`${n} streams edge CPU ms/stream`] = fmt(cpu / n, 2);
+          headline[`${n} streams peak RSS MB`] = fmt(peak / 2 ** 20, 0);
+          headline[`${n} streams TTFT p50 ms`] = fmt(median(ttft), 0);
+        } else if (p.key === 'aisdk') {
+          headline[`${n} streams AI SDK CPU ms/stream`] = fmt(cpu / n, 2);
+        }
+        if (failed.length) rows.push(`| | failures: ${failed.slice(0, 3).join('; ')} | | | | | | | | | |`);
+      }
     }
     return {
       markdown: [
-        `One edge process (\`@hono/node-server\`), one sim process (TTFT 350 ms ±10%, standard 50 tok/s), all replies started at once from this process with \`fetch\`; each reply ${TOKENS} tokens at standard speed. "Text exact" compares each reply with the same request made directly with the Anthropic SDK (the sim is deterministic). Deltas: text events received by all clients / token-carrying deltas the sim wrote.`,
+        `One relay process per path (\`@hono/node-server\`), one sim process (TTFT 350 ms ±10%, standard 50 tok/s), all replies of a batch started at once from this process with \`fetch\`; each reply ${TOKENS} tokens at standard speed. Paths run one after the other: our edge, the AI SDK route (same sim), and the Anthropic SDK straight to the sim (no relay: the floor for this client on this machine). "Text exact" compares each reply with the same request made directly with the Anthropic SDK (the sim is deterministic). Deltas: text events received by all clients / token-carrying deltas the sim wrote.`,
         '',
-        '| streams | completed (`done`, 200 tokens) | text exact | deltas received / emitted | wall s | TTFT p50 / p99 ms | request reaches the sim p50 / p99 ms | median OTPS | edge RSS MB (before → peak) | edge CPU ms / stream |',
-        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        '| streams | path | completed | text exact | deltas received / emitted | wall s | TTFT p50 / p99 ms | request reaches the sim p50 / p99 ms | median OTPS | relay RSS MB (before → peak) | relay CPU ms / stream |',
+        '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
         ...rows,
         '',
-        '- "Request reaches the sim" is the time from launching the batch to the sim receiving each upstream request (epoch clocks of two processes on one machine): the part of TTFT spent before the sim starts its own (configured 350 ms) TTFT, i.e. in the client, the edge and connection setup under the burst.',
+        '- Completed: `done` with 200 output tokens (ours, direct); for the AI SDK, whose UI stream carries no token count, the whole text.',
+        '- "Request reaches the sim" is the time from launching the batch to the sim receiving each upstream request (epoch clocks of two processes on one machine): the part of TTFT spent before the sim starts its own 350 ms, i.e. in the client, the relay and connection setup under the burst. The no-relay row shows how much of it this one client process accounts for by itself.',
         `- Target: 500 streams complete with no loss: ${headline['500 streams lossless'] === 'yes' ? 'met' : headline['500 streams lossless'] === undefined ? 'not run' : 'missed'}.`,
       ].join('\n'),
       headline,
     };
   } finally {
-    await Promise.all([edge.close(), sim.close()]);
+    await Promise.all([edge.close(), aisdk.close(), sim.close()]);
   }
 }
 

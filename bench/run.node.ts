@@ -118,6 +118,7 @@ const closing = [
   `| browser main-thread CPU vs useChat + react-markdown (4) | ${val(h('4.', 'main-thread busy ratio vs useChat+react-markdown'))} | < 0.50 | ${verdict(Number.isNaN(busyRm) ? null : busyRm < 0.5)} |`,
   `| browser main-thread CPU vs useChat + streamdown (4) | ${val(h('4.', 'main-thread busy ratio vs useChat+streamdown'))} | < 0.50 | ${verdict(Number.isNaN(busySd) ? null : busySd < 0.5)} |`,
   `| browser JavaScript time vs useChat + react-markdown / streamdown (4) | ${val(h('4.', 'script time ratio vs useChat+react-markdown'))} / ${val(h('4.', 'script time ratio vs useChat+streamdown'))} | — | — |`,
+  `| relay CPU per stream, 500 concurrent (5) | ${(() => { const a = n(h('5.', '500 streams edge CPU ms/stream')); const b = n(h('5.', '500 streams AI SDK CPU ms/stream')); return Number.isNaN(a / b) ? 'not run' : (a / b).toFixed(2); })()} | — | — |`,
   `| gzip size, framework-free client (6) | ${val(h('6.', 'framework-free client gzip ratio (Slipstream/AI SDK)'))} | — | — |`,
   `| gzip size, React chat hook + client (6) | ${val(h('6.', 'React chat gzip ratio (Slipstream/AI SDK)'))} | — | — |`,
   `| gzip size, React chat + markdown renderer vs useChat + react-markdown (6) | ${val(h('6.', 'React chat + markdown gzip ratio (Slipstream/AI SDK + react-markdown)'))} | — | — |`,
