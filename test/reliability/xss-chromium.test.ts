@@ -3,19 +3,19 @@
  * script-set global, no element or attribute that could run script or navigate to a dangerous URL.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 import { createChatHandler } from '@slipstream/edge';
 import { startSim, XSS_PAYLOADS, type RunningSim } from '@slipstream/sim/node';
+import { eventually } from './lib/guards.ts';
+import { serveFetch, type NodeServerHandle } from './lib/node-server.ts';
 import { RELIABILITY_DIR, REPO_ROOT, SectionRecorder } from './lib/report.ts';
 import { FAKE_KEY } from './lib/secrets.ts';
 
 const CHROMIUM = process.env.SLIPSTREAM_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-const report = new SectionRecorder('50-xss', 'Rendering: XSS payloads in model output, in real Chromium', 50);
+const report = new SectionRecorder('50-xss', 'Browser (Chromium): XSS payloads in model output; stop and unmount reaching upstream', 50);
 
 // Extra payloads that set a global instead of opening a dialog, so a silent execution is caught too.
 const EXTRA = [
@@ -49,10 +49,10 @@ interface Findings {
 }
 
 let sim: RunningSim | undefined;
-let server: ReturnType<typeof createServer> | undefined;
+let server: NodeServerHandle | undefined;
 let origin = '';
 afterAll(async () => {
-  await new Promise<void>((r) => (server ? (server.closeAllConnections(), server.close(() => r())) : r()));
+  await server?.close();
   await sim?.close();
   report.flush();
 });
@@ -78,27 +78,14 @@ beforeAll(async () => {
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>xss</title></head><body><div id="host"></div><script>window.__PAYLOADS__=${payloadJson}</script><script type="module" src="/page.js"></script></body></html>`;
   sim = await startSim({ port: 0, ttftMs: 0, standardOtps: 0, seed: 2 });
   const edge = createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, maxTokensCap: 8000 });
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.url === '/page.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(js);
-    } else if (req.url === '/api/chat' && req.method === 'POST') {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        void (async () => {
-          const r = await edge.fetch(new Request(`http://127.0.0.1/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) }));
-          res.writeHead(r.status, Object.fromEntries(r.headers));
-          res.end(Buffer.from(await r.arrayBuffer()));
-        })();
-      });
-    } else {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html);
-    }
+  // One origin: the page, its bundle, and the real edge at /api/chat (streamed, abort wired).
+  server = await serveFetch(async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === '/page.js') return new Response(js, { headers: { 'content-type': 'text/javascript' } });
+    if (path === '/api/chat') return edge.fetch(req);
+    return new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } });
   });
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = server.url;
 }, 60_000);
 
 describe.skipIf(!haveChromium && !process.env.CI)('XSS in Chromium', () => {
@@ -215,6 +202,35 @@ describe.skipIf(!haveChromium && !process.env.CI)('XSS in Chromium', () => {
         await page.evaluate(() => {
           delete window.__xss;
         });
+      }
+      // A real component in a real browser: useFastStream under StrictMode; stop() and unmount must
+      // abort the fetch, the edge must abort upstream, and the sim must stop generating.
+      sim?.sim.configure({ standardOtps: 200 });
+      for (const how of ['stop', 'unmount'] as const) {
+        sim?.sim.reset();
+        await page.evaluate(() => window.__streamStart());
+        await page.waitForFunction(() => window.__streamState().chars > 0, undefined, { timeout: 10_000 });
+        const before = await page.evaluate(() => window.__streamState());
+        const at = performance.timeOrigin + performance.now();
+        await page.evaluate((h) => (h === 'stop' ? window.__streamStop() : window.__streamUnmount()), how);
+        const stopped = await eventually(() => (sim?.stats().activeStreams ?? 1) === 0, 3_000);
+        const records = sim?.sim.streams() ?? [];
+        const afterStop = records.reduce((n, r) => n + r.deltaTimes.reduce((m, t, i) => m + (t > at ? (r.deltaTokens[i] ?? 0) : 0), 0), 0);
+        const ends = records.map((r) => r.end ?? 'open').join(',');
+        const after = await page.evaluate(() => window.__streamState());
+        const problems: string[] = [];
+        if (!stopped) problems.push(`sim still streaming 3 s after ${how}`);
+        if (records.length !== 1) problems.push(`${records.length} upstream requests (StrictMode double start?)`);
+        if (!ends.split(',').every((e) => e === 'client_abort')) problems.push(`sim stream ended ${ends}`);
+        if (how === 'stop' && (after.status !== 'aborted' || after.chars < before.chars)) problems.push(`after stop: ${after.status}, ${after.chars} chars (had ${before.chars})`);
+        report.row({
+          case: `browser ${how} → upstream stops`,
+          tried: `useFastStream in <StrictMode> in Chromium streams a 3000-token reply (200 tok/s) from the edge on the page's origin; ${how === 'stop' ? 's.stop()' : 'root.unmount()'} after the first text`,
+          count: 1,
+          observed: `upstream requests ${records.length}, sim ends ${ends}, active after ${stopped ? '0' : 'NOT 0'}; ${afterStop} tokens written after the ${how}; client ${after.status} with ${after.chars} chars` + (problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''),
+          outcome: problems.length === 0 ? 'pass' : 'fail',
+        });
+        failures.push(...problems.map((p) => `${how}: ${p}`));
       }
       report.note(`Payloads: ${XSS_PAYLOADS.length} from @slipstream/sim's XSS_PAYLOADS plus ${EXTRA.length} that set a global instead of calling alert(), and ${SAFE_LINKS.length} legitimate links that must stay links (with rel=noopener under target=_blank); pointer/focus/toggle events dispatched on every rendered element and every non-link clicked before inspecting. Page errors: ${pageErrors.length}.`);
       expect(failures, failures.slice(0, 10).join('\n')).toEqual([]);

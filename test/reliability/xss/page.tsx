@@ -3,14 +3,18 @@
  * and streamed in growing prefixes), all payloads as one document, and a live reply streamed from the
  * sim's `[[sim:xss]]` directive through the edge. Exposes window.__xssRun for the test to drive.
  */
-import { createElement, type ReactElement } from 'react';
+import { createElement, StrictMode, useEffect, type ReactElement } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import { readProtocolStream } from '@slipstream/core';
-import { StreamingMarkdown } from '@slipstream/react';
+import { StreamingMarkdown, useFastStream } from '@slipstream/react';
 
 declare global {
   interface Window {
+    __streamStart: () => void;
+    __streamStop: () => void;
+    __streamUnmount: () => void;
+    __streamState: () => { status: string; chars: number };
     __PAYLOADS__: string[];
     __xssRun: (mode: string) => Promise<{ rendered: number; chars: number; text: string }>;
     __xss?: unknown;
@@ -89,3 +93,29 @@ window.__xssRun = async (mode) => {
   }
   return { rendered, chars, text: host.textContent ?? '' };
 };
+
+// ── A real component streaming through useFastStream, for the browser-side abort checks ──
+let streamState = { status: 'idle', chars: 0 };
+let stopFn: () => void = () => undefined;
+function Streamer(): ReactElement {
+  const s = useFastStream({ endpoint: '/api/chat', notify: 'sync' });
+  useEffect(() => {
+    s.start({ messages: [{ role: 'user', content: 'a long answer [[sim:tokens=3000]]' }], speed: 'standard', max_tokens: 8000 });
+    // start once on mount; StrictMode's re-run must not start a second request
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  streamState = { status: s.status, chars: s.text.length };
+  stopFn = s.stop;
+  return createElement(StreamingMarkdown, { streaming: s.status === 'streaming', children: s.text });
+}
+let streamRoot: ReturnType<typeof createRoot> | undefined;
+window.__streamStart = () => {
+  host.textContent = '';
+  const div = document.createElement('div');
+  host.appendChild(div);
+  streamRoot = createRoot(div);
+  streamRoot.render(createElement(StrictMode, null, createElement(Streamer)));
+};
+window.__streamStop = () => stopFn();
+window.__streamUnmount = () => streamRoot?.unmount();
+window.__streamState = () => streamState;
