@@ -5,13 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatHandler, type EdgeLogEvent } from '@slipstream/edge';
+import { readProtocolStream, validateChatRequest } from '@slipstream/core';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { FUZZ_CAPS, FUZZ_CLASSES, FUZZ_CLASS_LABEL, fieldRoot, generateCase, type FuzzCase, type FuzzClass } from './lib/fuzz-requests.ts';
 import { canGc, settledHeap } from './lib/gc.ts';
 import { ConsoleCapture, ProcessGuard } from './lib/guards.ts';
 import { createRng, fuzzSeed } from './lib/prng.ts';
 import { SectionRecorder } from './lib/report.ts';
-import { FAKE_KEY, LeakLedger } from './lib/secrets.ts';
+import { FAKE_KEY, isSdkRawSseLog, LeakLedger } from './lib/secrets.ts';
 
 const N = Number(process.env.SLIPSTREAM_FUZZ_N ?? 10_000);
 const SEED = fuzzSeed(0xf022);
@@ -33,7 +34,18 @@ afterAll(async () => {
   consoleCapture.uninstall();
   guard.uninstall();
   await sim?.close();
+  // Everything both fuzz runs produced: answers (scanned as they came), console lines, onError events.
+  ledger.scan('console + onError, whole file', consoleCapture.lines.filter((l) => !isSdkRawSseLog(l)).join('\n') + JSON.stringify(logEvents));
+  report.row({
+    case: 'API key in fuzz answers/logs',
+    tried: 'every response body and header, console.* output and onError events of both fuzz runs',
+    count: ledger.scanned,
+    observed: `${ledger.leaks.length} leaks in ${(ledger.bytes / 1024 / 1024).toFixed(1)} MB scanned`,
+    inTotals: false,
+    outcome: ledger.leaks.length === 0 ? 'pass' : 'fail',
+  });
   report.flush();
+  if (ledger.leaks.length > 0) throw new Error(`API key found: ${JSON.stringify(ledger.leaks[0])}`);
 });
 
 interface ClassStats {
@@ -205,4 +217,59 @@ describe('edge handler fuzz', () => {
     expect(ledger.leaks).toEqual([]);
     expect(heapGrowthMb).toBeLessThan(16);
   }, 120_000);
+
+  it('answers 300 random VALID requests with a complete reply or a typed 4xx, never an upstream 400', async () => {
+    const app = createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, onError: (e) => logEvents.push(e) });
+    sim.sim.reset();
+    const rng = createRng(SEED + 7);
+    const models = ['claude-opus-4-8', 'claude-opus-4-6', 'claude-sonnet-4-6', 'claude-haiku-4-5', undefined];
+    const outcomes = new Map<string, number>();
+    const examples = new Map<string, string>();
+    let sent = 0;
+    while (sent < 300) {
+      const turns = rng.int(0, 3);
+      const messages: { role: string; content: string }[] = [];
+      for (let k = 0; k < turns; k++) messages.push({ role: 'user', content: `u${k} ${'x'.repeat(rng.int(1, 80))} ${rng.pick(['😀', '\u202e', 'é', '\ud800', ''])}` }, { role: 'assistant', content: `a${k}` });
+      messages.push({ role: 'user', content: `q${sent} [[sim:tokens=${rng.int(0, 20)}]]` });
+      const body: Record<string, unknown> = { messages };
+      if (rng.bool()) body.speed = rng.pick(['fast', 'standard', 'auto']);
+      const model = rng.pick(models);
+      if (model !== undefined) body.model = model;
+      if (rng.bool(0.3)) body.system = 'You are terse. '.repeat(rng.int(1, 20));
+      const maxTokens = rng.bool(0.4) ? rng.pick([1, 2, 16, 1024, 2048, 4096, 8192]) : undefined;
+      if (maxTokens !== undefined) body.max_tokens = maxTokens;
+      if (rng.bool(0.3)) body.effort = rng.pick(['low', 'medium', 'high', 'xhigh', 'max']);
+      // Budgets stay under the max_tokens actually sent (the defaulted case is a known bug, see security.test.ts).
+      if (rng.bool(0.3)) body.thinking = rng.pick([{ type: 'adaptive' }, { type: 'disabled' }, { type: 'enabled', budget_tokens: rng.pick([1024, 2000, 3000]) }]);
+      if (rng.bool(0.3)) body.conversationId = `conv-${rng.int(0, 5)}`;
+      if (!validateChatRequest(body, { maxTokensCap: 8192 }).ok) continue;
+      sent++;
+      const res = await app.fetch(new Request('http://edge.test/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+      let key: string;
+      if (res.status !== 200) {
+        const text = await res.text();
+        ledger.scan('valid fuzz refusal', text);
+        const err = (JSON.parse(text) as { error: { kind: string; field?: string } }).error;
+        key = `${res.status} ${err.kind}${err.field ? ` (${err.field})` : ''}`;
+      } else {
+        let last = 'ended without done/error';
+        for await (const e of readProtocolStream(res.body as ReadableStream<Uint8Array>)) {
+          if (e.event === 'done') last = 'done';
+          if (e.event === 'error') last = `error(${e.data.kind} ${String(e.data.status)})`;
+        }
+        key = last;
+      }
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      if (!examples.has(key)) examples.set(key, JSON.stringify(body).slice(0, 200));
+    }
+    const bad = [...outcomes].filter(([k]) => k !== 'done' && !/^4\d\d (unsupported|invalid_request)/.test(k));
+    report.row({
+      case: 'random valid requests',
+      tried: 'requests the shared validator accepts: random turns, unicode content, speed, model (incl. standard-only), system, max_tokens, effort, thinking, conversationId; through the edge to the sim',
+      count: sent,
+      observed: [...outcomes].map(([k, v]) => `${v}× ${k}`).join(', ') + (bad.length ? `; e.g. ${bad.map(([k]) => `${k}: ${examples.get(k) ?? ''}`).slice(0, 2).join(' | ')}` : ''),
+      outcome: bad.length === 0 ? 'pass' : 'fail',
+    });
+    expect(bad, bad.map(([k]) => `${k}: ${examples.get(k) ?? ''}`).join('\n')).toEqual([]);
+  }, 60_000);
 });
