@@ -5,7 +5,12 @@
  *   `Deno.env.get` (needs `--allow-env`). Read in that order, without importing `node:` modules.
  * - Abort: Cloudflare Workers fire `request.signal` on client disconnect only with the
  *   `enable_request_signal` compatibility flag (cloudflare/workerd#4185). The handler also listens to
- *   the response stream's `cancel`, which every runtime calls when the client goes away.
+ *   the response stream's `cancel`. Node, Bun and Deno fire the request signal at once; local workerd
+ *   (Miniflare 4.20260426) and Vercel's edge-runtime server only notice a closed connection on the
+ *   next write, so heartbeats (`heartbeatMs`) bound how late a disconnect is seen while upstream is
+ *   silent (measured in test/runtimes).
+ * - Clocks: workerd freezes `performance.now()`/`Date.now()` between I/O events, so the edge's `t`
+ *   stamps there have I/O granularity.
  * - `connection: keep-alive` is a hop-by-hop header: fine on a Node HTTP/1.1 server, meaningless (and
  *   stripped or refused) behind HTTP/2 edges, so it is set on Node-like runtimes only.
  *
