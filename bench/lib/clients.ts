@@ -93,9 +93,15 @@ export async function viaAiSdk(url: string, ask: Ask, signal?: AbortSignal): Pro
   return { text: parts.join(''), sentAt, arrivals, sizes, outputTokens: null, servedSpeed: null, doneAt: nowEpoch() };
 }
 
-/** The official Anthropic SDK straight to the sim: no relay at all. */
+const clients = new Map<string, Anthropic>();
+
+/** The official Anthropic SDK straight to the sim: no relay at all. One client per URL, reused (as a server would). */
 export async function direct(simUrl: string, ask: Ask, signal?: AbortSignal): Promise<Reply> {
-  const client = new Anthropic({ baseURL: simUrl, apiKey: 'sk-ant-bench', maxRetries: 0 });
+  let client = clients.get(simUrl);
+  if (!client) {
+    client = new Anthropic({ baseURL: simUrl, apiKey: 'sk-ant-bench', maxRetries: 0 });
+    clients.set(simUrl, client);
+  }
   const sentAt = nowEpoch();
   const stream = client.beta.messages.stream(
     {
