@@ -76,6 +76,11 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
   } as ResolvedOptions;
   const clients = new Map<string, Anthropic>();
   const allowedModels = opts.allowedModels ?? [...Object.keys(MODEL_CAPABILITIES), ...Object.keys(opts.models ?? {})];
+  // An allow-list without the built-in default (and no explicit default) defaults to its first model.
+  const defaultModel =
+    options.defaultModel === undefined && !allowedModels.includes(opts.defaultModel) && allowedModels[0] !== undefined
+      ? allowedModels[0]
+      : opts.defaultModel;
   const log = (event: EdgeLogEvent) => {
     try {
       opts.onError?.(event);
@@ -153,7 +158,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       return refuse({ kind: 'invalid_request', message: checked.message, retryable: false, field: checked.field }, 400);
     }
     const request = checked.value;
-    const model = request.model ?? opts.defaultModel;
+    const model = request.model ?? defaultModel;
     if (!allowedModels.includes(model)) {
       return refuse({ kind: 'invalid_request', message: `Model "${model}" is not allowed here.`, retryable: false, field: 'model' }, 400);
     }

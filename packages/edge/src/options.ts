@@ -48,7 +48,7 @@ export interface ChatHandlerOptions {
   path?: string;
   /** Models a client may ask for. @default all models known to core's table */
   allowedModels?: readonly string[];
-  /** Model used when the request names none. @default 'claude-opus-4-8' */
+  /** Model used when the request names none. @default 'claude-opus-4-8', or the first of `allowedModels` when that list lacks it */
   defaultModel?: string;
   /** Largest `max_tokens` a client may ask for; more is a 400. @default 8192 */
   maxTokensCap?: number;

@@ -125,6 +125,18 @@ describe('mounting', () => {
   });
 });
 
+describe('default model', () => {
+  it('is the first allowed model when the allow-list lacks the built-in default', async () => {
+    const rig = await startRig({}, { allowedModels: ['claude-opus-4-6'] });
+    try {
+      const r = await chat(rig.chatUrl, { messages: user('Hi [[sim:tokens=3]]') });
+      expect(r.find('done')?.data.model).toBe('claude-opus-4-6');
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
 describe('request mapping (what the SDK sends to the sim)', () => {
   let rig: Rig;
   beforeAll(async () => {
