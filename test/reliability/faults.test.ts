@@ -165,6 +165,14 @@ const CASES: FaultCase[] = [
     expect: { terminal: 'error', errorKinds: ['stalled'], client: 'error', clientErrorKinds: ['stalled'], text: 'partial' },
   },
   {
+    name: 'stall before the first token',
+    tried: 'upstream sends headers and message_start, then nothing; edge idleTimeoutMs 1500',
+    faults: [{ fault: 'stall', after: 0, count: 1 }],
+    policy: 'standard',
+    tokens: 80,
+    expect: { terminal: 'error', errorKinds: ['stalled'], client: 'error', clientErrorKinds: ['stalled'], text: 'none' },
+  },
+  {
     name: 'socket drop',
     tried: 'sim resets the TCP connection after 12 tokens',
     faults: [{ fault: 'drop', after: 12, count: 1 }],
@@ -378,4 +386,31 @@ describe.each(['in-process', 'socket'] as const)('fault matrix (%s)', (transport
       expect(problems, problems.join('\n')).toEqual([]);
     }, CASE_TIMEOUT_MS + 8_000);
   }
+});
+
+describe('abort while the edge is waiting to retry', () => {
+  it('client stop during the fast-429 wait: the edge sends no second upstream request', async () => {
+    stack.sim.sim.reset();
+    // retry-after 1.5 s ≤ fastWaitMaxMs 2 s: policy fast waits, then would retry.
+    stack.sim.sim.injectFaults({ fault: 'rate_limit', speed: 'fast', after: 1_500, count: 1 });
+    const client = createClient(stack.socketFetch, `${stack.socketUrl}/api/chat`);
+    client.start({ messages: [{ role: 'user', content: 'wait then retry [[sim:tokens=40]]' }], speed: 'fast' });
+    await sleep(400);
+    client.stop();
+    const v = await within(5_000, 'stop', waitFor(client, (x) => TERMINAL.includes(x.status)));
+    await sleep(2_000);
+    const upstream = stack.sim.stats().requests.total;
+    const { unhandled } = guard.drain();
+    const ok = v.status === 'aborted' && upstream === 1 && stack.sim.stats().activeStreams === 0 && unhandled.length === 0;
+    report.row({
+      case: 'client stop during the fast-429 wait',
+      tried: 'policy fast, upstream 429 with retry-after 1.5 s (edge waits to retry); client stops 400 ms in; watch the sim for 2 s more',
+      count: 1,
+      observed: `client ${v.status}; upstream requests ${upstream} (a second one would mean the edge retried for a client that left); sim active ${stack.sim.stats().activeStreams}`,
+      outcome: ok ? 'pass' : 'fail',
+    });
+    expect(v.status).toBe('aborted');
+    expect(upstream).toBe(1);
+    expect(unhandled).toEqual([]);
+  }, 20_000);
 });

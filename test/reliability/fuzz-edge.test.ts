@@ -16,7 +16,7 @@ import { FAKE_KEY, isSdkRawSseLog, LeakLedger } from './lib/secrets.ts';
 
 const N = Number(process.env.SLIPSTREAM_FUZZ_N ?? 10_000);
 const SEED = fuzzSeed(0xf022);
-const report = new SectionRecorder('20-fuzz-edge', `Bad input: ${N.toLocaleString('en-US')} seeded hostile requests into the edge handler`, 20);
+const report = new SectionRecorder('20-fuzz-edge', `Bad input: ${N.toLocaleString('en-US')} seeded hostile requests (and 300 random valid ones) into the edge handler`, 20);
 report.seed = SEED;
 
 let sim: RunningSim;
