@@ -205,3 +205,25 @@ describe('per-frame cost', () => {
     expect(avg(lexed.slice(-200))).toBeLessThan(avg(lexed.slice(0, 200)) * 2);
   });
 });
+
+describe('chunks', () => {
+  const paras = (n: number) => Array.from({ length: n }, (_, i) => `Paragraph ${i}.`).join('\n\n');
+  it('groups settled blocks in chunks the browser may skip off screen', () => {
+    const { container, rerender } = render(<StreamingMarkdown streaming>{`${paras(70)}\n\nTail`}</StreamingMarkdown>);
+    const chunks = [...container.querySelectorAll<HTMLElement>('[data-md="chunk"]')];
+    expect(chunks.map((c) => c.dataset.state)).toEqual(['settled', 'settled', 'open']);
+    expect(chunks[0]!.style.getPropertyValue('content-visibility')).toBe('auto');
+    expect(chunks[2]!.style.getPropertyValue('content-visibility')).toBe('');
+    expect(container.querySelectorAll('p')).toHaveLength(71);
+    rerender(
+      <StreamingMarkdown streaming skipOffscreen={false}>
+        {`${paras(70)}\n\nTail`}
+      </StreamingMarkdown>,
+    );
+    expect(container.querySelector<HTMLElement>('[data-md="chunk"]')!.style.getPropertyValue('content-visibility')).toBe('');
+  });
+  it('settles every chunk when the stream ends', () => {
+    const { container } = render(<StreamingMarkdown>{paras(40)}</StreamingMarkdown>);
+    expect([...container.querySelectorAll<HTMLElement>('[data-md="chunk"]')].map((c) => c.dataset.state)).toEqual(['settled', 'settled']);
+  });
+});

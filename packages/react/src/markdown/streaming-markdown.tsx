@@ -5,8 +5,8 @@
  * @module
  */
 
-import { forwardRef, useMemo, useState, type ComponentPropsWithoutRef, type ReactNode } from 'react';
-import { createBlockLexer } from './blocks.ts';
+import { forwardRef, memo, useMemo, useState, type ComponentPropsWithoutRef, type CSSProperties, type ReactNode } from 'react';
+import { createBlockLexer, type Block } from './blocks.ts';
 import { MemoBlock, type MarkdownRenderOptions } from './render.tsx';
 import { LiveAnnouncer } from '../live-region.tsx';
 
@@ -24,29 +24,83 @@ export interface StreamingMarkdownProps extends Omit<ComponentPropsWithoutRef<'d
   linkTarget?: string;
   /** Announce finished sentences in a polite live region. Default `false` (`<Message>` turns it on). */
   announce?: boolean;
+  /**
+   * Let the browser skip style, layout and paint for settled chunks that are off screen
+   * (`content-visibility: auto`, sizes remembered with `contain-intrinsic-size: auto`). Default `true`.
+   */
+  skipOffscreen?: boolean;
 }
+
+/** Blocks per chunk: a settled chunk is one memoized element, so a frame touches ~n/32 + 32 elements. */
+const CHUNK_SIZE = 32;
+const SETTLED_STYLE: CSSProperties = { contentVisibility: 'auto', containIntrinsicSize: 'auto 500px' };
+
+interface ChunkProps {
+  blocks: readonly Block[];
+  from: number;
+  to: number;
+  /** Index of the streaming tail block, or -1. */
+  tail: number;
+  /** Every block in the chunk is final. */
+  settled: boolean;
+  skipOffscreen: boolean;
+  opts: MarkdownRenderOptions;
+}
+
+/** A run of blocks. Settled chunks re-render only if their blocks were replaced (a new text). */
+const Chunk = memo(
+  function Chunk({ blocks, from, to, tail, settled, skipOffscreen, opts }: ChunkProps) {
+    const items: ReactNode[] = [];
+    for (let i = from; i < to; i++) {
+      items.push(<MemoBlock key={i} block={blocks[i]!} partial={i === tail} opts={opts} />);
+    }
+    return (
+      <div data-md="chunk" data-state={settled ? 'settled' : 'open'} style={settled && skipOffscreen ? SETTLED_STYLE : undefined}>
+        {items}
+      </div>
+    );
+  },
+  (a, b) =>
+    a.settled &&
+    b.settled &&
+    a.from === b.from &&
+    a.to === b.to &&
+    a.opts === b.opts &&
+    a.skipOffscreen === b.skipOffscreen &&
+    a.blocks[a.from] === b.blocks[b.from] &&
+    a.blocks[a.to - 1] === b.blocks[b.to - 1],
+);
 
 /**
  * Renders streamed markdown safely and cheaply: block-level lexing with finished blocks memoized, only
- * the tail block re-parsed per frame. Raw HTML renders as text, images as their alt text, and only
+ * the tail block re-parsed per frame. Blocks are grouped in chunks of 32; a settled chunk is a single
+ * memoized element, and off screen the browser may skip it (`content-visibility: auto`). Raw HTML renders as text, images as their alt text, and only
  * `http:`, `https:` and `mailto:` links become `<a>`.
  *
  * @example
  * <StreamingMarkdown streaming={status === 'streaming'}>{text}</StreamingMarkdown>
  */
 export const StreamingMarkdown = forwardRef<HTMLDivElement, StreamingMarkdownProps>(function StreamingMarkdown(
-  { children, streaming = false, highlight, linkTarget, announce = false, ...props },
+  { children, streaming = false, highlight, linkTarget, announce = false, skipOffscreen = true, ...props },
   ref,
 ) {
   // One lexer per mounted component; it caches finished blocks between frames.
-  const [lex] = useState(createBlockLexer);
-  const { blocks } = lex(children);
+  const [lex] = useState(() => createBlockLexer());
+  const { blocks, stableCount } = lex(children);
   const opts = useMemo<MarkdownRenderOptions>(() => ({ highlight, linkTarget }), [highlight, linkTarget]);
+  const settledUpTo = streaming ? stableCount : blocks.length;
+  const tail = streaming ? blocks.length - 1 : -1;
+  const chunks: ReactNode[] = [];
+  for (let from = 0; from < blocks.length; from += CHUNK_SIZE) {
+    const to = Math.min(from + CHUNK_SIZE, blocks.length);
+    const settled = to <= settledUpTo && (to - from === CHUNK_SIZE || !streaming);
+    chunks.push(
+      <Chunk key={from} blocks={blocks} from={from} to={to} tail={tail} settled={settled} skipOffscreen={skipOffscreen} opts={opts} />,
+    );
+  }
   const root = (
     <div data-slipstream="markdown" data-state={streaming ? 'streaming' : 'complete'} {...props} ref={ref}>
-      {blocks.map((block, i) => (
-        <MemoBlock key={i} block={block} partial={streaming && i === blocks.length - 1} opts={opts} />
-      ))}
+      {chunks}
     </div>
   );
   // The announcer sits beside the text, not inside it, so copying the reply never copies it.
