@@ -97,7 +97,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     const id = `${baseURL ?? ''}\n${keyHash}`;
     let client = clients.get(id);
     if (!client) {
-      client = opts.createClient ? opts.createClient({ apiKey, baseURL }) : new Anthropic({ apiKey, baseURL: baseURL ?? null, maxRetries: 0 });
+      // logLevel 'off': on an unparseable upstream event the SDK logs the raw SSE data (reply text, and
+      // whatever a gateway echoes, keys included) to the console. Failures reach users as typed events
+      // and through `onError` instead. An explicit level also overrides ANTHROPIC_LOG.
+      client = opts.createClient ? opts.createClient({ apiKey, baseURL }) : new Anthropic({ apiKey, baseURL: baseURL ?? null, maxRetries: 0, logLevel: 'off' });
       if (clients.size >= 16) clients.delete(clients.keys().next().value as string);
       clients.set(id, client);
     }

@@ -98,7 +98,7 @@ export interface ChatHandlerOptions {
   pricing?: Record<string, ModelPrice> | ((usage: Usage, model: string, speed: Speed | null) => Cost | null);
   /** Model capabilities looked up before core's table (e.g. a new model with fast mode). */
   models?: Record<string, ModelCapability>;
-  /** Build the SDK client (tests, custom fetch). @default `new Anthropic({ apiKey, baseURL, maxRetries: 0 })` */
+  /** Build the SDK client (tests, custom fetch). @default `new Anthropic({ apiKey, baseURL, maxRetries: 0, logLevel: 'off' })` (the SDK's logger would print raw upstream data) */
   createClient?: (init: { apiKey: string; baseURL: string | undefined }) => Anthropic;
   /** Clock in epoch ms (tests). @default Date.now */
   now?: () => number;

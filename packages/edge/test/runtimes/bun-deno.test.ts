@@ -1,12 +1,14 @@
 /**
  * The same Worker bundle served by Bun (`Bun.serve`) and Deno (`Deno.serve`), when their binaries are
- * available: on PATH, or named by BUN_BIN / DENO_BIN. Skipped otherwise (the workspace does not
- * install them).
+ * available: the root devDependencies `bun` and `deno` (npm), BUN_BIN / DENO_BIN, or on PATH.
+ * Skipped only when none is found.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,9 +23,20 @@ const ABORT_TAIL_MS = 150;
 /** Timing tests retry: a starved CPU can miss a bound once; a broken abort path misses it by seconds, every time. */
 const TIMING = { retry: 2 };
 
-function findBin(envName: string, name: string): string | undefined {
+/**
+ * The runtime's own binary, never a launcher: npm's `bun`/`deno` packages install `.bin` shims that
+ * start the binary as a child, so a SIGTERM to the shim would leave the server running.
+ */
+function findBin(envName: string, name: 'bun' | 'deno'): string | undefined {
   const fromEnv = process.env[envName];
   if (fromEnv) return fromEnv;
+  try {
+    const pkgDir = dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+    const bin = join(pkgDir, name === 'bun' ? 'bin/bun.exe' : 'deno');
+    if (existsSync(bin)) return bin;
+  } catch {
+    // Not installed from npm: look on PATH.
+  }
   const which = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : undefined;
 }
