@@ -245,8 +245,13 @@ async function runCase(c: FaultCase, transport: Transport): Promise<Outcome> {
   for (const f of c.faults) stack.sim.sim.injectFaults(f);
   const base = transport === 'socket' ? stack.socketFetch : stack.fetch;
   const rec = recordingFetch(base, c.dropAfterBytes !== undefined ? { dropAfterBytes: c.dropAfterBytes } : {});
-  const client = createClient(rec.fetch);
-  report.note(client.driver === 'store' ? 'Client: the real core store (`createFastStream`, notify `sync`). `[in-process]`: its fetch calls the edge handler directly (the client\'s AbortSignal is the request\'s signal); `[socket]`: the platform fetch to the edge served over node:http on 127.0.0.1. A wire tap between store and edge records the protocol events the edge sent.' : 'Client: PROTOCOL-ONLY DRIVER (SLIPSTREAM_REL_DRIVER=protocol), not the core store.');
+  // [socket] uses the store's default frame-batched notifications, [in-process] notifies on every change.
+  const client = createClient(rec.fetch, 'http://edge.test/api/chat', transport === 'socket' ? 'frame' : 'sync');
+  let lastNotified = 'idle';
+  client.subscribe(() => {
+    lastNotified = client.view().status;
+  });
+  report.note(client.driver === 'store' ? 'Client: the real core store (`createFastStream`; notify `sync` in process, the default frame batching over sockets, and listeners must hear the final state). `[in-process]`: its fetch calls the edge handler directly (the client\'s AbortSignal is the request\'s signal); `[socket]`: the platform fetch to the edge served over node:http on 127.0.0.1. A wire tap between store and edge records the protocol events the edge sent.' : 'Client: PROTOCOL-ONLY DRIVER (SLIPSTREAM_REL_DRIVER=protocol), not the core store.');
   const t0 = performance.now();
   client.start({
     messages: [{ role: 'user', content: `fault case: ${c.name} [[sim:tokens=${c.tokens}]]` }],
@@ -277,6 +282,8 @@ async function runCase(c: FaultCase, transport: Transport): Promise<Outcome> {
     view = client.view();
   }
   const ms = performance.now() - t0;
+  // Subscribers must hear about the final state (a UI re-renders only on a notification).
+  if (!(await eventually(() => lastNotified === view.status, 1_000))) problems.push(`listeners last heard "${lastNotified}", final state is "${view.status}"`);
   if (c.dropAfterBytes !== undefined) stopAt = epochNow();
   // The recorder's branch ends when the edge closes the stream (or, after a stop, when it is cancelled).
   await within(3_000, 'edge stream end', Promise.all(rec.recordings.map((r) => r.finished))).catch((e: unknown) => problems.push(`edge stream did not end: ${String(e)}`));

@@ -446,6 +446,39 @@ describe('refusals happen before any upstream call', () => {
     expect(problems).toEqual([]);
   });
 
+  it('cross-site simple requests (no preflight) cannot start a paid stream', async () => {
+    sim.sim.reset();
+    const problems: string[] = [];
+    const results: string[] = [];
+    // What a hostile page can send cross-origin without a CORS preflight: CORS-safelisted content types.
+    const json = body();
+    const forms: [string, string, string][] = [
+      ['text/plain', 'text/plain', json],
+      ['text/plain;charset=UTF-8', 'text/plain;charset=UTF-8', json],
+      ['form-urlencoded', 'application/x-www-form-urlencoded', `${encodeURIComponent(json)}=`],
+      ['multipart', 'multipart/form-data; boundary=b', `--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n${json}\r\n--b--`],
+    ];
+    for (const cors of [undefined, ['https://app.example']] as const) {
+      const app = edge(cors ? { cors } : {});
+      for (const [name, ct, b] of forms) {
+        const before = sim.stats().requests.total;
+        const res = await app.fetch(new Request('http://edge.test/api/chat', { method: 'POST', headers: { 'content-type': ct, origin: 'https://evil.example' }, body: b }));
+        await res.text();
+        results.push(`${cors ? 'cors' : 'no cors'}/${name} → ${res.status}`);
+        if (res.status < 400) problems.push(`${name} (${cors ? 'cors' : 'no cors'}): ${res.status}`);
+        if (sim.stats().requests.total !== before) problems.push(`${name}: reached upstream`);
+      }
+    }
+    report.row({
+      case: 'cross-site simple requests (CSRF)',
+      tried: 'POSTs a hostile page can send without a preflight (text/plain, form-urlencoded, multipart) carrying a valid chat body, with and without the cors option',
+      count: results.length,
+      observed: results.join(', ') + (problems.length ? `; PROBLEMS: ${problems.join('; ')}` : '; none reached upstream'),
+      outcome: problems.length === 0 ? 'pass' : 'fail',
+    });
+    expect(problems).toEqual([]);
+  });
+
   it('per-client rate limit answers 429 with retry-after and no upstream call', async () => {
     sim.sim.reset();
     const hits = new Map<string, number>();

@@ -47,13 +47,13 @@ function viewOf(s: Record<string, unknown>): ClientView {
   };
 }
 
-export function createClient(fetchImpl: FetchLike, endpoint = 'http://edge.test/api/chat'): ClientRun {
+export function createClient(fetchImpl: FetchLike, endpoint = 'http://edge.test/api/chat', notify: 'sync' | 'frame' = 'sync'): ClientRun {
   const wantProtocol = process.env.SLIPSTREAM_REL_DRIVER === 'protocol';
   if (!wantProtocol) {
     const create = (core as Record<string, unknown>).createFastStream as ((o: Record<string, unknown>) => AnyStore) | undefined;
     if (create === undefined) throw new Error('@slipstream/core does not export createFastStream (not landed yet?)');
     // Notify on every change (no frame batching) so a test sees each state.
-    const store = create({ endpoint, fetch: fetchImpl, notify: 'sync' });
+    const store = create({ endpoint, fetch: fetchImpl, notify });
     return {
       driver: 'store',
       start: (b) => void Promise.resolve(store.start(b)).catch(() => undefined),
