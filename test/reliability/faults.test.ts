@@ -3,13 +3,17 @@
  * protocol events the edge sent, the client's final state, partial text kept, no unhandled rejection,
  * no hung stream, and the sim's active streams back to zero.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatHandler } from '@slipstream/edge';
+import { readProtocolStream } from '@slipstream/core';
 import type { ErrorKind, FallbackReason, ProtocolEvent, Speed, SpeedPolicy } from '@slipstream/core';
 import type { FaultSpec } from '@slipstream/sim';
 import { createClient, TERMINAL, waitFor, type ClientStatus, type ClientView } from './lib/client.ts';
 import { ConsoleCapture, eventually, ProcessGuard, sleep, within } from './lib/guards.ts';
 import { SectionRecorder } from './lib/report.ts';
-import { LeakLedger } from './lib/secrets.ts';
+import { FAKE_KEY, LeakLedger } from './lib/secrets.ts';
 import { recordingFetch, startStack, summarize, textOf, type Stack } from './lib/stack.ts';
 
 const report = new SectionRecorder('10-faults', 'Faults: sim fault injection → edge → core store', 10);
@@ -420,4 +424,63 @@ describe('abort while the edge is waiting to retry', () => {
     expect(upstream).toBe(1);
     expect(unhandled).toEqual([]);
   }, 20_000);
+});
+
+
+describe('hostile retry-after values', () => {
+  it('the edge neither sleeps for an absurd retry-after nor retries without bound', async () => {
+    let hits = 0;
+    // Upstream answering every request with the status and retry-after named in its base path.
+    const server = createServer((req, res) => {
+      hits++;
+      const [, status, ra] = (req.url ?? '').split('/');
+      const type = status === '429' ? 'rate_limit_error' : status === '529' ? 'overloaded_error' : 'api_error';
+      res.writeHead(Number(status), { 'content-type': 'application/json', 'retry-after': decodeURIComponent(ra ?? '') });
+      res.end(JSON.stringify({ type: 'error', error: { type, message: 'x' } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const results: string[] = [];
+    const problems: string[] = [];
+    try {
+      const cases: [string, string, string, number][] = [
+        // status, retry-after, policy, max attempts allowed (1 + upstreamRetries 2, + 1 fallback/wait retry)
+        ['529', '3600', 'standard', 3],
+        ['500', '99999999999', 'standard', 3],
+        ['529', '-5', 'standard', 3],
+        ['503', 'Wed, 21 Oct 2099 07:28:00 GMT', 'standard', 3],
+        ['429', '86400', 'fast', 2],
+        ['429', 'NaN', 'fast', 2],
+        ['429', '1e400', 'auto', 4],
+      ];
+      for (const [status, ra, policy, maxAttempts] of cases) {
+        hits = 0;
+        const app = createChatHandler({ apiKey: FAKE_KEY, baseURL: `${base}/${status}/${encodeURIComponent(ra)}`, retryBaseMs: 10, fastWaitMaxMs: 2_000, retryAfterMaxMs: 10_000 });
+        const t0 = performance.now();
+        const res = await app.fetch(new Request('http://edge.test/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'x' }], speed: policy }) }));
+        let last = '';
+        try {
+          for await (const e of readProtocolStream(res.body as ReadableStream<Uint8Array>)) if (e.event === 'error' || e.event === 'done') last = e.event === 'error' ? `error(${e.data.kind})` : 'done';
+        } catch (err) {
+          last = `threw ${String(err)}`;
+        }
+        const ms = performance.now() - t0;
+        results.push(`${status} retry-after ${ra} (${policy}) → ${last} after ${hits} attempts, ${ms.toFixed(0)} ms`);
+        if (!last.startsWith('error(')) problems.push(`${status}/${ra}: ended ${last || 'without a terminal event'}`);
+        if (ms > 5_000) problems.push(`${status}/${ra}: took ${ms.toFixed(0)} ms`);
+        if (hits > maxAttempts) problems.push(`${status}/${ra}: ${hits} upstream attempts`);
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+    report.row({
+      case: 'hostile retry-after values',
+      tried: '429/500/503/529 with retry-after of an hour, 3 years, negative, an HTTP date in 2099, NaN, 1e400, under each relevant policy',
+      count: results.length,
+      observed: results.join('; ') + (problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''),
+      outcome: problems.length === 0 ? 'pass' : 'fail',
+    });
+    expect(problems).toEqual([]);
+  }, 60_000);
 });
