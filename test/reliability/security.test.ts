@@ -255,6 +255,41 @@ describe('no content is kept', () => {
   });
 });
 
+describe('no HTML sinks in browser code', () => {
+  it('core and react sources never write raw HTML or evaluate strings', () => {
+    const SINKS = /dangerouslySetInnerHTML\s*=|\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML\(|document\.write\(|new Function\(|\beval\(|setTimeout\(\s*['"`]|srcdoc/;
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (/\.(ts|tsx)$/.test(name)) files.push(p);
+      }
+    };
+    walk(join(REPO_ROOT, 'packages', 'core', 'src'));
+    walk(join(REPO_ROOT, 'packages', 'react', 'src'));
+    const hits: string[] = [];
+    for (const f of files) {
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          // Comments may name the sinks (to say they are not used).
+          const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
+          if (SINKS.test(code)) hits.push(`${f.replace(`${REPO_ROOT}/`, '')}:${i + 1}: ${line.trim().slice(0, 80)}`);
+        });
+    }
+    report.row({
+      case: 'HTML/eval sinks in core + react sources',
+      tried: 'static scan for dangerouslySetInnerHTML, innerHTML/outerHTML writes, insertAdjacentHTML, document.write, eval, new Function, string timers, srcdoc',
+      count: files.length,
+      observed: hits.length ? hits.slice(0, 3).join('; ') : `none in ${files.length} files`,
+      outcome: hits.length === 0 ? 'pass' : 'fail',
+    });
+    expect(files.length).toBeGreaterThan(10);
+    expect(hits).toEqual([]);
+  });
+});
+
 describe('refusals happen before any upstream call', () => {
   it('only allowed models, capped max_tokens, capped body', async () => {
     const app = edge({ allowedModels: ['claude-opus-4-8'], maxTokensCap: 512, defaultMaxTokens: 4096, maxBodyBytes: 8 * 1024 });
