@@ -93,7 +93,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('XSS in Chromium', () => {
     report.row({ case: 'XSS in Chromium', tried: `chromium not found at ${CHROMIUM}`, count: 0, observed: 'skipped (run `node scripts/provision-chromium.node.mjs`)', outcome: 'skip' });
   }
 
-  it(`renders ${PAYLOADS.length} payloads four ways with nothing executing and no dangerous URL`, async () => {
+  it(`renders ${PAYLOADS.length} payloads five ways with nothing executing and no dangerous URL`, async () => {
     expect(PAYLOADS.length).toBeGreaterThanOrEqual(50);
     const { chromium } = await import('@playwright/test');
     const browser = await chromium.launch({
@@ -177,6 +177,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('XSS in Chromium', () => {
         ['each-complete', 'each payload rendered complete, in its own <StreamingMarkdown>'],
         ['each-streamed', 'each payload streamed in growing prefixes (streaming=true), then completed'],
         ['one-document', 'all payloads as one markdown document'],
+        ['message', 'each payload through <Message>: as a user message, an assistant reply, and an error message in its alert'],
         ['live-stream', 'the sim’s [[sim:xss]] reply streamed through the edge into <StreamingMarkdown> in the page'],
       ];
       const failures: string[] = [];

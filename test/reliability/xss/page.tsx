@@ -7,7 +7,7 @@ import { createElement, StrictMode, useEffect, type ReactElement } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import { readProtocolStream } from '@slipstream/core';
-import { StreamingMarkdown, useFastStream } from '@slipstream/react';
+import { Message, StreamingMarkdown, useFastStream } from '@slipstream/react';
 
 declare global {
   interface Window {
@@ -79,6 +79,16 @@ window.__xssRun = async (mode) => {
     mount(md(doc, false));
     rendered = payloads.length;
     chars = doc.length;
+  } else if (mode === 'message') {
+    // <Message>, as a chat UI shows it: each payload as a user message, as an assistant reply, and as
+    // the text of an error shown in its alert.
+    payloads.forEach((p, i) => {
+      const base = { metrics: null, servedSpeed: null, requestedSpeed: null, fallback: null, usage: null, cost: null, model: null };
+      mount(createElement(Message, { meta: false, linkTarget: '_blank', message: { ...base, id: `u${i}`, role: 'user', content: p, status: 'done', error: null } }));
+      mount(createElement(Message, { meta: false, linkTarget: '_blank', message: { ...base, id: `a${i}`, role: 'assistant', content: p, status: 'error', error: { kind: 'upstream', message: p, retryable: false } } }));
+      rendered++;
+      chars += p.length;
+    });
   } else if (mode === 'live-stream') {
     const text = await live();
     rendered = 1;
