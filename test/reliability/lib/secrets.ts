@@ -40,9 +40,8 @@ export class LeakLedger {
 }
 
 /**
- * Known, reported leak path (see RESULTS.md notes and the it.todo in security.test.ts): the Anthropic
- * SDK's default logger prints raw upstream SSE data on a JSON parse failure, and the edge's default
- * client keeps that logger. Lines from it are split out so they are counted as a known bug, not hidden.
+ * Lines the Anthropic SDK's default logger prints with raw upstream SSE data on a JSON parse failure
+ * (the edge's default client used to keep that logger; fixed in edge 825844c, guarded by security.test.ts).
  */
 export function isSdkRawSseLog(line: string): boolean {
   return /^\[(error|warn)\] (Could not parse message into JSON:|From chunk:)/.test(line);
