@@ -2,6 +2,7 @@
  * ≥50 XSS payloads in model output, rendered by <StreamingMarkdown> in real Chromium: no dialog, no
  * script-set global, no element or attribute that could run script or navigate to a dangerous URL.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,11 @@ import { RELIABILITY_DIR, REPO_ROOT, SectionRecorder } from './lib/report.ts';
 import { FAKE_KEY } from './lib/secrets.ts';
 
 const CHROMIUM = process.env.SLIPSTREAM_CHROMIUM ?? '/usr/bin/chromium';
+// `pnpm test` provisions Chromium for e2e only after the unit projects; on a fresh CI machine, provision
+// it here with the same script, so the browser checks run rather than skip.
+if (!existsSync(CHROMIUM) && process.env.CI) {
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'provision-chromium.node.mjs')], { stdio: 'inherit' });
+}
 const haveChromium = existsSync(CHROMIUM);
 const report = new SectionRecorder('50-xss', 'Browser (Chromium): XSS payloads in model output; stop and unmount reaching upstream', 50);
 
