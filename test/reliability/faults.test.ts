@@ -64,6 +64,8 @@ interface Expect {
   /** The sim must never have been asked for fast. */
   noFastUpstream?: boolean;
   minRetryAfterMs?: number;
+  /** Heartbeat comments the edge must send while upstream is silent (heartbeatMs 200 here). */
+  minHeartbeats?: number;
 }
 
 interface FaultCase {
@@ -166,7 +168,7 @@ const CASES: FaultCase[] = [
     faults: [{ fault: 'stall', after: 12, count: 1 }],
     policy: 'standard',
     tokens: 80,
-    expect: { terminal: 'error', errorKinds: ['stalled'], client: 'error', clientErrorKinds: ['stalled'], text: 'partial' },
+    expect: { terminal: 'error', errorKinds: ['stalled'], client: 'error', clientErrorKinds: ['stalled'], text: 'partial', minHeartbeats: 2 },
   },
   {
     name: 'stall before the first token',
@@ -186,11 +188,11 @@ const CASES: FaultCase[] = [
   },
   {
     name: 'slow headers',
-    tried: 'upstream delays its response headers by 400 ms (under the idle timeout)',
-    faults: [{ fault: 'slow_headers', after: 400, count: 1 }],
+    tried: 'upstream delays its response headers by 600 ms (under the idle timeout); heartbeats expected meanwhile',
+    faults: [{ fault: 'slow_headers', after: 600, count: 1 }],
     policy: 'standard',
     tokens: 40,
-    expect: { terminal: 'done', client: 'done', served: 'standard', text: 'full' },
+    expect: { terminal: 'done', client: 'done', served: 'standard', text: 'full', minHeartbeats: 1 },
   },
   {
     name: 'client abort during submitted',
@@ -232,6 +234,7 @@ const CASES: FaultCase[] = [
 ];
 
 interface Outcome {
+  heartbeats: number;
   /** Epoch ms (same clock as the sim's records) when the client stopped or its network dropped. */
   stopAt?: number;
   events: ProtocolEvent[];
@@ -306,7 +309,7 @@ async function runCase(c: FaultCase, transport: Transport): Promise<Outcome> {
   const { unhandled, uncaught } = guard.drain();
   if (unhandled.length > 0) problems.push(`unhandled rejections: ${unhandled.map(String).join('; ')}`);
   if (uncaught.length > 0) problems.push(`uncaught exceptions: ${uncaught.map(String).join('; ')}`);
-  const out: Outcome = { events, view, problems, activeAfter, ms };
+  const out: Outcome = { events, view, problems, activeAfter, ms, heartbeats: rec.recordings.reduce((n, r) => n + r.comments, 0) };
   if (stopAt !== undefined) out.stopAt = stopAt;
   return out;
 }
@@ -367,6 +370,7 @@ function check(c: FaultCase, o: Outcome): string[] {
   if ((e.text === 'partial' || e.text === 'some') && o.view.text === '') p.push('partial text lost: client text is empty');
   if (e.text === 'partial' && done !== undefined) p.push('expected a partial reply, got a complete one');
   if (e.text === 'full' && (o.view.text === '' || fullTokens !== c.tokens)) p.push(`expected the full ${c.tokens}-token reply, done.usage.outputTokens ${String(fullTokens)}`);
+  if (e.minHeartbeats !== undefined && o.heartbeats < e.minHeartbeats) p.push(`${o.heartbeats} heartbeats while upstream was silent, expected ≥ ${e.minHeartbeats}`);
   if (o.stopAt !== undefined) {
     // The stop reaches upstream: the sim ends the stream as a client abort. Tokens written after the
     // stop are reported; one case is bounded at 1 s worth (300 tokens at 300 tok/s) because a shared CI
@@ -390,7 +394,7 @@ describe.each(['in-process', 'socket'] as const)('fault matrix (%s)', (transport
         case: `${c.name} [${transport}]`,
         tried: `${c.tried} (policy ${c.policy})`,
         count: 1,
-        observed: `events: ${summarize(o.events) || 'none'}; client ${o.view.status}${o.view.error ? ` (${o.view.error.kind})` : ''}, ${o.view.text.length} chars kept; ${o.ms.toFixed(0)} ms; sim active ${o.activeAfter}` +
+        observed: `events: ${summarize(o.events) || 'none'}${o.heartbeats ? ` (+${o.heartbeats} heartbeats)` : ''}; client ${o.view.status}${o.view.error ? ` (${o.view.error.kind})` : ''}, ${o.view.text.length} chars kept; ${o.ms.toFixed(0)} ms; sim active ${o.activeAfter}` +
           (o.stopAt !== undefined ? `; sim wrote ${afterStop(o.stopAt).tokens} tokens after the stop, noticed it after ${afterStop(o.stopAt).noticedMs?.toFixed(0) ?? 'n/a'} ms` : '') + (problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''),
         outcome: problems.length === 0 ? 'pass' : 'fail',
       });

@@ -57,6 +57,8 @@ export async function startStack(simOptions: StartSimOptions, edgeOptions: Parti
 
 export interface Recording {
   events: ProtocolEvent[];
+  /** SSE comments (heartbeats) seen on the wire. */
+  comments: number;
   status?: number;
   /** The recorder's own read finished (ended, errored or cancelled). */
   finished: Promise<void>;
@@ -74,7 +76,7 @@ export function recordingFetch(inner: FetchLike, opts: { dropAfterBytes?: number
   const recordings: Recording[] = [];
   const fetchImpl: FetchLike = async (input, init) => {
     const res = await inner(input, init);
-    const rec: Recording = { events: [], status: res.status, finished: Promise.resolve(), bodyText: '' };
+    const rec: Recording = { events: [], comments: 0, status: res.status, finished: Promise.resolve(), bodyText: '' };
     recordings.push(rec);
     if (!res.body) return res;
     const source = res.body.getReader();
@@ -94,7 +96,7 @@ export function recordingFetch(inner: FetchLike, opts: { dropAfterBytes?: number
     };
     rec.finished = (async () => {
       try {
-        for await (const e of readProtocolStream(tap)) rec.events.push(e);
+        for await (const e of readProtocolStream(tap, { onComment: () => rec.comments++ })) rec.events.push(e);
       } catch (err) {
         rec.readError = err;
       }
