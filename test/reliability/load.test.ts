@@ -25,7 +25,7 @@ beforeAll(async () => {
   guard.install();
   consoleCapture.install();
   sim = await startSim({ port: 0, ttftMs: 20, standardOtps: 400, fastMultiplier: 2.5, jitter: 0.1, seed: 8, fastInputTpm: 1e12, fastOutputTpm: 1e12 });
-  edge = await serveFetch(createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, onError: (e) => edgeLogs.push(e), idleTimeoutMs: 5_000, retryBaseMs: 20, heartbeatMs: 1_000 }).fetch);
+  edge = await serveFetch(createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, onError: (e) => edgeLogs.push(e), idleTimeoutMs: 30_000, retryBaseMs: 20, heartbeatMs: 1_000 }).fetch);
 });
 afterAll(async () => {
   guard.uninstall();
