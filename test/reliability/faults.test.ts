@@ -66,6 +66,8 @@ interface Expect {
   minRetryAfterMs?: number;
   /** Heartbeat comments the edge must send while upstream is silent (heartbeatMs 200 here). */
   minHeartbeats?: number;
+  /** The thinking received before the failure is kept (equal to the thinking events sent). */
+  thinkingKept?: boolean;
 }
 
 interface FaultCase {
@@ -74,6 +76,8 @@ interface FaultCase {
   faults: FaultSpec[];
   policy: SpeedPolicy;
   tokens: number;
+  /** Ask for adaptive thinking. */
+  thinking?: boolean;
   stop?: 'submitted' | 'streaming';
   /** ms between the first text and the stop (default 50). */
   stopDelayMs?: number;
@@ -153,6 +157,15 @@ const CASES: FaultCase[] = [
     policy: 'standard',
     tokens: 80,
     expect: { terminal: 'error', errorKinds: ['overloaded', 'upstream'], client: 'error', clientErrorKinds: ['overloaded', 'upstream'], text: 'partial', attempt: 1 },
+  },
+  {
+    name: 'mid-stream error while thinking',
+    tried: 'adaptive thinking requested; SSE `error` after 12 tokens, inside the thinking block',
+    faults: [{ fault: 'midstream_error', after: 12, count: 1 }],
+    policy: 'standard',
+    tokens: 80,
+    thinking: true,
+    expect: { terminal: 'error', errorKinds: ['overloaded', 'upstream'], client: 'error', clientErrorKinds: ['overloaded', 'upstream'], text: 'none', thinkingKept: true, attempt: 1 },
   },
   {
     name: 'truncated stream',
@@ -264,6 +277,7 @@ async function runCase(c: FaultCase, transport: Transport): Promise<Outcome> {
     messages: [{ role: 'user', content: `fault case: ${c.name} [[sim:tokens=${c.tokens}]]` }],
     speed: c.policy,
     max_tokens: 4_000,
+    ...(c.thinking ? { thinking: { type: 'adaptive' as const } } : {}),
   });
   let view: ClientView;
   let stopAt: number | undefined;
@@ -370,6 +384,11 @@ function check(c: FaultCase, o: Outcome): string[] {
   if ((e.text === 'partial' || e.text === 'some') && o.view.text === '') p.push('partial text lost: client text is empty');
   if (e.text === 'partial' && done !== undefined) p.push('expected a partial reply, got a complete one');
   if (e.text === 'full' && (o.view.text === '' || fullTokens !== c.tokens)) p.push(`expected the full ${c.tokens}-token reply, done.usage.outputTokens ${String(fullTokens)}`);
+  if (e.thinkingKept) {
+    const sentThinking = o.events.map((x) => (x.event === 'thinking' ? x.data.delta : '')).join('');
+    if (sentThinking === '') p.push('no thinking was streamed before the failure (case did not exercise thinking)');
+    if (o.view.thinking !== sentThinking) p.push(`client thinking (${o.view.thinking?.length ?? 0} chars) differs from the thinking sent (${sentThinking.length})`);
+  }
   if (e.minHeartbeats !== undefined && o.heartbeats < e.minHeartbeats) p.push(`${o.heartbeats} heartbeats while upstream was silent, expected ≥ ${e.minHeartbeats}`);
   if (o.stopAt !== undefined) {
     // The stop reaches upstream: the sim ends the stream as a client abort. Tokens written after the
@@ -394,7 +413,7 @@ describe.each(['in-process', 'socket'] as const)('fault matrix (%s)', (transport
         case: `${c.name} [${transport}]`,
         tried: `${c.tried} (policy ${c.policy})`,
         count: 1,
-        observed: `events: ${summarize(o.events) || 'none'}${o.heartbeats ? ` (+${o.heartbeats} heartbeats)` : ''}; client ${o.view.status}${o.view.error ? ` (${o.view.error.kind})` : ''}, ${o.view.text.length} chars kept; ${o.ms.toFixed(0)} ms; sim active ${o.activeAfter}` +
+        observed: `events: ${summarize(o.events) || 'none'}${o.heartbeats ? ` (+${o.heartbeats} heartbeats)` : ''}; client ${o.view.status}${o.view.error ? ` (${o.view.error.kind})` : ''}, ${o.view.text.length} chars kept${o.view.thinking ? ` + ${o.view.thinking.length} thinking chars` : ''}; ${o.ms.toFixed(0)} ms; sim active ${o.activeAfter}` +
           (o.stopAt !== undefined ? `; sim wrote ${afterStop(o.stopAt).tokens} tokens after the stop, noticed it after ${afterStop(o.stopAt).noticedMs?.toFixed(0) ?? 'n/a'} ms` : '') + (problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''),
         outcome: problems.length === 0 ? 'pass' : 'fail',
       });

@@ -13,6 +13,7 @@ export const TERMINAL: readonly ClientStatus[] = ['done', 'error', 'aborted'];
 export interface ClientView {
   status: ClientStatus;
   text: string;
+  thinking?: string;
   error: ErrorEvent | null | undefined;
   servedSpeed?: string | null | undefined;
 }
@@ -42,6 +43,7 @@ function viewOf(s: Record<string, unknown>): ClientView {
   return {
     status: s.status as ClientStatus,
     text: typeof s.text === 'string' ? s.text : String(s.text ?? ''),
+    thinking: typeof s.thinking === 'string' ? s.thinking : '',
     error: err,
     servedSpeed: (s.servedSpeed ?? s.speed ?? null) as string | null,
   };
