@@ -41,7 +41,6 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
     ];
     for (const n of LEVELS) {
       for (const p of paths) {
-        const recordsBefore = (await sim.ask<SimRecord[]>('streams')).length;
         const baseRss = p.relay ? await p.relay.ask<number>('rss') : 0;
         await p.relay?.ask('peakRss'); // reset the peak
         const cpu0 = p.relay ? await p.relay.ask<number>('cpu') : 0;
@@ -51,7 +50,9 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
         const wallMs = performance.now() - t0;
         const cpu = p.relay ? (await p.relay.ask<number>('cpu')) - cpu0 : Number.NaN;
         const peak = p.relay ? await p.relay.ask<number>('peakRss') : Number.NaN;
-        const records = (await sim.ask<SimRecord[]>('streams')).slice(recordsBefore);
+        // The sim keeps its latest 2,000 records; this batch's are those that started after it was launched (the
+        // previous batch started seconds earlier).
+        const records = (await sim.ask<SimRecord[]>('streams')).filter((r) => r.startedAt >= t0Epoch - 100); // 100 ms of slack for the two processes' clocks
         const ok = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<Reply>).value);
         const failed = settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason).slice(0, 120));
         // The AI SDK's UI stream carries no token count; there, a reply is complete when its text is whole.
