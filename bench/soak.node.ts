@@ -90,6 +90,9 @@ async function edgeChild(config: EdgeChildConfig): Promise<void> {
 type End = 'completed' | 'failed' | 'aborted' | 'lost';
 interface StreamResult {
   end: End;
+  /** ms from request to the first text delta, when one arrived. */
+  ttftMs?: number;
+  totalMs?: number;
   kind?: ErrorKind;
   why?: string;
   tokens?: number;
@@ -149,15 +152,17 @@ async function oneStream(edgeUrl: string, tokens: number, speed: 'fast' | 'stand
       return { end: 'lost', why: `HTTP ${res.status} without an ErrorBody`, expected: tokens };
     }
     let last: { event: string; kind?: ErrorKind; tokens?: number } | undefined;
+    let ttftMs: number | undefined;
     for await (const e of readProtocolStream(res.body, { signal: ctl.signal, onComment: () => seen.push('hb') })) {
       seen.push(e.event === 'error' ? `error(${e.data.kind})` : e.event);
+      if (e.event === 'text' && ttftMs === undefined) ttftMs = performance.now() - t0;
       lastAt = performance.now();
       if (e.event === 'done') last = { event: 'done', tokens: e.data.usage.outputTokens };
       else if (e.event === 'error') last = { event: 'error', kind: e.data.kind };
     }
     if (last?.event === 'done') {
       if (last.tokens !== tokens) return { end: 'lost', why: `done with ${String(last.tokens)} of ${tokens} tokens`, expected: tokens };
-      return { end: 'completed', tokens: last.tokens, expected: tokens };
+      return { end: 'completed', tokens: last.tokens, expected: tokens, totalMs: performance.now() - t0, ...(ttftMs !== undefined ? { ttftMs } : {}) };
     }
     if (last?.event === 'error' && last.kind !== undefined) return { end: 'failed', kind: last.kind, expected: tokens };
     return { end: 'lost', why: `stream ended without done or error (${describe()})`, expected: tokens };
@@ -227,13 +232,19 @@ async function soak(): Promise<void> {
     );
     const burstS = (performance.now() - tb) / 1000;
     const b = tally(burst);
+    const q = (xs: number[], p: number): string => {
+      const sorted = xs.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
+      return sorted.length ? ((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number) / 1000).toFixed(2) : 'n/a';
+    };
+    const ttfts = burst.map((r) => r.ttftMs ?? Number.NaN);
+    const totals = burst.map((r) => r.totalMs ?? Number.NaN);
     const simStats1 = await sim.ask<{ activeStreams: number }>('stats');
     const rssAfterBurst = await edge.ask<number>('rss');
     rows.push({
       case: `burst: ${BURST} concurrent streams`,
       tried: `${BURST} streams at once (100 tokens each, half standard, half auto) through one Node edge process (default options) → sim process`,
       count: BURST,
-      observed: `completed ${b.completed}, failed ${fmtFailed(b.failed)}, lost ${b.lost}${b.lostWhy.length ? ` (${b.lostWhy.join('; ')})` : ''}; ${burstS.toFixed(1)} s; edge RSS ${mb(rssBefore)} → ${mb(rssAfterBurst)} MB; sim active streams after: ${simStats1.activeStreams}`,
+      observed: `completed ${b.completed}, failed ${fmtFailed(b.failed)}, lost ${b.lost}${b.lostWhy.length ? ` (${b.lostWhy.join('; ')})` : ''}; ${burstS.toFixed(1)} s wall; TTFT p50 ${q(ttfts, 0.5)} s / p99 ${q(ttfts, 0.99)} s (sim TTFT 0.2 s); stream p50 ${q(totals, 0.5)} s / p99 ${q(totals, 0.99)} s; edge RSS ${mb(rssBefore)} → ${mb(rssAfterBurst)} MB; sim active streams after: ${simStats1.activeStreams}`,
       outcome: b.completed === BURST && b.lost === 0 && simStats1.activeStreams === 0 ? 'pass' : 'fail',
     });
 
