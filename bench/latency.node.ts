@@ -17,6 +17,7 @@ import { main, type BenchResult } from './lib/result.ts';
 import { fmt, median, quantile } from './lib/stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const TTFT_RUNS = Number(process.env.BENCH_TTFT_RUNS ?? 20);
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 type Path = 'edge' | 'inproc' | 'direct';
@@ -66,14 +67,20 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
         for (const p of ['edge', 'inproc', 'direct'] as const) got[p].push(await measure(p, speed, tokens));
       }
       allMatched &&= [...got.edge, ...got.inproc, ...got.direct].every((s) => s.matched);
-      const ttft = (p: Path): number => median(got[p].map((s) => s.ttftMs));
+      // More TTFT samples from short replies (TTFT is one number per reply; per-delta figures come from the long ones).
+      const short: Record<Path, Sample[]> = { edge: [], inproc: [], direct: [] };
+      for (let r = 0; r < TTFT_RUNS; r++) {
+        for (const p of ['edge', 'inproc', 'direct'] as const) short[p].push(await measure(p, speed, 20));
+      }
+      const ttftSamples = (p: Path): Sample[] => [...got[p], ...short[p]];
+      const ttft = (p: Path): number => median(ttftSamples(p).map((s) => s.ttftMs));
       const delays = (p: Path): number[] => got[p].flatMap((s) => s.delays.slice(1));
       for (const p of ['edge', 'inproc'] as const) {
         const addedTtft = ttft(p) - ttft('direct');
         const addedP50 = quantile(delays(p), 0.5) - quantile(delays('direct'), 0.5);
         const addedP99 = quantile(delays(p), 0.99) - quantile(delays('direct'), 0.99);
         rows.push(
-          `| ${speed} @ ${rate} tok/s | ${p === 'edge' ? 'own process' : 'benchmark process'} | ${fmt(ttft('direct'))} | ${fmt(ttft(p))} | **${fmt(addedTtft, 2)}** | ${fmt(median(got.direct.map((x) => x.reachSimMs)), 1)} → ${fmt(median(got[p].map((x) => x.reachSimMs)), 1)} | ${fmt(median(got.direct.map((x) => x.firstDelayMs)), 2)} → ${fmt(median(got[p].map((x) => x.firstDelayMs)), 2)} | ${fmt(quantile(delays('direct'), 0.5), 2)} / ${fmt(quantile(delays('direct'), 0.99), 2)} | ${fmt(quantile(delays(p), 0.5), 2)} / ${fmt(quantile(delays(p), 0.99), 2)} | **${fmt(addedP50, 2)} / ${fmt(addedP99, 2)}** | ${delays(p).length} |`,
+          `| ${speed} @ ${rate} tok/s | ${p === 'edge' ? 'own process' : 'benchmark process'} | ${fmt(ttft('direct'))} | ${fmt(ttft(p))} | **${fmt(addedTtft, 2)}** | ${fmt(median(ttftSamples('direct').map((x) => x.reachSimMs)), 1)} → ${fmt(median(ttftSamples(p).map((x) => x.reachSimMs)), 1)} | ${fmt(median(ttftSamples('direct').map((x) => x.firstDelayMs)), 2)} → ${fmt(median(ttftSamples(p).map((x) => x.firstDelayMs)), 2)} | ${fmt(quantile(delays('direct'), 0.5), 2)} / ${fmt(quantile(delays('direct'), 0.99), 2)} | ${fmt(quantile(delays(p), 0.5), 2)} / ${fmt(quantile(delays(p), 0.99), 2)} | **${fmt(addedP50, 2)} / ${fmt(addedP99, 2)}** | ${delays(p).length} |`,
         );
         const key = p === 'edge' ? '' : ' (edge in-process)';
         headline[`added TTFT ms @${rate}${key}`] = fmt(addedTtft, 2);
@@ -83,7 +90,7 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
     }
     return {
       markdown: [
-        `Sim in the benchmark process (TTFT 200 ms, no jitter; standard 50 tok/s, fast 2.5x = 125 tok/s). The edge runs two ways: in its own Node process (the deployed shape: another process to schedule), and in the benchmark process (its own work only, no extra process). ${RUNS} replies per path and speed (250 tokens standard, 500 fast), interleaved. Per-delta delay = client arrival − sim emission of the same delta (one clock); "added" = edge path − direct SDK path. Milliseconds.`,
+        `Sim in the benchmark process (TTFT 200 ms, no jitter; standard 50 tok/s, fast 2.5x = 125 tok/s). The edge runs two ways: in its own Node process (the deployed shape: another process to schedule), and in the benchmark process (its own work only, no extra process). ${RUNS} replies per path and speed (250 tokens standard, 500 fast) for the per-delta figures, plus ${TTFT_RUNS} short (20-token) replies per path and speed for TTFT (medians over all ${RUNS} + ${TTFT_RUNS}), interleaved. Per-delta delay = client arrival − sim emission of the same delta (one clock); "added" = edge path − direct SDK path. Milliseconds.`,
         '',
         '| speed | edge runs in | TTFT direct (median) | TTFT via edge (median) | TTFT added | request reaches the sim, direct → via edge | first delta, sim write → client, direct → via edge | per-delta delay direct p50 / p99 | via edge p50 / p99 | added p50 / p99 | deltas |',
         '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
