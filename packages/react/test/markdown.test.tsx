@@ -208,19 +208,27 @@ describe('per-frame cost', () => {
 
 describe('chunks', () => {
   const paras = (n: number) => Array.from({ length: n }, (_, i) => `Paragraph ${i}.`).join('\n\n');
-  it('groups settled blocks in chunks the browser may skip off screen', () => {
+  it('groups blocks in chunks; settled chunks may be skipped off screen, with no layout change on settling', () => {
     const { container, rerender } = render(<StreamingMarkdown streaming>{`${paras(70)}\n\nTail`}</StreamingMarkdown>);
     const chunks = [...container.querySelectorAll<HTMLElement>('[data-md="chunk"]')];
     expect(chunks.map((c) => c.dataset.state)).toEqual(['settled', 'settled', 'open']);
     expect(chunks[0]!.style.getPropertyValue('content-visibility')).toBe('auto');
     expect(chunks[2]!.style.getPropertyValue('content-visibility')).toBe('');
-    expect(container.querySelectorAll('p')).toHaveLength(71);
+    // Open and settled chunks are both formatting contexts, so settling does not move anything.
+    expect(chunks.map((c) => c.style.display)).toEqual(['flow-root', 'flow-root', 'flow-root']);
+    // The last block of each chunk drops its bottom margin (it cannot collapse across the boundary).
+    const ps = [...container.querySelectorAll<HTMLElement>('p')];
+    expect(ps).toHaveLength(71);
+    expect(ps[31]!.style.marginBottom).toBe('0px');
+    expect(ps[30]!.style.marginBottom).toBe('');
+    expect(ps[32]!.style.marginTop).toBe('');
     rerender(
       <StreamingMarkdown streaming skipOffscreen={false}>
         {`${paras(70)}\n\nTail`}
       </StreamingMarkdown>,
     );
-    expect(container.querySelector<HTMLElement>('[data-md="chunk"]')!.style.getPropertyValue('content-visibility')).toBe('');
+    expect(container.querySelector<HTMLElement>('[data-md="chunk"]')!.getAttribute('style')).toBeNull();
+    expect(container.querySelectorAll<HTMLElement>('p')[31]!.getAttribute('style')).toBeNull();
   });
   it('settles every chunk when the stream ends', () => {
     const { container } = render(<StreamingMarkdown>{paras(40)}</StreamingMarkdown>);

@@ -66,31 +66,39 @@ export interface BlockViewProps {
   /** The streaming tail: unfinished syntax is completed sensibly. */
   partial: boolean;
   opts: MarkdownRenderOptions;
+  /**
+   * The last block of a contained chunk: its bottom margin is dropped, since it cannot collapse with
+   * the next chunk's first block (whose top margin makes the gap instead).
+   */
+  flush?: boolean;
 }
 
+const FLUSH_STYLE = { marginBottom: 0 } as const;
+
 /** Renders one block. Not memoized itself; see {@link MemoBlock}. */
-export function BlockView({ block, partial, opts }: BlockViewProps): ReactNode {
+export function BlockView({ block, partial, opts, flush = false }: BlockViewProps): ReactNode {
+  const edge = flush ? FLUSH_STYLE : undefined;
   switch (block.type) {
     case 'heading': {
       const Tag = `h${block.level}` as const;
       return (
-        <Tag data-md="heading">
+        <Tag data-md="heading" style={edge}>
           <Inlines text={block.text} partial={partial} opts={opts} />
         </Tag>
       );
     }
     case 'paragraph':
       return (
-        <p data-md="paragraph">
+        <p data-md="paragraph" style={edge}>
           <Inlines text={block.text} partial={partial} opts={opts} />
         </p>
       );
     case 'hr':
-      return <hr data-md="hr" />;
+      return <hr data-md="hr" style={edge} />;
     case 'code': {
       const highlighted = block.closed && opts.highlight ? opts.highlight(block.code, block.lang) : null;
       return (
-        <pre data-md="code" data-language={block.lang || undefined} data-state={block.closed ? 'closed' : 'open'}>
+        <pre data-md="code" data-language={block.lang || undefined} data-state={block.closed ? 'closed' : 'open'} style={edge}>
           <code className={block.lang ? `language-${block.lang.replace(/[^\w-]/g, '')}` : undefined}>
             {highlighted ?? block.code}
           </code>
@@ -99,7 +107,7 @@ export function BlockView({ block, partial, opts }: BlockViewProps): ReactNode {
     }
     case 'blockquote':
       return (
-        <blockquote data-md="blockquote">
+        <blockquote data-md="blockquote" style={edge}>
           <Blocks blocks={block.blocks} partial={partial} opts={opts} />
         </blockquote>
       );
@@ -124,16 +132,18 @@ export function BlockView({ block, partial, opts }: BlockViewProps): ReactNode {
         );
       });
       return block.ordered ? (
-        <ol data-md="list" start={block.startNumber === 1 ? undefined : block.startNumber}>
+        <ol data-md="list" start={block.startNumber === 1 ? undefined : block.startNumber} style={edge}>
           {items}
         </ol>
       ) : (
-        <ul data-md="list">{items}</ul>
+        <ul data-md="list" style={edge}>
+          {items}
+        </ul>
       );
     }
     case 'table':
       return (
-        <div data-md="table-wrapper">
+        <div data-md="table-wrapper" style={edge}>
           <table data-md="table">
             <thead>
               <tr>
@@ -167,7 +177,9 @@ export function BlockView({ block, partial, opts }: BlockViewProps): ReactNode {
  * pointer compare.
  */
 export const MemoBlock = memo(BlockView, (a, b) => {
-  return (a.block === b.block || a.block.raw === b.block.raw) && a.partial === b.partial && a.opts === b.opts;
+  return (
+    (a.block === b.block || a.block.raw === b.block.raw) && a.partial === b.partial && a.opts === b.opts && a.flush === b.flush
+  );
 });
 
 function Blocks({ blocks, partial, opts }: { blocks: readonly Block[]; partial: boolean; opts: MarkdownRenderOptions }): ReactNode {

@@ -25,15 +25,18 @@ export interface StreamingMarkdownProps extends Omit<ComponentPropsWithoutRef<'d
   /** Announce finished sentences in a polite live region. Default `false` (`<Message>` turns it on). */
   announce?: boolean;
   /**
-   * Let the browser skip style, layout and paint for settled chunks that are off screen
-   * (`content-visibility: auto`, sizes remembered with `contain-intrinsic-size: auto`). Default `true`.
+   * Let the browser skip style, layout and paint for settled chunks of blocks that are off screen
+   * (`content-visibility: auto`, sizes remembered with `contain-intrinsic-size: auto`). Each chunk is
+   * then its own formatting context: its last block's bottom margin is dropped so the gap between
+   * chunks is the next block's top margin. `false` renders chunks as plain divs. Default `true`.
    */
   skipOffscreen?: boolean;
 }
 
 /** Blocks per chunk: a settled chunk is one memoized element, so a frame touches ~n/32 + 32 elements. */
 const CHUNK_SIZE = 32;
-const SETTLED_STYLE: CSSProperties = { contentVisibility: 'auto', containIntrinsicSize: 'auto 500px' };
+const OPEN_STYLE: CSSProperties = { display: 'flow-root' };
+const SETTLED_STYLE: CSSProperties = { display: 'flow-root', contentVisibility: 'auto', containIntrinsicSize: 'auto 500px' };
 
 interface ChunkProps {
   blocks: readonly Block[];
@@ -52,10 +55,15 @@ const Chunk = memo(
   function Chunk({ blocks, from, to, tail, settled, skipOffscreen, opts }: ChunkProps) {
     const items: ReactNode[] = [];
     for (let i = from; i < to; i++) {
-      items.push(<MemoBlock key={i} block={blocks[i]!} partial={i === tail} opts={opts} />);
+      items.push(<MemoBlock key={i} block={blocks[i]!} partial={i === tail} flush={skipOffscreen && i === to - 1} opts={opts} />);
     }
+    // With skipping on, every chunk is its own formatting context from the start (so settling changes
+    // no layout); its last block's bottom margin is dropped and the next chunk's first top margin
+    // makes the gap. Settled chunks add content-visibility, so off screen they cost nothing.
+    let style: CSSProperties | undefined;
+    if (skipOffscreen) style = settled ? SETTLED_STYLE : OPEN_STYLE;
     return (
-      <div data-md="chunk" data-state={settled ? 'settled' : 'open'} style={settled && skipOffscreen ? SETTLED_STYLE : undefined}>
+      <div data-md="chunk" data-state={settled ? 'settled' : 'open'} style={style}>
         {items}
       </div>
     );
@@ -95,7 +103,16 @@ export const StreamingMarkdown = forwardRef<HTMLDivElement, StreamingMarkdownPro
     const to = Math.min(from + CHUNK_SIZE, blocks.length);
     const settled = to <= settledUpTo && (to - from === CHUNK_SIZE || !streaming);
     chunks.push(
-      <Chunk key={from} blocks={blocks} from={from} to={to} tail={tail} settled={settled} skipOffscreen={skipOffscreen} opts={opts} />,
+      <Chunk
+        key={from}
+        blocks={blocks}
+        from={from}
+        to={to}
+        tail={tail}
+        settled={settled}
+        skipOffscreen={skipOffscreen}
+        opts={opts}
+      />,
     );
   }
   const root = (
