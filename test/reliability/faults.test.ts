@@ -135,6 +135,14 @@ const CASES: FaultCase[] = [
     expect: { terminal: 'error', errorKinds: ['overloaded'], client: 'error', clientErrorKinds: ['overloaded'], text: 'none' },
   },
   {
+    name: '529 on fast only, policy auto',
+    tried: 'every fast request answers 529; auto should end up served at standard',
+    faults: [{ fault: 'overloaded', speed: 'fast', count: 10 }],
+    policy: 'auto',
+    tokens: 40,
+    expect: { terminal: 'done', client: 'done', served: 'standard', fallback: 'overloaded', text: 'full' },
+  },
+  {
     name: '500 before the first token (once)',
     tried: 'upstream answers 500 api_error once, then succeeds',
     faults: [{ fault: 'api_error', count: 1 }],
