@@ -465,6 +465,10 @@ describe('hostile retry-after values', () => {
     const server = createServer((req, res) => {
       hits++;
       const [, status, ra] = (req.url ?? '').split('/');
+      if (status === 'reset') {
+        req.socket.destroy();
+        return;
+      }
       const type = status === '429' ? 'rate_limit_error' : status === '529' ? 'overloaded_error' : 'api_error';
       res.writeHead(Number(status), { 'content-type': 'application/json', 'retry-after': decodeURIComponent(ra ?? '') });
       res.end(JSON.stringify({ type: 'error', error: { type, message: 'x' } }));
@@ -483,6 +487,8 @@ describe('hostile retry-after values', () => {
         ['429', '86400', 'fast', 2],
         ['429', 'NaN', 'fast', 2],
         ['429', '1e400', 'auto', 4],
+        // Not a retry-after case: the connection is reset before any response (connection error).
+        ['reset', '-', 'standard', 3],
       ];
       for (const [status, ra, policy, maxAttempts] of cases) {
         hits = 0;
@@ -507,7 +513,7 @@ describe('hostile retry-after values', () => {
     }
     report.row({
       case: 'hostile retry-after values',
-      tried: '429/500/503/529 with retry-after of an hour, 3 years, negative, an HTTP date in 2099, NaN, 1e400, under each relevant policy',
+      tried: '429/500/503/529 with retry-after of an hour, 3 years, negative, an HTTP date in 2099, NaN, 1e400, under each relevant policy; and a connection reset before any response',
       count: results.length,
       observed: results.join('; ') + (problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''),
       outcome: problems.length === 0 ? 'pass' : 'fail',
