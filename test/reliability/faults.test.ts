@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChatHandler } from '@slipstream/edge';
+import { createChatHandler, createMemoryFallbackStore } from '@slipstream/edge';
 import { readProtocolStream } from '@slipstream/core';
 import type { ErrorKind, FallbackReason, ProtocolEvent, Speed, SpeedPolicy } from '@slipstream/core';
 import type { FaultSpec } from '@slipstream/sim';
@@ -25,11 +25,13 @@ let stack: Stack;
 // idleTimeoutMs leaves the slow-headers case (400 ms) a wide margin on a loaded CI machine.
 const EDGE = { upstreamRetries: 2, retryBaseMs: 20, idleTimeoutMs: 1_500, fastWaitMaxMs: 2_000, heartbeatMs: 200 };
 const CASE_TIMEOUT_MS = 10_000;
+// Cleared before every case, so each case starts without remembered fast rate limits from the last.
+const fallbackStore = createMemoryFallbackStore();
 
 beforeAll(async () => {
   guard.install();
   consoleCapture.install();
-  stack = await startStack({ ttftMs: 30, standardOtps: 300, fastMultiplier: 2.5, jitter: 0, fastInputTpm: 10_000_000, fastOutputTpm: 10_000_000 }, EDGE);
+  stack = await startStack({ ttftMs: 30, standardOtps: 300, fastMultiplier: 2.5, jitter: 0, fastInputTpm: 10_000_000, fastOutputTpm: 10_000_000 }, { ...EDGE, fallbackStore });
 });
 afterAll(async () => {
   consoleCapture.uninstall();
@@ -270,6 +272,7 @@ type Transport = 'in-process' | 'socket';
 async function runCase(c: FaultCase, transport: Transport): Promise<Outcome> {
   const problems: string[] = [];
   stack.sim.sim.reset();
+  await fallbackStore.clear?.();
   for (const f of c.faults) stack.sim.sim.injectFaults(f);
   const base = transport === 'socket' ? stack.socketFetch : stack.fetch;
   const rec = recordingFetch(base, c.dropAfterBytes !== undefined ? { dropAfterBytes: c.dropAfterBytes } : {});
@@ -433,6 +436,7 @@ describe.each(['in-process', 'socket'] as const)('fault matrix (%s)', (transport
 describe('abort while the edge is waiting to retry', () => {
   it('client stop during the fast-429 wait: the edge sends no second upstream request', async () => {
     stack.sim.sim.reset();
+    await fallbackStore.clear?.();
     // retry-after 1.5 s ≤ fastWaitMaxMs 2 s: policy fast waits, then would retry.
     stack.sim.sim.injectFaults({ fault: 'rate_limit', speed: 'fast', after: 1_500, count: 1 });
     const client = createClient(stack.socketFetch, `${stack.socketUrl}/api/chat`);
@@ -526,6 +530,7 @@ describe('hostile retry-after values', () => {
 describe('restart while streaming', () => {
   it('start() during a reply aborts the old one upstream and never mixes its text into the new one', async () => {
     stack.sim.sim.reset();
+    await fallbackStore.clear?.();
     const client = createClient(stack.socketFetch, `${stack.socketUrl}/api/chat`);
     const problems: string[] = [];
     const replies: string[] = [];
@@ -557,4 +562,36 @@ describe('restart while streaming', () => {
     });
     expect(problems).toEqual([]);
   }, 40_000);
+});
+
+
+describe('remembered fast rate limit', () => {
+  it('after a fast 429 under auto, the next request goes straight to standard without a 429 round trip', async () => {
+    stack.sim.sim.reset();
+    await fallbackStore.clear?.();
+    stack.sim.sim.injectFaults({ fault: 'rate_limit', speed: 'fast', after: 30_000, count: 1 });
+    const runOnce = async (): Promise<{ events: string; view: ClientView }> => {
+      const rec = recordingFetch(stack.socketFetch);
+      const client = createClient(rec.fetch, `${stack.socketUrl}/api/chat`);
+      client.start({ messages: [{ role: 'user', content: 'remember [[sim:tokens=20]]' }], speed: 'auto', conversationId: 'conv-remember' });
+      const view = await within(CASE_TIMEOUT_MS, 'reply', waitFor(client, (v) => TERMINAL.includes(v.status)));
+      await Promise.all(rec.recordings.map((r) => r.finished));
+      return { events: summarize(rec.recordings.flatMap((r) => r.events)), view };
+    };
+    const first = await runOnce();
+    const second = await runOnce();
+    const byStatus = stack.sim.stats().requests.byStatus;
+    const fastRequests = stack.sim.sim.requests().filter((r) => (r.body as { speed?: string } | undefined)?.speed === 'fast').length;
+    const ok = first.view.status === 'done' && second.view.status === 'done' && second.events.includes('fallback(remembered)') && fastRequests === 1 && (byStatus['429'] ?? 0) === 1;
+    report.row({
+      case: 'remembered fast rate limit',
+      tried: 'auto: a fast 429 (retry-after 30 s), then a second request in the same conversation',
+      count: 2,
+      observed: `first: ${first.events}; second: ${second.events}; fast requests upstream ${fastRequests}, 429s ${byStatus['429'] ?? 0}`,
+      outcome: ok ? 'pass' : 'fail',
+    });
+    expect(second.events).toContain('fallback(remembered)');
+    expect(fastRequests).toBe(1);
+    expect(ok).toBe(true);
+  }, 30_000);
 });
