@@ -9,7 +9,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { BetaTextBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages';
-import { getModelCapability, MODEL_CAPABILITIES, PROTOCOL_HEADER, validateChatRequest, type ErrorBody, type ErrorEvent } from '@slipstream/core';
+import { getModelCapability, MODEL_CAPABILITIES, PROTOCOL_HEADER, validateChatRequest, type ChatRequest, type ErrorBody, type ErrorEvent } from '@slipstream/core';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { createEventStream } from './event-stream.ts';
@@ -166,7 +166,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       return refuse({ kind: 'invalid_request', message: `Model "${model}" is not allowed here.`, retryable: false, field: 'model' }, 400);
     }
     const capability = getModelCapability(model, opts.models);
-    const maxTokens = request.max_tokens ?? Math.min(opts.defaultMaxTokens, opts.maxTokensCap, capability?.maxOutputTokens ?? Infinity);
+    const maxTokens = resolveMaxTokens(request, model, capability?.maxOutputTokens, opts);
+    if (typeof maxTokens !== 'number') return refuse(maxTokens, 400);
 
     const env = c.env as EnvBindings;
     const apiKey = fromEnv(opts.apiKey, env, 'ANTHROPIC_API_KEY');
@@ -233,4 +234,30 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     return refuse({ kind: 'upstream', message: 'The edge failed to handle the request.', retryable: true }, 500);
   });
   return app;
+}
+
+/**
+ * The `max_tokens` sent upstream, or the refusal naming the field at fault. Checked here rather than
+ * upstream so an impossible request costs no round trip: the model's own output limit, and a thinking
+ * budget that must leave room for a reply within the `max_tokens` the edge fills in.
+ */
+function resolveMaxTokens(
+  request: ChatRequest,
+  model: string,
+  modelLimit: number | undefined,
+  opts: Pick<ResolvedOptions, 'defaultMaxTokens' | 'maxTokensCap'>,
+): number | ErrorEvent {
+  const ceiling = Math.min(opts.maxTokensCap, modelLimit ?? Infinity);
+  const invalid = (field: string, message: string): ErrorEvent => ({ kind: 'invalid_request', message, retryable: false, field });
+  if (request.max_tokens !== undefined && request.max_tokens > ceiling) {
+    return invalid('max_tokens', `max_tokens must be at most ${ceiling} for ${model}.`);
+  }
+  const budget = request.thinking?.type === 'enabled' ? request.thinking.budget_tokens : 0;
+  // With no max_tokens given, a thinking budget gets the default reply room on top of it.
+  const maxTokens = request.max_tokens ?? Math.min(ceiling, opts.defaultMaxTokens + budget);
+  if (budget >= maxTokens) {
+    const given = request.max_tokens === undefined ? `, the most this edge allows for ${model}` : '';
+    return invalid('thinking.budget_tokens', `thinking.budget_tokens (${budget}) must be less than max_tokens (${maxTokens}${given}).`);
+  }
+  return maxTokens;
 }

@@ -52,7 +52,10 @@ export interface ChatHandlerOptions {
   defaultModel?: string;
   /** Largest `max_tokens` a client may ask for; more is a 400. @default 8192 */
   maxTokensCap?: number;
-  /** `max_tokens` when the request gives none (capped by {@link maxTokensCap}). @default 4096 */
+  /**
+   * `max_tokens` when the request gives none, plus the thinking budget when thinking is enabled (capped by
+   * {@link maxTokensCap} and the model's limit; a budget that leaves no room is a 400). @default 4096
+   */
   defaultMaxTokens?: number;
   /** Largest request body in bytes, enforced while reading; more is a 413. @default 262144 */
   maxBodyBytes?: number;

@@ -41,6 +41,12 @@ const cases: Case[] = [
   { name: 'unknown model', status: 400, body: { messages: u, model: 'gpt-4' }, field: 'model' },
   { name: 'max_tokens over the cap', status: 400, body: { messages: u, max_tokens: 5000 }, field: 'max_tokens' },
   { name: 'max_tokens not a number', status: 400, body: { messages: u, max_tokens: 'a' }, field: 'max_tokens' },
+  {
+    name: 'thinking budget leaving no room in the defaulted max_tokens',
+    status: 400,
+    body: { messages: u, thinking: { type: 'enabled', budget_tokens: 2048 } },
+    field: 'thinking.budget_tokens',
+  },
   { name: 'unknown speed', status: 400, body: { messages: u, speed: 'turbo' }, field: 'speed' },
   { name: 'unknown effort', status: 400, body: { messages: u, effort: 'ultra' }, field: 'effort' },
   { name: 'conversationId too long', status: 400, body: { messages: u, conversationId: 'x'.repeat(11) }, field: 'conversationId' },
@@ -112,6 +118,25 @@ describe('bad inputs → 4xx JSON ErrorBody naming the field', () => {
 
   it('nothing invalid reaches the upstream', () => {
     expect(rig.sim.sim.requests()).toHaveLength(0);
+  });
+});
+
+describe('max_tokens the edge fills in', () => {
+  it('leaves the default reply room on top of a thinking budget', async () => {
+    const app = createChatHandler({ apiKey: FAKE_KEY, baseURL: rig.sim.url, maxTokensCap: 8192, defaultMaxTokens: 1024 });
+    const res = await app.fetch(
+      new Request('http://edge.test/api/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: user('[[sim:tokens=5]] hi'), speed: 'standard', thinking: { type: 'enabled', budget_tokens: 2048 } }),
+      }),
+    );
+    expect(res.status).toBe(200);
+    await res.text();
+    const sent = rig.sim.sim.requests().at(-1)?.body as { max_tokens?: number; thinking?: unknown } | undefined;
+    expect(sent?.max_tokens).toBe(1024 + 2048);
+    expect(sent?.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    rig.sim.sim.reset();
   });
 });
 
