@@ -350,17 +350,10 @@ describe('refusals happen before any upstream call', () => {
     expect(problems).toEqual([]);
   });
 
-  // Known bug (edge), reported; it.todo keeps CI green. With `max_tokens` omitted, the edge fills in
-  // min(defaultMaxTokens, maxTokensCap) AFTER validation, so `thinking.budget_tokens` is never checked
-  // against the max_tokens actually sent: any budget (even 1e9) goes upstream and comes back as a 200
-  // stream with `error { kind: 'upstream', status: 400 }` instead of a 400 ErrorBody with
-  // field `thinking.budget_tokens` before any upstream call. Reproduction:
-  //   createChatHandler({ apiKey, baseURL: sim, maxTokensCap: 1024 }) ← POST {"messages":[{"role":"user","content":"hi"}],
-  //   "thinking":{"type":"enabled","budget_tokens":1000000000}} → 200, sim request log shows max_tokens 1024 + budget 1e9.
-  // (With max_tokens given explicitly the validator refuses it correctly.)
-  it.todo('edge: thinking.budget_tokens ≥ the defaulted max_tokens is refused with 400 field thinking.budget_tokens, no upstream call');
-
-  it('measures: thinking budget against the defaulted max_tokens (known bug while it reaches upstream)', async () => {
+  // Found by this suite, fixed in edge caceb22: with `max_tokens` omitted, `thinking.budget_tokens` was
+  // not checked against the max_tokens the edge filled in, so any budget (even 1e9) went upstream and
+  // came back as a 200 stream with error(upstream 400). This test keeps it fixed.
+  it('an impossible thinking budget is refused before upstream, max_tokens given or not', async () => {
     const app = edge({ maxTokensCap: 1024 });
     sim.sim.reset();
     const cases: [string, Record<string, unknown>][] = [
@@ -387,11 +380,11 @@ describe('refusals happen before any upstream call', () => {
       tried: 'thinking.budget_tokens over the max_tokens the edge will send, with max_tokens omitted and given',
       count: cases.length,
       observed: seen.join('; '),
-      outcome: ok ? 'pass' : 'known-bug',
+      outcome: ok ? 'pass' : 'fail',
     });
-    if (!ok) report.note('Known bug (edge): with `max_tokens` omitted, `thinking.budget_tokens` is not checked against the max_tokens the edge fills in, so an impossible budget (even 1e9) costs an upstream round trip and returns a 200 stream with `error(upstream, 400)` instead of a 400 naming `thinking.budget_tokens`. Reproduction in security.test.ts (it.todo).');
-    // The explicit case must be refused before upstream whatever happens to the bug.
-    expect(seen[2]).toContain('400 (thinking.budget_tokens)');
+    report.note('Found by this suite and fixed by the edge owner (caceb22): with `max_tokens` omitted, an impossible `thinking.budget_tokens` (even 1e9) was not checked against the max_tokens the edge filled in; it cost an upstream round trip and came back as a 200 stream with `error(upstream, 400)`.');
+    expect(refusedWithField).toBe(cases.length);
+    expect(reachedUpstream).toBe(0);
   });
 
   it('authorize deny → 401/403 with no upstream call', async () => {
