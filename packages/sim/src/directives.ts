@@ -1,6 +1,7 @@
 /**
  * Test directives read from the last user message: `[[sim:tokens=N]]`, `[[sim:xss]]`, `[[sim:echo]]`,
- * `[[sim:tool]]`.
+ * `[[sim:tool]]`,
+ * `[[sim:tools=a+b,c]]`.
  * @module
  */
 
@@ -11,6 +12,11 @@ export interface Directives {
   xss: boolean;
   echo: boolean;
   tool: boolean;
+  /**
+   * A scripted multi-step tool plan, `[[sim:tools=a+b,c]]`: one entry per step, each the tools called
+   * in parallel in that step (here: a and b, then c).
+   */
+  tools?: string[][];
 }
 
 const DIRECTIVE_PATTERN = /\[\[sim:([a-z]+)(?:=([^\]]*))?\]\]/giu;
@@ -26,6 +32,13 @@ export function parseDirectives(prompt: string): Directives {
     } else if (name === 'xss') found.xss = true;
     else if (name === 'echo') found.echo = true;
     else if (name === 'tool') found.tool = true;
+    else if (name === 'tools') {
+      const steps = (match[2] ?? '')
+        .split(',')
+        .map((step) => step.split('+').map((t) => t.trim()).filter((t) => t.length > 0))
+        .filter((step) => step.length > 0);
+      if (steps.length > 0) found.tools = steps;
+    }
   }
   return found;
 }

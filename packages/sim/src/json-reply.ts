@@ -7,12 +7,21 @@ import type { ReplyPlan } from './plan.ts';
 import { startMessage, type ReplyChunk, type ReplyOutcome, type ReplySetup } from './reply.ts';
 import type { StreamRun } from './stream-run.ts';
 
+/** A tool call's input; one cut short by `max_tokens` is incomplete JSON, and then whatever parsed is `{}`. */
+function parseInput(json: string): unknown {
+  try {
+    return JSON.parse(json || '{}') as unknown;
+  } catch {
+    return {};
+  }
+}
+
 /** The full Message for a non-streaming reply (spec 4.6). */
 function finalMessage(setup: ReplySetup, plan: ReplyPlan): Record<string, unknown> {
   const content = plan.blocks.map((block) => {
     const text = block.tokens.join('');
     if (block.type === 'thinking') return { type: 'thinking', thinking: text, signature: block.signature };
-    if (block.type === 'tool_use') return { type: 'tool_use', id: block.id, name: block.name, input: JSON.parse(text || '{}') as unknown };
+    if (block.type === 'tool_use') return { type: 'tool_use', id: block.id, name: block.name, input: parseInput(text) };
     return { type: 'text', text, citations: null };
   });
   const start = startMessage(setup);

@@ -126,6 +126,8 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
     maxTokens: request.maxTokens,
     thinking: request.thinking,
     tools: request.tools,
+    turns: request.turns,
+    toolChoice: request.toolChoice,
     counter: n,
   });
   const record: SimStreamRecord = {

@@ -4,16 +4,14 @@
  * @module
  */
 import { composeReply, composeThinking, continuation, kindsFor } from './compose.ts';
+import type { ToolChoice, Turn } from './conversation.ts';
 import { parseDirectives, stripDirectives } from './directives.ts';
 import { createRng, hashString, makeId } from './random.ts';
+import { inputFor } from './schema-input.ts';
+import { decideTools, type ToolDecision, type ToolDef } from './tool-plan.ts';
 import { tokenize } from './tokens.ts';
 import { XSS_PAYLOADS } from './xss.ts';
 
-/** A tool offered in the request (only what the sim needs). */
-export interface ToolDef {
-  name: string;
-  inputSchema: unknown;
-}
 
 /** What the planner needs from a request. */
 export interface PlanInput {
@@ -28,7 +26,13 @@ export interface PlanInput {
   tools: ToolDef[];
   /** Counter used for the tool-use id. */
   counter: number;
+  /** The conversation's turns (for tool steps and results); none means "only `prompt`". */
+  turns?: Turn[];
+  /** `tool_choice` and `disable_parallel_tool_use`. @defaultValue auto, parallel allowed */
+  toolChoice?: ToolChoice;
 }
+
+export type { ToolDef } from './tool-plan.ts';
 
 /** A planned content block. */
 export type PlannedBlock =
@@ -71,39 +75,6 @@ function textTokens(input: PlanInput, rngSeed: number): string[] {
   return tokens;
 }
 
-function sampleValue(name: string, schema: unknown): unknown {
-  const s = (schema ?? {}) as { type?: string; enum?: unknown[] };
-  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
-  switch (s.type) {
-    case 'number':
-    case 'integer':
-      return 42;
-    case 'boolean':
-      return true;
-    case 'array':
-      return [];
-    case 'object':
-      return {};
-    default:
-      return /location|city|place/iu.test(name) ? 'San Francisco, CA' : `sample ${name}`;
-  }
-}
-
-function toolInputJson(tool: ToolDef): string {
-  const props = ((tool.inputSchema ?? {}) as { properties?: Record<string, unknown> }).properties ?? {};
-  const input: Record<string, unknown> = {};
-  for (const [name, schema] of Object.entries(props)) input[name] = sampleValue(name, schema);
-  return JSON.stringify(input);
-}
-
-function pickTool(input: PlanInput): ToolDef | undefined {
-  if (input.tools.length === 0) return undefined;
-  if (parseDirectives(input.prompt).tool) return input.tools[0];
-  // Whole-word match, so a tool named "t" is not picked by every prompt containing a "t".
-  const escape = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
-  return input.tools.find((t) => new RegExp(`(^|[^\\w])${escape(t.name)}($|[^\\w])`, 'iu').test(input.prompt));
-}
-
 /** Plan a reply. */
 export function planReply(input: PlanInput): ReplyPlan {
   const base = hashString(input.conversationKey, input.seed);
@@ -126,10 +97,17 @@ export function planReply(input: PlanInput): ReplyPlan {
     }
   }
 
-  const tool = pickTool(input);
-  let text = textTokens(input, base);
-  if (directives.tokens !== undefined) text = text.slice(0, Math.max(0, directives.tokens - (input.maxTokens - budget)));
-  if (tool) text = tokenize(`I'll use the ${tool.name} tool for this.`);
+  const decision: ToolDecision = decideTools(
+    { tools: input.tools, turns: input.turns ?? [], toolChoice: input.toolChoice ?? { type: 'auto', disableParallel: false }, prompt: input.prompt },
+    createRng(base ^ 0x27d4eb2d),
+  );
+  let text: string[];
+  if (decision.kind === 'call') text = tokenize(decision.lead);
+  else if (decision.kind === 'answer') text = tokenize(decision.text);
+  else {
+    text = textTokens(input, base);
+    if (directives.tokens !== undefined) text = text.slice(0, Math.max(0, directives.tokens - (input.maxTokens - budget)));
+  }
 
   let truncated = false;
   if (budget > 0 && text.length > 0) {
@@ -142,14 +120,20 @@ export function planReply(input: PlanInput): ReplyPlan {
   }
 
   let stopReason: ReplyPlan['stopReason'] = truncated ? 'max_tokens' : 'end_turn';
-  if (tool && !truncated) {
-    const json = tokenize(toolInputJson(tool));
-    if (json.length > budget) {
-      stopReason = 'max_tokens';
-    } else {
-      blocks.push({ type: 'tool_use', id: makeId('toolu', base, input.counter), name: tool.name, tokens: json });
-      budget -= json.length;
-      stopReason = 'tool_use';
+  if (decision.kind === 'call' && !truncated) {
+    stopReason = 'tool_use';
+    for (const [j, tool] of decision.calls.entries()) {
+      // Inputs depend on the topic and the tool, not on the step, so the tools of a plan agree (same path).
+      const rng = createRng(hashString(`${decision.topic}\u0000${tool.name}`, input.seed));
+      const json = tokenize(JSON.stringify(inputFor(tool.inputSchema, { rng, topic: decision.topic })));
+      // A call cut by max_tokens is streamed as far as it got, as the API does (its input is then incomplete JSON).
+      const cut = json.slice(0, budget);
+      blocks.push({ type: 'tool_use', id: makeId('toolu', base, input.counter * 16 + j), name: tool.name, tokens: cut });
+      budget -= cut.length;
+      if (cut.length < json.length) {
+        stopReason = 'max_tokens';
+        break;
+      }
     }
   }
   if (directives.tokens !== undefined && directives.tokens > input.maxTokens) stopReason = 'max_tokens';

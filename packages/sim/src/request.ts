@@ -5,6 +5,7 @@
  */
 import { invalid, SimApiError } from './errors.ts';
 import { FAST_MODE_BETA, type ModelProfile } from './models.ts';
+import { readToolChoice, readTurns, type ToolChoice, type Turn } from './conversation.ts';
 import type { ToolDef } from './plan.ts';
 import { countTokens } from './tokens.ts';
 
@@ -20,6 +21,9 @@ export interface MessagesRequest {
   conversationKey: string;
   inputTokens: number;
   tools: ToolDef[];
+  /** The messages as the planner reads them (tool calls and results per turn). */
+  turns: Turn[];
+  toolChoice: ToolChoice;
   betas: string[];
   apiVersion: string;
 }
@@ -162,5 +166,7 @@ export function readMessagesRequest(body: unknown, headers: Headers, models: rea
   const tools = readTools(body);
   const conversationKey = `${systemText}\u0000${texts.join('\u0000')}`;
   const inputTokens = countTokens(systemText) + texts.reduce((n, t) => n + countTokens(t) + 3, 0) + 5;
-  return { model, maxTokens, stream: stream === true, speed, thinking, prompt, conversationKey, inputTokens, tools, betas, apiVersion };
+  const turns = readTurns(messages);
+  const toolChoice = readToolChoice(body['tool_choice']);
+  return { model, maxTokens, stream: stream === true, speed, thinking, prompt, conversationKey, inputTokens, tools, turns, toolChoice, betas, apiVersion };
 }
