@@ -4,7 +4,7 @@
  * keeps the text it already showed, never throws out of its API and never leaves a rejection unhandled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFastStream, PROTOCOL_HEADER, type ErrorKind } from '@slipstream/core';
+import { createFastStream, PROTOCOL_HEADER, PROTOCOL_VERSION, type ErrorKind } from '@slipstream/core';
 import { eventually, ProcessGuard } from './lib/guards.ts';
 import { createRng, fuzzSeed, type Rng } from './lib/prng.ts';
 import { SectionRecorder } from './lib/report.ts';
@@ -23,8 +23,8 @@ const KINDS: readonly ErrorKind[] = ['invalid_request', 'unauthorized', 'forbidd
 const enc = new TextEncoder();
 const sse = (event: string, data: unknown): string => `event: ${event}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 const START = sse('start', { protocol: 1, messageId: 'msg_1', model: 'claude-opus-4-8', requestedSpeed: 'standard', policy: 'standard', attempt: 1, t: 1 });
-const TEXT = (d: string): string => sse('text', { delta: d, index: 0, t: 2 });
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', [PROTOCOL_HEADER]: '1' };
+const TEXT = (d: string): string => sse('text', { delta: d, step: 0, index: 0, t: 2 });
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
 
 type Maker = (rng: Rng) => { what: string; response: () => Response | Promise<Response>; textBefore: string };
 

@@ -1,18 +1,28 @@
 /**
- * The Slipstream browser ⇄ edge protocol, version 1.
+ * The Slipstream browser ⇄ edge protocol, version 2.
  *
- * The browser POSTs a {@link ChatRequest} as JSON. The edge answers `200 text/event-stream` with the
- * header {@link PROTOCOL_HEADER}: `1`, and a sequence of named SSE events, each `event: <name>` plus one
- * `data:` line of JSON whose shape is given by {@link ProtocolEventMap}. Comments (`: hb`) are
- * heartbeats and carry nothing. A request refused before streaming gets a 4xx/5xx JSON
- * {@link ErrorBody} instead.
+ * The browser POSTs a {@link ChatRequest} as JSON, with the request header {@link PROTOCOL_HEADER}: `2`.
+ * The edge answers `200 text/event-stream` with the response header {@link PROTOCOL_HEADER}: `2`, and a
+ * sequence of named SSE events, each `event: <name>` plus one `data:` line of JSON whose shape is given
+ * by {@link ProtocolEventMap}. Comments (`: hb`) are heartbeats and carry nothing. A request refused
+ * before streaming gets a 4xx/5xx JSON {@link ErrorBody} instead. A client and an edge that speak
+ * different versions refuse each other with an error naming both versions (never garbage).
+ *
+ * Messages are ordered {@link MessagePart}s (text, thinking, tool calls and results, images,
+ * documents); a plain string is shorthand for one text part. One reply may span several upstream
+ * requests (**steps**): the edge runs server tools between them (the agent loop).
  *
  * Event order for one reply:
  * ```
- * (ratelimit | fallback)*  start  ratelimit?  (thinking | text | ratelimit)*  usage  done
- *                                                                         └─ or: error (then the stream ends)
+ * (ratelimit | fallback)*  start
+ *   step:  step_start  ratelimit?  (thinking | thinking_signature | text
+ *                                   | tool_call_start tool_input_delta* tool_call | ratelimit)*
+ *          step_finish  (tool_result)*  (fallback)?            ← repeated for each step
+ * usage  done                                                  ← or: error (then the stream ends)
  * ```
- * `fallback` comes before the `start` of the attempt it leads to. After `error` or `done` nothing follows.
+ * `fallback` comes before the `step_start` of the attempt it leads to. After `error` or `done` nothing
+ * follows. Every content event carries the `step` it belongs to and upstream's content-block `index`
+ * within that step, so (step, index) identifies one part of the reply.
  *
  * Timestamps named `t` are milliseconds since the edge received the request (the edge's own clock), so a
  * client can tell upstream pacing from network jitter. Client-side metrics are stamped on arrival.
@@ -20,9 +30,12 @@
  * @module
  */
 
-/** The protocol version this package speaks. Travels in the {@link PROTOCOL_HEADER} response header. */
-export const PROTOCOL_VERSION = 1 as const;
-/** Response header carrying {@link PROTOCOL_VERSION}. */
+/**
+ * The protocol version this package speaks. Travels in the {@link PROTOCOL_HEADER} request and response
+ * headers.
+ */
+export const PROTOCOL_VERSION = 2 as const;
+/** Request and response header carrying {@link PROTOCOL_VERSION}. */
 export const PROTOCOL_HEADER = 'x-slipstream-protocol';
 
 /** Speed asked of Anthropic for one upstream request. */
@@ -39,11 +52,120 @@ export type Effort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 /** Extended thinking, as Anthropic takes it. */
 export type ThinkingConfig = { type: 'adaptive' } | { type: 'enabled'; budget_tokens: number } | { type: 'disabled' };
 
-/** One turn of a conversation. Text only in protocol v1. */
+/** Visible text. */
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+/**
+ * Extended thinking the model showed. Send it back unchanged (with its `signature`) in later turns of a
+ * tool loop: Anthropic verifies the signature.
+ */
+export interface ThinkingPart {
+  type: 'thinking';
+  thinking: string;
+  signature: string;
+}
+
+/** Thinking the model's safety systems encrypted; opaque, sent back unchanged. */
+export interface RedactedThinkingPart {
+  type: 'redacted_thinking';
+  data: string;
+}
+
+/** A JSON value, as tool inputs and outputs carry them. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The model called a tool (assistant turns only). */
+export interface ToolCallPart {
+  type: 'tool_call';
+  /** Upstream's `tool_use` id (`toolu_…`). */
+  toolCallId: string;
+  name: string;
+  /** The parsed input object. */
+  input: { [key: string]: JsonValue };
+}
+
+/**
+ * The answer to a tool call (user turns only, in the turn right after the assistant turn holding the
+ * call). Exactly one of `output` and `error`: an `error` reaches the model as an `is_error` result.
+ */
+export interface ToolResultPart {
+  type: 'tool_result';
+  toolCallId: string;
+  output?: JsonValue;
+  error?: string;
+}
+
+/**
+ * The user's verdict on a server tool call that needed approval (user turns only, in place of its
+ * result). Approved: the edge runs the tool, then continues the loop. Denied: the model is told so.
+ */
+export interface ToolApprovalPart {
+  type: 'tool_approval';
+  toolCallId: string;
+  approved: boolean;
+  /** Shown to the model when denied. */
+  reason?: string;
+}
+
+/** Image media types Anthropic accepts. */
+export type ImageMediaType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
+
+/** An image, inline as base64 (user turns only). */
+export interface ImagePart {
+  type: 'image';
+  mediaType: ImageMediaType;
+  /** Base64, without a `data:` prefix. */
+  data: string;
+  /** Original file name, for display; not sent upstream. */
+  name?: string;
+}
+
+/** Document media types Anthropic accepts. */
+export type DocumentMediaType = 'application/pdf' | 'text/plain';
+
+/** A document, inline (user turns only): a PDF as base64, or plain text as UTF-8 text. */
+export interface DocumentPart {
+  type: 'document';
+  mediaType: DocumentMediaType;
+  /** Base64 for `application/pdf`; the text itself for `text/plain`. */
+  data: string;
+  /** Shown to the model as the document's title, and in the UI. */
+  name?: string;
+}
+
+/** One ordered piece of a message. */
+export type MessagePart =
+  | TextPart
+  | ThinkingPart
+  | RedactedThinkingPart
+  | ToolCallPart
+  | ToolResultPart
+  | ToolApprovalPart
+  | ImagePart
+  | DocumentPart;
+
+/** The `type` of a {@link MessagePart}. */
+export type MessagePartType = MessagePart['type'];
+
+/**
+ * One turn of a conversation, in Anthropic's shape: `user` turns hold text, images, documents, tool
+ * results and approvals; `assistant` turns hold text, thinking and tool calls. A string is shorthand for
+ * one text part.
+ */
 export interface ChatMessage {
   role: 'user' | 'assistant';
-  content: string;
+  content: string | MessagePart[];
 }
+
+/** How the model may use the edge's tools on every step (Anthropic's `tool_choice`). */
+export type ToolChoice =
+  | { type: 'auto'; disable_parallel_tool_use?: boolean }
+  | { type: 'any'; disable_parallel_tool_use?: boolean }
+  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
+  | { type: 'none' };
 
 /** The JSON body of `POST /api/chat`. */
 export interface ChatRequest {
@@ -60,6 +182,10 @@ export interface ChatRequest {
   thinking?: ThinkingConfig;
   /** Stable per conversation; keys the edge's fallback memory so speed does not flip mid-conversation. */
   conversationId?: string;
+  /**
+   * Overrides the edge's `toolChoice` for this reply (every step). Names must be tools the edge offers.
+   */
+  tool_choice?: ToolChoice;
 }
 
 /** Why the edge served standard when the client allowed fast. */
@@ -96,10 +222,23 @@ export interface RateLimitEvent {
   t: number;
 }
 
-/** Sent once per reply when the upstream message starts. */
+/**
+ * Chars-per-token the edge has measured for a model, so a brand-new client's live estimate starts
+ * calibrated. Keys of `byClass` are content classes (`prose`, `code`, `table`, `cjk`, …).
+ */
+export interface TokenCalibration {
+  model: string;
+  /** Over all content, weighted by tokens. */
+  charsPerToken: number;
+  byClass?: { [contentClass: string]: number };
+  /** Output tokens the figures were measured over. */
+  sampleTokens: number;
+}
+
+/** Sent once per reply when the first upstream message starts. */
 export interface StartEvent {
   protocol: typeof PROTOCOL_VERSION;
-  /** Upstream message id (`msg_…`). */
+  /** Upstream message id (`msg_…`) of the first step. */
   messageId: string;
   model: string;
   /** The speed asked of upstream on the attempt that is now streaming. */
@@ -108,6 +247,47 @@ export interface StartEvent {
   /** 1-based count of upstream requests made for this reply (retries and fallbacks included). */
   attempt: number;
   conversationId?: string;
+  /** Identifies this reply for resuming (`GET {path}/{replyId}`) and stopping, when the edge keeps replies. */
+  replyId?: string;
+  /** The edge's measured chars-per-token for this model, when it has one. */
+  calibration?: TokenCalibration;
+  t: number;
+}
+
+/** One upstream request of the reply begins streaming (step 0 first). */
+export interface StepStartEvent {
+  /** 0-based step number within the reply. */
+  step: number;
+  messageId: string;
+  model: string;
+  /** Speed asked of upstream for this step. */
+  requestedSpeed: Speed;
+  /** 1-based count of upstream requests made for this reply so far. */
+  attempt: number;
+  t: number;
+}
+
+/** The edge's timings of one step, in ms since the edge received the request. */
+export interface StepTimings {
+  /** The step's upstream request was sent. */
+  startT: number;
+  /** First upstream content delta of the step. `null` if none. */
+  firstDeltaT: number | null;
+  lastDeltaT: number | null;
+  /** The step's upstream message stopped. */
+  endT: number;
+}
+
+/** One step's upstream message finished. Tool results of the step follow it. */
+export interface StepFinishEvent {
+  step: number;
+  stopReason: StopReason | null;
+  /** This step's usage (not cumulative across steps). */
+  usage: Usage;
+  /** Served speed of this step, from upstream `usage.speed`. */
+  speed: Speed | null;
+  timings: StepTimings;
+  cost: Cost | null;
   t: number;
 }
 
@@ -123,9 +303,10 @@ export interface FallbackEvent {
   t: number;
 }
 
-/** A piece of visible text. `index` is the upstream content block index. */
+/** A piece of visible text. `index` is the upstream content block index within `step`. */
 export interface TextEvent {
   delta: string;
+  step: number;
   index: number;
   t: number;
 }
@@ -133,7 +314,65 @@ export interface TextEvent {
 /** A piece of extended-thinking text. */
 export interface ThinkingEvent {
   delta: string;
+  step: number;
   index: number;
+  t: number;
+}
+
+/**
+ * A thinking block's signature (sent once, when the block ends), or a redacted thinking block's
+ * opaque `data` (then `redacted` is true and nothing else of it streams).
+ */
+export interface ThinkingSignatureEvent {
+  step: number;
+  index: number;
+  signature: string;
+  redacted?: boolean;
+  t: number;
+}
+
+/** Where a tool runs: at the edge (`server`, it has `execute`) or in the client (`client`). */
+export type ToolExecution = 'server' | 'client';
+
+/** The model began a tool call; its input streams next. */
+export interface ToolCallStartEvent {
+  toolCallId: string;
+  name: string;
+  step: number;
+  index: number;
+  t: number;
+}
+
+/** A piece of a tool call's input: partial JSON text, to be concatenated. */
+export interface ToolInputDeltaEvent {
+  toolCallId: string;
+  delta: string;
+  step: number;
+  index: number;
+  t: number;
+}
+
+/** A tool call is complete: its input is parsed. */
+export interface ToolCallEvent {
+  toolCallId: string;
+  name: string;
+  input: { [key: string]: JsonValue };
+  step: number;
+  index: number;
+  execution: ToolExecution;
+  /** The call waits for the user's approval before the edge runs it (the reply ends pending). */
+  needsApproval?: boolean;
+  t: number;
+}
+
+/** A server tool finished (or was refused, timed out, or denied): exactly one of `output` and `error`. */
+export interface ToolResultEvent {
+  toolCallId: string;
+  step: number;
+  output?: JsonValue;
+  error?: string;
+  /** Time the tool ran, in ms (0 when it never ran). */
+  durationMs: number;
   t: number;
 }
 
@@ -223,14 +462,38 @@ export type StopReason =
   | 'model_context_window_exceeded'
   | (string & {});
 
+/**
+ * Why a reply ended:
+ * - `stop`: the model finished (its last `stopReason` says how: `end_turn`, `max_tokens`, …);
+ * - `max_steps`: the edge's step cap ended the loop while the model still wanted tools;
+ * - `tool_calls`: the reply waits for the client: client tools to run, or approvals to give
+ *   ({@link DoneEvent.pendingToolCalls}); send their results or verdicts in the next request.
+ */
+export type FinishReason = 'stop' | 'max_steps' | 'tool_calls';
+
+/** A tool call the reply ended waiting for. */
+export interface PendingToolCall {
+  toolCallId: string;
+  name: string;
+  /** `client`: run it and send a `tool_result`; `approval`: send a `tool_approval`. */
+  awaiting: 'client' | 'approval';
+}
+
 /** The reply finished; the last event of a successful stream. */
 export interface DoneEvent {
+  /** The last step's `stop_reason`. */
   stopReason: StopReason | null;
+  finishReason: FinishReason;
+  pendingToolCalls?: PendingToolCall[];
+  /** Totals over every step. */
   usage: Usage;
-  /** Served speed, from upstream `usage.speed`. */
+  /** Served speed of the last step, from upstream `usage.speed`. */
   speed: Speed | null;
   model: string;
+  /** Steps streamed (upstream requests that reached `message_start`). */
+  steps: number;
   timings: EdgeTimings;
+  /** Total over every step. */
   cost: Cost | null;
   t: number;
 }
@@ -240,8 +503,15 @@ export interface ProtocolEventMap {
   start: StartEvent;
   ratelimit: RateLimitEvent;
   fallback: FallbackEvent;
+  step_start: StepStartEvent;
   text: TextEvent;
   thinking: ThinkingEvent;
+  thinking_signature: ThinkingSignatureEvent;
+  tool_call_start: ToolCallStartEvent;
+  tool_input_delta: ToolInputDeltaEvent;
+  tool_call: ToolCallEvent;
+  tool_result: ToolResultEvent;
+  step_finish: StepFinishEvent;
   usage: UsageEvent;
   error: ErrorEvent;
   done: DoneEvent;
@@ -260,8 +530,15 @@ export const PROTOCOL_EVENT_NAMES: readonly ProtocolEventName[] = [
   'start',
   'ratelimit',
   'fallback',
+  'step_start',
   'text',
   'thinking',
+  'thinking_signature',
+  'tool_call_start',
+  'tool_input_delta',
+  'tool_call',
+  'tool_result',
+  'step_finish',
   'usage',
   'error',
   'done',

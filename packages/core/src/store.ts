@@ -247,6 +247,7 @@ class FastStreamStore extends Subscribable implements FastStream {
         ...(typeof this.#options.headers === 'function' ? this.#options.headers() : this.#options.headers),
         'content-type': 'application/json',
         accept: 'text/event-stream',
+        [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
       };
       this.#metrics.markSent(this.#clock.now());
       // Called as a plain function: `window.fetch` throws "Illegal invocation" with another `this`.
@@ -282,7 +283,7 @@ class FastStreamStore extends Subscribable implements FastStream {
     const version = response.headers.get(PROTOCOL_HEADER);
     let message: string | undefined;
     if (!contentType.toLowerCase().startsWith('text/event-stream')) message = `Expected text/event-stream, got "${contentType}"`;
-    else if (version !== null && version.trim() !== String(PROTOCOL_VERSION)) message = `Unsupported protocol version "${version}" (this client speaks ${PROTOCOL_VERSION})`;
+    else if (version !== null && version.trim() !== String(PROTOCOL_VERSION)) message = `The edge speaks Slipstream protocol ${version.trim().slice(0, 16)}; this client speaks protocol ${PROTOCOL_VERSION}. Upgrade the older side.`;
     else if (response.body === null) message = 'Response has no body';
     if (message === undefined) return undefined;
     response.body?.cancel().catch(() => {});

@@ -150,6 +150,13 @@ function reduceEvent(state: ControlState, { event, at, fallbackCost }: EventActi
   switch (event.event) {
     case 'text':
     case 'thinking':
+    case 'thinking_signature':
+    case 'step_start':
+    case 'step_finish':
+    case 'tool_call_start':
+    case 'tool_input_delta':
+    case 'tool_call':
+    case 'tool_result':
       return state;
     case 'start': {
       const d = event.data;

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_HEADER } from '../src/protocol.ts';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../src/protocol.ts';
 import { encodeComment, encodeEvent } from '../src/sse-encode.ts';
 import { createFastStream } from '../src/store.ts';
 import type { FastStreamState } from '../src/stream-state.ts';
@@ -36,7 +36,7 @@ let closedEarly = false;
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.resume();
   res.socket?.setNoDelay(true);
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', [PROTOCOL_HEADER]: '1' });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
   let closed = false;
   res.on('close', () => {
     closed = true;
@@ -46,14 +46,14 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const started = performance.now();
   await writeSplit(res, encodeComment());
   await sleep(FIRST_DELTA_MS / 2);
-  await writeSplit(res, encodeEvent('start', { protocol: 1, messageId: 'msg_it', model: 'claude-opus-4-6', requestedSpeed: 'fast', policy: 'fast', attempt: 1, t: 1 }));
+  await writeSplit(res, encodeEvent('start', { protocol: 2, messageId: 'msg_it', model: 'claude-opus-4-6', requestedSpeed: 'fast', policy: 'fast', attempt: 1, t: 1 }));
   const slow = req.url === '/slow';
   for (let i = 0; i < (slow ? 10_000 : DELTAS); i++) {
     // Deltas are scheduled against the start time so timer drift does not accumulate.
     const due = FIRST_DELTA_MS + i * GAP_MS - (performance.now() - started);
     if (due > 0) await sleep(due);
     if (closed) return;
-    await writeSplit(res, encodeEvent('text', { delta: DELTA_TEXT, index: 0, t: Math.round(performance.now() - started) }));
+    await writeSplit(res, encodeEvent('text', { delta: DELTA_TEXT, step: 0, index: 0, t: Math.round(performance.now() - started) }));
   }
   const usage = { inputTokens: 12, outputTokens: DELTAS, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
   await writeSplit(res, encodeEvent('usage', { ...usage, speed: 'fast', t: 1 }));
@@ -61,6 +61,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res,
     encodeEvent('done', {
       stopReason: 'end_turn',
+      finishReason: 'stop',
+      steps: 1,
       usage,
       speed: 'fast',
       model: 'claude-opus-4-6',

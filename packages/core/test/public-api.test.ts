@@ -19,7 +19,7 @@ describe('public API', () => {
   });
 
   it('has the agreed types', () => {
-    expectTypeOf(core.encodeEvent<'text'>).parameters.toEqualTypeOf<['text', { delta: string; index: number; t: number }]>();
+    expectTypeOf(core.encodeEvent<'text'>).parameters.toEqualTypeOf<['text', { delta: string; step: number; index: number; t: number }]>();
     expectTypeOf(core.readProtocolStream).returns.toEqualTypeOf<AsyncGenerator<ProtocolEvent>>();
     expectTypeOf(core.createFastStream).returns.toEqualTypeOf<FastStream>();
     expectTypeOf<FastStream['start']>().parameters.toEqualTypeOf<[ChatRequest]>();

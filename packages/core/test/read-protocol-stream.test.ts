@@ -12,9 +12,9 @@ function protocolText(deltas: readonly string[]): { text: string; expected: Prot
   const expected: ProtocolEvent[] = [
     {
       event: 'start',
-      data: { protocol: 1, messageId: 'msg_1', model: 'claude-opus-4-6', requestedSpeed: 'fast', policy: 'auto', attempt: 1, t: 5 },
+      data: { protocol: 2, messageId: 'msg_1', model: 'claude-opus-4-6', requestedSpeed: 'fast', policy: 'auto', attempt: 1, t: 5 },
     },
-    ...deltas.map((delta, i): ProtocolEvent => ({ event: 'text', data: { delta, index: 0, t: 10 + i } })),
+    ...deltas.map((delta, i): ProtocolEvent => ({ event: 'text', data: { delta, step: 0, index: 0, t: 10 + i } })),
   ];
   const text = expected.map((e) => encodeEvent(e.event, e.data as never) + (e.event === 'start' ? encodeComment() : '')).join('');
   return { text, expected };
@@ -23,9 +23,9 @@ function protocolText(deltas: readonly string[]): { text: string; expected: Prot
 describe('readProtocolStream', () => {
   it('yields typed events, skips unknown names, reports comments', async () => {
     const comments: string[] = [];
-    const text = `: hb\n\nevent: future\ndata: {"x":1}\n\ndata: {"untyped":true}\n\n${encodeEvent('text', { delta: 'hi', index: 0, t: 1 })}`;
+    const text = `: hb\n\nevent: future\ndata: {"x":1}\n\ndata: {"untyped":true}\n\n${encodeEvent('text', { delta: 'hi', step: 0, index: 0, t: 1 })}`;
     const events = await collect(readProtocolStream(byteStream([utf8.encode(text)]), { onComment: (c) => comments.push(c) }));
-    expect(events).toEqual([{ event: 'text', data: { delta: 'hi', index: 0, t: 1 } }]);
+    expect(events).toEqual([{ event: 'text', data: { delta: 'hi', step: 0, index: 0, t: 1 } }]);
     expect(comments).toEqual(['hb']);
   });
 
@@ -65,7 +65,7 @@ describe('readProtocolStream', () => {
   });
 
   it('drops an event left without its blank line at the end', async () => {
-    const text = `${encodeEvent('text', { delta: 'a', index: 0, t: 1 })}event: text\ndata: {"delta":"b","index":0,"t":2}\n`;
+    const text = `${encodeEvent('text', { delta: 'a', step: 0, index: 0, t: 1 })}event: text\ndata: {"delta":"b","index":0,"t":2}\n`;
     const events = await collect(readProtocolStream(byteStream([utf8.encode(text)])));
     expect(events).toHaveLength(1);
   });
@@ -74,7 +74,7 @@ describe('readProtocolStream', () => {
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
       start(c) {
-        c.enqueue(utf8.encode(encodeEvent('text', { delta: 'a', index: 0, t: 1 })));
+        c.enqueue(utf8.encode(encodeEvent('text', { delta: 'a', step: 0, index: 0, t: 1 })));
       },
       cancel() {
         cancelled = true;
@@ -97,7 +97,7 @@ describe('readProtocolStream', () => {
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
       start(c) {
-        c.enqueue(utf8.encode(encodeEvent('text', { delta: 'a', index: 0, t: 1 })));
+        c.enqueue(utf8.encode(encodeEvent('text', { delta: 'a', step: 0, index: 0, t: 1 })));
       },
       cancel() {
         cancelled = true;
@@ -110,7 +110,7 @@ describe('readProtocolStream', () => {
 
 describe('readProtocolStream: events before a bad one', () => {
   it('yields the good events of the same chunk before throwing', async () => {
-    const text = `${encodeEvent('text', { delta: 'a', index: 0, t: 1 })}event: text\ndata: {bad\n\n`;
+    const text = `${encodeEvent('text', { delta: 'a', step: 0, index: 0, t: 1 })}event: text\ndata: {bad\n\n`;
     const seen: string[] = [];
     const run = (async () => {
       for await (const e of readProtocolStream(byteStream([utf8.encode(text)]))) if (e.event === 'text') seen.push(e.data.delta);

@@ -28,8 +28,8 @@ describe('encodeSSEMessage', () => {
 
 describe('encodeEvent', () => {
   it('writes one event line and one data line of JSON', () => {
-    expect(encodeEvent('text', { delta: 'a\nb', index: 0, t: 12 })).toBe(
-      'event: text\ndata: {"delta":"a\\nb","index":0,"t":12}\n\n',
+    expect(encodeEvent('text', { delta: 'a\nb', step: 0, index: 0, t: 12 })).toBe(
+      'event: text\ndata: {"delta":"a\\nb","step":0,"index":0,"t":12}\n\n',
     );
   });
 });

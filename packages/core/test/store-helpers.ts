@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type { Clock } from '../src/clock.ts';
-import { PROTOCOL_HEADER, type ProtocolEventMap, type ProtocolEventName } from '../src/protocol.ts';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, type ProtocolEventMap, type ProtocolEventName } from '../src/protocol.ts';
 import { encodeEvent } from '../src/sse-encode.ts';
 
 const utf8 = new TextEncoder();
@@ -64,7 +64,7 @@ export type ControlledBody = ReturnType<typeof controlledBody>;
 export function sseResponse(body: ControlledBody, headers: Record<string, string> = {}): Response {
   return new Response(body.stream, {
     status: 200,
-    headers: { 'content-type': 'text/event-stream', [PROTOCOL_HEADER]: '1', ...headers },
+    headers: { 'content-type': 'text/event-stream', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION), ...headers },
   });
 }
 
@@ -95,7 +95,7 @@ export async function settle(ms = 0): Promise<void> {
 }
 
 export const startEvent = (over: Partial<ProtocolEventMap['start']> = {}): ProtocolEventMap['start'] => ({
-  protocol: 1,
+  protocol: 2,
   messageId: 'msg_1',
   model: 'claude-opus-4-6',
   requestedSpeed: 'fast',
@@ -114,6 +114,8 @@ export const usageOf = (outputTokens: number, inputTokens = 10) => ({
 
 export const doneEvent = (outputTokens: number, over: Partial<ProtocolEventMap['done']> = {}): ProtocolEventMap['done'] => ({
   stopReason: 'end_turn',
+  finishReason: 'stop',
+  steps: 1,
   usage: usageOf(outputTokens),
   speed: 'fast',
   model: 'claude-opus-4-6',

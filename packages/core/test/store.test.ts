@@ -59,11 +59,11 @@ describe('createFastStream: state machine', () => {
     body.event('start', startEvent());
     await settle();
     expect(stream.getSnapshot()).toMatchObject({ status: 'streaming', messageId: 'msg_1', requestedSpeed: 'fast', attempt: 1 });
-    body.event('text', { delta: 'Hel', index: 0, t: 10 });
-    body.event('thinking', { delta: 'hmm', index: 0, t: 11 });
+    body.event('text', { delta: 'Hel', step: 0, index: 0, t: 10 });
+    body.event('thinking', { delta: 'hmm', step: 0, index: 0, t: 11 });
     await settle();
     clock.advance(100);
-    body.event('text', { delta: 'lo!', index: 0, t: 20 });
+    body.event('text', { delta: 'lo!', step: 0, index: 0, t: 20 });
     body.event('usage', { ...usageOf(3), speed: 'fast', t: 21 });
     body.event('done', doneEvent(3));
     await settle();
@@ -105,11 +105,11 @@ describe('createFastStream: state machine', () => {
     stream.start(hello);
     await settle();
     body.event('start', startEvent());
-    body.event('text', { delta: 'partial', index: 0, t: 1 });
+    body.event('text', { delta: 'partial', step: 0, index: 0, t: 1 });
     await settle();
     stream.stop();
     expect((calls[0]?.init.signal as AbortSignal).aborted).toBe(true);
-    body.event('text', { delta: ' more', index: 0, t: 2 });
+    body.event('text', { delta: ' more', step: 0, index: 0, t: 2 });
     await settle();
     expect(stream.getSnapshot()).toMatchObject({ status: 'aborted', text: 'partial', error: null });
     expect(statuses).toEqual(['submitted', 'streaming', 'aborted']);
@@ -137,11 +137,11 @@ describe('createFastStream: state machine', () => {
     stream.start(hello);
     await settle();
     body.event('start', startEvent());
-    body.event('text', { delta: 'Half an ans', index: 0, t: 1 });
+    body.event('text', { delta: 'Half an ans', step: 0, index: 0, t: 1 });
     await settle();
     clock.advance(50);
     body.event('error', { kind: 'stalled', message: 'Upstream stalled', retryable: true, retryAfterMs: 2000, t: 9 });
-    body.event('text', { delta: 'ignored', index: 0, t: 10 });
+    body.event('text', { delta: 'ignored', step: 0, index: 0, t: 10 });
     await settle();
     const s = stream.getSnapshot();
     expect(s).toMatchObject({ status: 'error', text: 'Half an ans', error: { kind: 'stalled' } });
@@ -161,7 +161,7 @@ describe('createFastStream: state machine', () => {
     body.event('ratelimit', { speed: 'fast', fast: { input: { limit: 10, remaining: 0, reset: null }, output: { limit: 10, remaining: 0, reset: null } }, retryAfterMs: 30_000, t: 4 });
     body.event('fallback', fallback);
     body.event('start', startEvent({ requestedSpeed: 'standard', attempt: 2 }));
-    body.event('text', { delta: 'ok', index: 0, t: 6 });
+    body.event('text', { delta: 'ok', step: 0, index: 0, t: 6 });
     body.event('usage', { ...usageOf(1), speed: 'standard', t: 7 });
     body.event('done', doneEvent(1, { speed: 'standard' }));
     await settle();
@@ -198,11 +198,11 @@ describe('createFastStream: state machine', () => {
     expect(s2.getSnapshot().error).toMatchObject({ kind: 'protocol', status: 200, retryable: false });
 
     const { stream: s3 } = setup([
-      new Response('', { status: 200, headers: { 'content-type': 'text/event-stream', 'x-slipstream-protocol': '2' } }),
+      new Response('', { status: 200, headers: { 'content-type': 'text/event-stream', 'x-slipstream-protocol': '1' } }),
     ]);
     s3.start(hello);
     await settle();
-    expect(s3.getSnapshot().error?.message).toMatch(/protocol version/);
+    expect(s3.getSnapshot().error?.message).toMatch(/edge speaks Slipstream protocol 1; this client speaks protocol 2/);
   });
 
   it('a fetch rejection is a network error', async () => {
@@ -220,7 +220,7 @@ describe('createFastStream: state machine', () => {
     stream.start(hello);
     await settle();
     body.event('start', startEvent());
-    body.event('text', { delta: 'cut', index: 0, t: 1 });
+    body.event('text', { delta: 'cut', step: 0, index: 0, t: 1 });
     body.close();
     await settle();
     expect(stream.getSnapshot()).toMatchObject({ status: 'error', text: 'cut', error: { kind: 'network', message: expect.stringMatching(/ended early/) } });
@@ -231,7 +231,7 @@ describe('createFastStream: state machine', () => {
     const { stream } = setup([body]);
     stream.start(hello);
     await settle();
-    body.event('text', { delta: 'cut', index: 0, t: 1 });
+    body.event('text', { delta: 'cut', step: 0, index: 0, t: 1 });
     await settle();
     body.error(new TypeError('socket hang up'));
     await settle();
@@ -243,7 +243,7 @@ describe('createFastStream: state machine', () => {
     const { stream } = setup([body]);
     stream.start(hello);
     await settle();
-    body.event('text', { delta: 'good', index: 0, t: 1 });
+    body.event('text', { delta: 'good', step: 0, index: 0, t: 1 });
     body.send('event: text\ndata: {oops\n\n');
     await settle();
     expect(stream.getSnapshot()).toMatchObject({ status: 'error', text: 'good', error: { kind: 'protocol' } });
@@ -287,14 +287,14 @@ describe('createFastStream: state machine', () => {
     const { stream, calls } = setup([first, second]);
     stream.start(hello);
     await settle();
-    first.event('text', { delta: 'old', index: 0, t: 1 });
+    first.event('text', { delta: 'old', step: 0, index: 0, t: 1 });
     await settle();
     stream.start({ messages: [{ role: 'user', content: 'Again' }] });
     expect((calls[0]?.init.signal as AbortSignal).aborted).toBe(true);
     expect(stream.getSnapshot()).toMatchObject({ status: 'submitted', text: '' });
     await settle();
-    first.event('text', { delta: 'stale', index: 0, t: 2 });
-    second.event('text', { delta: 'new', index: 0, t: 1 });
+    first.event('text', { delta: 'stale', step: 0, index: 0, t: 2 });
+    second.event('text', { delta: 'new', step: 0, index: 0, t: 1 });
     await settle();
     expect(stream.getSnapshot().text).toBe('new');
   });
@@ -304,7 +304,7 @@ describe('createFastStream: state machine', () => {
     const { stream, calls } = setup([body]);
     stream.start(hello);
     await settle();
-    body.event('text', { delta: 'x', index: 0, t: 1 });
+    body.event('text', { delta: 'x', step: 0, index: 0, t: 1 });
     await settle();
     stream.reset();
     expect(stream.getSnapshot()).toMatchObject({ status: 'idle', text: '', request: null });
@@ -333,11 +333,11 @@ describe('createFastStream: snapshots and notifications', () => {
     const { stream } = setup([body]);
     stream.start(hello);
     await settle();
-    body.event('text', { delta: 'a', index: 0, t: 1 });
+    body.event('text', { delta: 'a', step: 0, index: 0, t: 1 });
     await settle();
     const a = stream.getSnapshot();
     expect(stream.getSnapshot()).toBe(a);
-    body.event('text', { delta: 'b', index: 0, t: 2 });
+    body.event('text', { delta: 'b', step: 0, index: 0, t: 2 });
     await settle();
     const b = stream.getSnapshot();
     expect(b).not.toBe(a);
@@ -357,7 +357,7 @@ describe('createFastStream: snapshots and notifications', () => {
     await settle();
     for (let i = 0; i < 1000; i++) {
       clock.advance(1);
-      body.event('text', { delta: 'x', index: 0, t: i });
+      body.event('text', { delta: 'x', step: 0, index: 0, t: i });
       // Let each chunk be read on its own, like separate network reads.
       await Promise.resolve();
       await Promise.resolve();
@@ -384,7 +384,7 @@ describe('createFastStream: snapshots and notifications', () => {
       stream.start(hello);
       await settle();
       for (let i = 0; i < 100; i++) {
-        body.event('text', { delta: 'x', index: 0, t: i });
+        body.event('text', { delta: 'x', step: 0, index: 0, t: i });
         await Promise.resolve();
         await Promise.resolve();
         await Promise.resolve();
@@ -443,13 +443,13 @@ describe('createFastStream: metrics through the store', () => {
     await settle();
     clock.t = 1200;
     first.event('start', startEvent());
-    first.event('text', { delta: 'abcd', index: 0, t: 200 });
+    first.event('text', { delta: 'abcd', step: 0, index: 0, t: 200 });
     await settle();
     clock.t = 1300;
-    first.event('text', { delta: 'efghijkl', index: 0, t: 300 });
+    first.event('text', { delta: 'efghijkl', step: 0, index: 0, t: 300 });
     await settle();
     clock.t = 1600;
-    first.event('text', { delta: 'mnopqrstuvwx', index: 0, t: 600 });
+    first.event('text', { delta: 'mnopqrstuvwx', step: 0, index: 0, t: 600 });
     await settle();
     // Streaming: 24 chars / 4 = 6 estimated tokens; headline (6 − 1) / 0.4 s = 12.5.
     let m: FastStreamState['metrics'] = stream.getSnapshot().metrics;
@@ -470,10 +470,10 @@ describe('createFastStream: metrics through the store', () => {
     stream.start(hello);
     await settle();
     clock.t = 5100;
-    second.event('text', { delta: 'abcd', index: 0, t: 1 });
+    second.event('text', { delta: 'abcd', step: 0, index: 0, t: 1 });
     await settle();
     clock.t = 5200;
-    second.event('text', { delta: 'efgh', index: 0, t: 2 });
+    second.event('text', { delta: 'efgh', step: 0, index: 0, t: 2 });
     await settle();
     m = stream.getSnapshot().metrics;
     expect(m.outputTokens).toEqual({ value: 4, isEstimate: true });
@@ -487,7 +487,7 @@ describe('createFastStream: hardening', () => {
     const { stream } = setup([body]);
     stream.start(hello);
     await settle();
-    body.event('text', { delta: 'ok', index: 0, t: 1 });
+    body.event('text', { delta: 'ok', step: 0, index: 0, t: 1 });
     body.send('event: text\ndata: {"index":0,"t":2}\n\n');
     await settle();
     expect(stream.getSnapshot()).toMatchObject({ status: 'error', text: 'ok', error: { kind: 'protocol', message: expect.stringMatching(/delta/) } });
@@ -529,7 +529,7 @@ describe('createFastStream: hardening', () => {
     });
     stream.start(hello);
     await settle();
-    body.event('text', { delta: 'a', index: 0, t: 1 });
+    body.event('text', { delta: 'a', step: 0, index: 0, t: 1 });
     body.event('done', doneEvent(1));
     await settle();
     process.off('uncaughtException', onUncaught);
@@ -547,7 +547,7 @@ describe('createFastStream: proxy-buffering verdict', () => {
     // One network read carrying everything, although the edge stamped the deltas 0 … 980 ms.
     const { encodeEvent } = await import('../src/sse-encode.ts');
     let all = encodeEvent('start', startEvent());
-    for (let i = 0; i < 50; i++) all += encodeEvent('text', { delta: 'word ', index: 0, t: i * 20 });
+    for (let i = 0; i < 50; i++) all += encodeEvent('text', { delta: 'word ', step: 0, index: 0, t: i * 20 });
     all += encodeEvent('done', doneEvent(50));
     body.send(all);
     await settle();

@@ -6,7 +6,7 @@ import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const WORKER = `
-import { createFastStream, encodeEvent, encodeComment, validateChatRequest, PROTOCOL_HEADER } from './core.js';
+import { createFastStream, encodeEvent, encodeComment, validateChatRequest, PROTOCOL_HEADER, PROTOCOL_VERSION } from './core.js';
 
 const usage = { inputTokens: 10, outputTokens: 4, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
 const events = [
@@ -30,7 +30,7 @@ export default {
           c.close();
         },
       });
-      return new Response(body, { headers: { 'content-type': 'text/event-stream', [PROTOCOL_HEADER]: '1' } });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) } });
     };
     const state = await new Promise((resolve) => {
       const stream = createFastStream({ fetch: fakeFetch, onFinish: resolve, onError: (e, s) => resolve(s) });

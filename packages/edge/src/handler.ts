@@ -9,13 +9,14 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { BetaTextBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages';
-import { getModelCapability, MODEL_CAPABILITIES, PROTOCOL_HEADER, validateChatRequest, type ChatRequest, type ErrorBody, type ErrorEvent } from '@slipstream/core';
+import { getModelCapability, MODEL_CAPABILITIES, PROTOCOL_HEADER, PROTOCOL_VERSION, validateChatRequest, type ChatRequest, type ErrorBody, type ErrorEvent } from '@slipstream/core';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { createEventStream } from './event-stream.ts';
 import { createMemoryFallbackStore, hashKey, memoryKeys } from './fallback-store.ts';
 import { DEFAULTS, type ChatHandlerOptions, type EdgeLogEvent, type EnvBindings, type FromEnv, type ResolvedOptions, type SystemPromptOption } from './options.ts';
 import { decideSpeed } from './policy.ts';
+import { toAnthropicMessages } from './messages.ts';
 import { readJsonBody } from './read-body.ts';
 import { allowsConnectionHeader, readEnv } from './runtime.ts';
 import { runReply, type BaseParams } from './upstream.ts';
@@ -26,7 +27,7 @@ export function streamHeaders(): Record<string, string> {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     'x-accel-buffering': 'no',
-    [PROTOCOL_HEADER]: '1',
+    [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
   };
   if (allowsConnectionHeader()) h['connection'] = 'keep-alive';
   return h;
@@ -36,7 +37,7 @@ function errorResponse(error: ErrorEvent, status: number, headers: Record<string
   const body: ErrorBody = { error: { ...error, status } };
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', [PROTOCOL_HEADER]: '1', ...headers },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION), ...headers },
   });
 }
 
@@ -115,7 +116,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       cors({
         origin: allowed === '*' ? '*' : [...allowed],
         allowMethods: ['POST', 'OPTIONS'],
-        allowHeaders: ['content-type', 'authorization'],
+        allowHeaders: ['content-type', 'authorization', PROTOCOL_HEADER],
         exposeHeaders: [PROTOCOL_HEADER, 'retry-after'],
         maxAge: 600,
       }),
@@ -147,6 +148,18 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       }
     }
 
+    const clientVersion = c.req.header(PROTOCOL_HEADER);
+    if (clientVersion !== undefined && clientVersion.trim() !== String(PROTOCOL_VERSION)) {
+      return refuse(
+        {
+          kind: 'invalid_request',
+          message: `This edge speaks Slipstream protocol ${PROTOCOL_VERSION}; the client sent protocol ${clientVersion.trim().slice(0, 16)}. Upgrade the older side.`,
+          retryable: false,
+          field: PROTOCOL_HEADER,
+        },
+        400,
+      );
+    }
     const body = await readJsonBody(c.req.raw, opts.maxBodyBytes);
     if (!body.ok) return refuse(body.error, body.status);
     const checked = validateChatRequest(body.value, {
@@ -200,7 +213,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     const params: BaseParams = {
       model,
       max_tokens: maxTokens,
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: toAnthropicMessages(request.messages),
     };
     const system = systemBlocks(opts.system, opts.allowClientSystem ? request.system : undefined);
     if (system) params.system = system;

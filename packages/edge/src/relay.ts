@@ -37,6 +37,7 @@ export async function relay(input: RelayInput): Promise<void> {
   let firstDeltaT: number | null = null;
   let lastDeltaT: number | null = null;
   let sawStop = false;
+  let stepStartT = 0;
   let stalled = false;
   let idle: ReturnType<typeof setTimeout> | undefined;
   const armIdle = () => {
@@ -65,7 +66,7 @@ export async function relay(input: RelayInput): Promise<void> {
           usage.cacheReadInputTokens = m.usage.cache_read_input_tokens ?? 0;
           usage.cacheCreationInputTokens = m.usage.cache_creation_input_tokens ?? 0;
           const start: StartEvent = {
-            protocol: 1,
+            protocol: 2,
             messageId: m.id,
             model: m.model,
             requestedSpeed: input.speed,
@@ -75,6 +76,8 @@ export async function relay(input: RelayInput): Promise<void> {
           };
           if (input.conversationId !== undefined) start.conversationId = input.conversationId;
           out.send('start', start);
+          stepStartT = t();
+          out.send('step_start', { step: 0, messageId: m.id, model: m.model, requestedSpeed: input.speed, attempt: input.attempt, t: stepStartT });
           break;
         }
         case 'content_block_delta': {
@@ -83,8 +86,8 @@ export async function relay(input: RelayInput): Promise<void> {
             const now = t();
             if (firstDeltaT === null) firstDeltaT = now;
             lastDeltaT = now;
-            if (d.type === 'text_delta') out.send('text', { delta: d.text, index: event.index, t: now });
-            else out.send('thinking', { delta: d.thinking, index: event.index, t: now });
+            if (d.type === 'text_delta') out.send('text', { delta: d.text, step: 0, index: event.index, t: now });
+            else out.send('thinking', { delta: d.thinking, step: 0, index: event.index, t: now });
           }
           break;
         }
@@ -124,11 +127,22 @@ export async function relay(input: RelayInput): Promise<void> {
     return;
   }
   const end = t();
-  out.send('usage', { ...usage, speed: served, t: end });
   const pricing = input.pricing;
   const price = typeof pricing === 'function' ? pricing(usage, model, served) : cost(usage, model, served, pricing);
+  out.send('step_finish', {
+    step: 0,
+    stopReason,
+    usage: { ...usage },
+    speed: served,
+    timings: { startT: stepStartT, firstDeltaT, lastDeltaT, endT: end },
+    cost: price,
+    t: end,
+  });
+  out.send('usage', { ...usage, speed: served, t: end });
   out.send('done', {
     stopReason,
+    finishReason: 'stop',
+    steps: 1,
     usage,
     speed: served,
     model,

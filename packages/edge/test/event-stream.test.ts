@@ -11,11 +11,11 @@ async function readAll(body: ReadableStream<Uint8Array>): Promise<string> {
 describe('createEventStream', () => {
   it('writes named events with one JSON data line, and comments', async () => {
     const out = createEventStream({ heartbeatMs: 0 });
-    out.send('text', { delta: 'a\nb', index: 0, t: 5 });
+    out.send('text', { delta: 'a\nb', step: 0, index: 0, t: 5 });
     out.comment('hb');
     out.close();
     out.close(); // idempotent
-    expect(await readAll(out.body)).toBe('event: text\ndata: {"delta":"a\\nb","index":0,"t":5}\n\n: hb\n\n');
+    expect(await readAll(out.body)).toBe('event: text\ndata: {"delta":"a\\nb","step":0,"index":0,"t":5}\n\n: hb\n\n');
   });
 
   it('sends heartbeats only while nothing else is written', async () => {
@@ -25,7 +25,7 @@ describe('createEventStream', () => {
       const text = readAll(out.body);
       vi.advanceTimersByTime(260); // silent: heartbeats
       for (let i = 0; i < 10; i++) {
-        out.send('text', { delta: 'x', index: 0, t: i });
+        out.send('text', { delta: 'x', step: 0, index: 0, t: i });
         vi.advanceTimersByTime(40); // busy: none
       }
       out.close();
@@ -43,14 +43,14 @@ describe('createEventStream', () => {
     await a.body.cancel('gone');
     expect(a.signal.aborted).toBe(true);
     expect(a.cancelled).toBe(true);
-    expect(() => a.send('text', { delta: 'late', index: 0, t: 1 })).not.toThrow();
+    expect(() => a.send('text', { delta: 'late', step: 0, index: 0, t: 1 })).not.toThrow();
 
     const ac = new AbortController();
     const b = createEventStream({ heartbeatMs: 0, requestSignal: ac.signal });
     const text = readAll(b.body);
-    b.send('text', { delta: 'x', index: 0, t: 1 });
+    b.send('text', { delta: 'x', step: 0, index: 0, t: 1 });
     ac.abort();
     expect(b.signal.aborted).toBe(true);
-    expect(await text).toBe('event: text\ndata: {"delta":"x","index":0,"t":1}\n\n');
+    expect(await text).toBe('event: text\ndata: {"delta":"x","step":0,"index":0,"t":1}\n\n');
   });
 });

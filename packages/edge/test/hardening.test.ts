@@ -1,5 +1,5 @@
 /** Bad inputs and their 4xx answers; CORS; hooks; heartbeats; stalls; the key never leaks. */
-import { PROTOCOL_HEADER } from '@slipstream/core';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@slipstream/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createChatHandler } from '../src/index.ts';
 import { collect, FAKE_KEY, post, serveFetch, startRig, user, type Rig, type Served } from './helpers.ts';
@@ -68,7 +68,7 @@ describe('bad inputs → 4xx JSON ErrorBody naming the field', () => {
     });
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(res.headers.get(PROTOCOL_HEADER)).toBe('1');
+    expect(res.headers.get(PROTOCOL_HEADER)).toBe(String(PROTOCOL_VERSION));
     const json = (await res.json()) as { error: { kind: string; field?: string; status: number; retryable: boolean; message: string } };
     expect(json.error.kind).toBe(kind ?? 'invalid_request');
     expect(json.error.status).toBe(status);
@@ -204,7 +204,7 @@ describe('streaming hygiene', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');
     expect(res.headers.get('x-accel-buffering')).toBe('no');
-    expect(res.headers.get(PROTOCOL_HEADER)).toBe('1');
+    expect(res.headers.get(PROTOCOL_HEADER)).toBe(String(PROTOCOL_VERSION));
     expect(res.headers.get('content-encoding')).toBeNull();
     await res.text();
   });

@@ -62,7 +62,7 @@ export async function startRig(simOptions: StartSimOptions = {}, edgeOptions: Ch
   };
 }
 
-export function user(text: string): ChatRequest['messages'] {
+export function user(text: string): { role: 'user'; content: string }[] {
   return [{ role: 'user', content: text }];
 }
 

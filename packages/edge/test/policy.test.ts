@@ -36,7 +36,7 @@ describe('speed policy', () => {
     expect(r.res.status).toBe(200);
     expect(r.names[0]).toBe('ratelimit');
     expect(r.names.slice(-2)).toEqual(['usage', 'done']);
-    expect(r.find('start')?.data).toMatchObject({ requestedSpeed: 'fast', policy: 'fast', attempt: 1, protocol: 1 });
+    expect(r.find('start')?.data).toMatchObject({ requestedSpeed: 'fast', policy: 'fast', attempt: 1, protocol: 2 });
     expect(r.find('done')?.data).toMatchObject({ speed: 'fast', usage: { outputTokens: 30 } });
     const sent = rig.sim.sim.requests()[0]!;
     expect(sent.headers['anthropic-beta']).toContain(FAST_MODE_BETA);

@@ -1,6 +1,6 @@
 /** Test helpers: fake edge responses made of real protocol v1 SSE bytes (core's encoder). */
 import { expect } from 'vitest';
-import { encodeEvent, PROTOCOL_HEADER, type ChatRequest, type ProtocolEvent } from '@slipstream/core';
+import { encodeEvent, PROTOCOL_HEADER, PROTOCOL_VERSION, type ChatRequest, type ProtocolEvent } from '@slipstream/core';
 
 export type Step = ProtocolEvent | { wait: number } | { fail: string };
 
@@ -43,7 +43,7 @@ export function sseResponse(steps: Step[], signal?: AbortSignal | null): Respons
   });
   return new Response(body, {
     status: 200,
-    headers: { 'content-type': 'text/event-stream', [PROTOCOL_HEADER]: '1' },
+    headers: { 'content-type': 'text/event-stream', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
   });
 }
 
@@ -91,7 +91,7 @@ export function reply(o: ReplyOptions = {}): Step[] {
   if (o.fallback) steps.push(o.fallback);
   steps.push({
     event: 'start',
-    data: { protocol: 1, messageId: 'msg_1', model, requestedSpeed: requested, policy: o.policy ?? 'auto', attempt: 1, t: 1 },
+    data: { protocol: 2, messageId: 'msg_1', model, requestedSpeed: requested, policy: o.policy ?? 'auto', attempt: 1, t: 1 },
   });
   const size = Math.ceil(text.length / n);
   for (let i = 0; i < n; i++) {
@@ -101,7 +101,7 @@ export function reply(o: ReplyOptions = {}): Step[] {
     }
     if (o.every) steps.push({ wait: o.every });
     const delta = text.slice(i * size, (i + 1) * size);
-    if (delta) steps.push({ event: 'text', data: { delta, index: 0, t: 10 + i } });
+    if (delta) steps.push({ event: 'text', data: { delta, step: 0, index: 0, t: 10 + i } });
   }
   const usage = { inputTokens: 12, outputTokens: o.outputTokens ?? 11, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
   steps.push({ event: 'usage', data: { ...usage, speed: served, t: 50 } });
@@ -109,6 +109,8 @@ export function reply(o: ReplyOptions = {}): Step[] {
     event: 'done',
     data: {
       stopReason: 'end_turn',
+      finishReason: 'stop',
+      steps: 1,
       usage,
       speed: served,
       model,

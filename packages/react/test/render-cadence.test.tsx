@@ -39,7 +39,7 @@ type Timed = { dueMs: number; chunk: string };
 /** 5,000 one-word tokens with markdown structure, each event due at an absolute time (1,000 tokens/s). */
 function pacedReply(): Timed[] {
   const out: Timed[] = [
-    { dueMs: 0, chunk: encodeEvent('start', { protocol: 1, messageId: 'msg_r', model: 'claude-opus-4-6', requestedSpeed: 'fast', policy: 'fast', attempt: 1, t: 0 }) },
+    { dueMs: 0, chunk: encodeEvent('start', { protocol: 2, messageId: 'msg_r', model: 'claude-opus-4-6', requestedSpeed: 'fast', policy: 'fast', attempt: 1, t: 0 }) },
   ];
   let sent = 0;
   let n = 0;
@@ -49,7 +49,7 @@ function pacedReply(): Timed[] {
       delta += n % 120 === 0 ? `\n\n## Part ${n / 120}\n\n` : n % 12 === 11 ? 'end. ' : n % 40 === 0 ? '**word** ' : 'word ';
     }
     sent += TOKENS_PER_EVENT;
-    out.push({ dueMs: (sent / TOKENS_PER_SECOND) * 1000, chunk: encodeEvent('text', { delta, index: 0, t: sent }) });
+    out.push({ dueMs: (sent / TOKENS_PER_SECOND) * 1000, chunk: encodeEvent('text', { delta, step: 0, index: 0, t: sent }) });
   }
   const usage = { inputTokens: 10, outputTokens: TOKENS, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
   const last = (TOKENS / TOKENS_PER_SECOND) * 1000;
@@ -58,6 +58,8 @@ function pacedReply(): Timed[] {
     dueMs: last,
     chunk: encodeEvent('done', {
       stopReason: 'end_turn',
+      finishReason: 'stop',
+      steps: 1,
       usage,
       speed: 'fast',
       model: 'claude-opus-4-6',
@@ -84,7 +86,7 @@ function realTimeResponse(events: Timed[], signal: AbortSignal | null): Response
       controller.close();
     },
   });
-  return new Response(body, { headers: { 'content-type': 'text/event-stream', 'x-slipstream-protocol': '1' } });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream', 'x-slipstream-protocol': '2' } });
 }
 
 describe('render cadence', () => {
