@@ -116,6 +116,18 @@ export {
   type ProxyBufferingOptions,
   type MetricsRecorderOptions,
 } from './metrics.ts';
-export { retryAfterRemainingMs, type StreamStatus, type FastStreamState } from './stream-state.ts';
+export {
+  retryAfterRemainingMs,
+  type StreamStatus,
+  type FastStreamState,
+  type ToolCallState,
+  type ReplyTextPart,
+  type ReplyThinkingPart,
+  type ReplyToolCallPart,
+  type ReplyPart,
+  type PartMetrics,
+  type ReplyStep,
+  type StepMetrics,
+} from './stream-state.ts';
 export { isErrorBody, parseRetryAfter } from './http-error.ts';
 export { createFastStream, type FastStream, type FastStreamOptions } from './store.ts';

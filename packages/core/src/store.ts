@@ -24,6 +24,8 @@ import {
   type Action,
   type ControlState,
   type FastStreamState,
+  type ReplyPart,
+  type ReplyStep,
 } from './stream-state.ts';
 import { Subscribable } from './subscribable.ts';
 import { validateChatRequest, type RequestLimits } from './validate.ts';
@@ -106,6 +108,9 @@ export function createFastStream(options: FastStreamOptions = {}): FastStream {
   return new FastStreamStore(options);
 }
 
+const NO_PARTS: readonly ReplyPart[] = Object.freeze([]);
+const NO_STEPS: readonly ReplyStep[] = Object.freeze([]);
+
 /** One in-flight request; replaced on every start so late events of an old one are ignored. */
 interface Run {
   readonly controller: AbortController;
@@ -147,7 +152,7 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.#charsPerToken = options.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN;
     this.#metrics = this.#newRecorder();
     this.#metricsVersion = this.#metrics.version;
-    this.#snapshot = Object.freeze({ ...INITIAL_CONTROL_STATE, text: '', thinking: '', metrics: this.#metrics.snapshot() });
+    this.#snapshot = Object.freeze({ ...INITIAL_CONTROL_STATE, text: '', thinking: '', parts: NO_PARTS, steps: NO_STEPS, metrics: this.#metrics.snapshot() });
     this.#serverSnapshot = this.#snapshot;
     // Bound so they can be passed around detached (`subscribe` is bound by Subscribable).
     this.getSnapshot = this.getSnapshot.bind(this);
@@ -173,6 +178,9 @@ class FastStreamStore extends Subscribable implements FastStream {
       ...this.#control,
       text: this.#text,
       thinking: this.#thinking,
+      // Filled by the parts accumulator (protocol v2 store work in progress).
+      parts: NO_PARTS,
+      steps: NO_STEPS,
       metrics: this.#metrics.snapshot(),
     });
     this.#snapshotVersion = this.#version;

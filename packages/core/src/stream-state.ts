@@ -7,11 +7,16 @@
  *
  * @module
  */
-import type { StreamMetrics } from './metrics.ts';
+import type { Metric, StreamMetrics } from './metrics.ts';
 import type {
   ChatRequest,
   Cost,
   EdgeTimings,
+  FinishReason,
+  JsonValue,
+  PendingToolCall,
+  StepTimings,
+  ToolExecution,
   ErrorEvent,
   FallbackEvent,
   ProtocolEvent,
@@ -22,15 +27,135 @@ import type {
   Usage,
 } from './protocol.ts';
 
+/**
+ * Where a tool call of a reply stands:
+ * - `input-streaming`: its input JSON is arriving (`input` holds what parses so far);
+ * - `input-available`: the input is complete; a server tool is about to run;
+ * - `running`: the edge is running it (server tools);
+ * - `awaiting-approval`: the reply ended waiting for the user to approve or deny it;
+ * - `awaiting-client`: the reply ended waiting for the client to run it and send its result;
+ * - `output-available` / `output-error`: its result arrived (`output` or `error`);
+ * - `cancelled`: the reply stopped (user stop, error) before the call finished.
+ */
+export type ToolCallState =
+  | 'input-streaming'
+  | 'input-available'
+  | 'running'
+  | 'awaiting-approval'
+  | 'awaiting-client'
+  | 'output-available'
+  | 'output-error'
+  | 'cancelled';
+
+/** Fields every part of a reply has: which step and upstream content block it came from. */
+interface ReplyPartBase {
+  /** 0-based step (upstream request) of the reply. */
+  step: number;
+  /** Upstream content-block index within the step. */
+  index: number;
+}
+
+/** Visible text of a reply. */
+export interface ReplyTextPart extends ReplyPartBase {
+  type: 'text';
+  text: string;
+}
+
+/** Thinking of a reply; `signature` arrives when the block ends (send it back in later turns). */
+export interface ReplyThinkingPart extends ReplyPartBase {
+  type: 'thinking';
+  thinking: string;
+  signature: string | null;
+  /** Redacted thinking: `thinking` is empty and `signature` holds the opaque data. */
+  redacted: boolean;
+  /** The thinking block's own live rate and times (same definitions as the reply's). */
+  metrics: PartMetrics;
+}
+
+/** A tool call of a reply and, once known, its result. */
+export interface ReplyToolCallPart extends ReplyPartBase {
+  type: 'tool_call';
+  toolCallId: string;
+  name: string;
+  /** The raw input JSON text received so far. */
+  inputText: string;
+  /**
+   * The input parsed tolerantly from `inputText` while it streams (never throws on a prefix; `undefined`
+   * until anything parses), then the edge's parsed `input` once the call is complete.
+   */
+  input: JsonValue | undefined;
+  state: ToolCallState;
+  execution: ToolExecution | null;
+  needsApproval: boolean;
+  output?: JsonValue;
+  error?: string;
+  /** How long the tool ran, from its `tool_result`. */
+  durationMs?: number;
+  /** The input's own live rate and times. */
+  metrics: PartMetrics;
+}
+
+/** One ordered part of a reply. */
+export type ReplyPart = ReplyTextPart | ReplyThinkingPart | ReplyToolCallPart;
+
+/** Timing and rate of one streamed part, on the store's clock (arrival times). */
+export interface PartMetrics {
+  firstDeltaAt: number | null;
+  lastDeltaAt: number | null;
+  /** Live estimate while the part streams, exact when the step's usage allows it; else the estimate. */
+  liveOtps: Metric;
+}
+
+/** One step (upstream request) of a reply, with its own numbers. */
+export interface ReplyStep {
+  step: number;
+  messageId: string;
+  model: string;
+  requestedSpeed: Speed;
+  /** From `step_finish` (upstream `usage.speed`); `null` while streaming. */
+  servedSpeed: Speed | null;
+  stopReason: StopReason | null;
+  /** This step's usage; `null` until `step_finish`. */
+  usage: Usage | null;
+  cost: Cost | null;
+  /** The edge's timings of the step; `null` until `step_finish`. */
+  edge: StepTimings | null;
+  /**
+   * Client-side metrics of the step, same definitions as the reply's: TTFT is this step's
+   * `step_start` arrival → its first content delta (for step 0: request sent → first delta).
+   */
+  metrics: StepMetrics;
+  /** `streaming` until `step_finish`; `done` after; `aborted`/`error` if the reply ended inside it. */
+  status: 'streaming' | 'done' | 'aborted' | 'error';
+}
+
+/** A step's own TTFT and rates. */
+export interface StepMetrics {
+  ttftMs: number | null;
+  otps: Metric;
+  effectiveOtps: Metric;
+  liveOtps: Metric;
+  outputTokens: Metric;
+}
+
 /** `idle → submitted (fetch sent) → streaming (first event) → done | error | aborted`. */
 export type StreamStatus = 'idle' | 'submitted' | 'streaming' | 'done' | 'error' | 'aborted';
 
 /** One immutable snapshot of a {@link FastStream}. */
 export interface FastStreamState {
   status: StreamStatus;
-  /** Visible text received so far; kept on error and abort. */
+  /** Visible text received so far, all steps joined; kept on error and abort. */
   text: string;
+  /** Thinking text received so far, all steps joined. */
   thinking: string;
+  /** Every part of the reply in order (text, thinking, tool calls with their results); kept on error and abort. */
+  parts: readonly ReplyPart[];
+  /** The reply's steps (one per upstream request that started streaming), with per-step metrics. */
+  steps: readonly ReplyStep[];
+  /** Why the reply ended (from `done`); `null` before. */
+  finishReason: FinishReason | null;
+  /** Tool calls the reply ended waiting for (client tools, approvals); empty otherwise. */
+  pendingToolCalls: readonly PendingToolCall[];
   /** The (validated) request last started. */
   request: ChatRequest | null;
   /** The speed policy in force: the request's (default `auto`), then the edge's from `start`. */
@@ -63,8 +188,8 @@ export interface FastStreamState {
   metrics: StreamMetrics;
 }
 
-/** The state minus the accumulated parts (text, thinking, metrics). */
-export type ControlState = Omit<FastStreamState, 'text' | 'thinking' | 'metrics'>;
+/** The state minus the accumulated parts (text, thinking, parts, steps, metrics). */
+export type ControlState = Omit<FastStreamState, 'text' | 'thinking' | 'parts' | 'steps' | 'metrics'>;
 
 export interface StartAction {
   type: 'start';
@@ -106,6 +231,8 @@ export const INITIAL_CONTROL_STATE: Readonly<ControlState> = Object.freeze({
   usage: null,
   cost: null,
   stopReason: null,
+  finishReason: null,
+  pendingToolCalls: Object.freeze([]) as readonly PendingToolCall[],
   error: null,
   edge: null,
 });
@@ -196,6 +323,8 @@ function reduceEvent(state: ControlState, { event, at, fallbackCost }: EventActi
         edge: d.timings,
         cost: d.cost ?? fallbackCost ?? null,
         stopReason: d.stopReason,
+        finishReason: d.finishReason,
+        pendingToolCalls: d.pendingToolCalls ?? INITIAL_CONTROL_STATE.pendingToolCalls,
       };
     }
   }
