@@ -14,6 +14,7 @@
  *
  * Event order for one reply:
  * ```
+ * (tool_result)*                                               ← approved calls of the previous reply
  * (ratelimit | fallback)*  start
  *   step:  step_start  ratelimit?  (thinking | thinking_signature | text
  *                                   | tool_call_start tool_input_delta* tool_call | ratelimit)*
@@ -23,6 +24,9 @@
  * `fallback` comes before the `step_start` of the attempt it leads to. After `error` or `done` nothing
  * follows. Every content event carries the `step` it belongs to and upstream's content-block `index`
  * within that step, so (step, index) identifies one part of the reply.
+ *
+ * Sending a multi-step reply back as history: each step becomes an `assistant` turn (its thinking,
+ * text and tool calls), followed by a `user` turn with the results of that step's tool calls.
  *
  * Timestamps named `t` are milliseconds since the edge received the request (the edge's own clock), so a
  * client can tell upstream pacing from network jitter. Client-side metrics are stamped on arrival.
@@ -365,9 +369,16 @@ export interface ToolCallEvent {
   t: number;
 }
 
-/** A server tool finished (or was refused, timed out, or denied): exactly one of `output` and `error`. */
+/**
+ * A server tool finished (or was refused, timed out, or denied): exactly one of `output` and `error`.
+ * Matched to its call by `toolCallId`.
+ */
 export interface ToolResultEvent {
   toolCallId: string;
+  /**
+   * The step of this reply whose call it answers; `-1` for a call made in an earlier reply (a call the
+   * user approved, run at the start of this reply, before its first step).
+   */
   step: number;
   output?: JsonValue;
   error?: string;
