@@ -24,12 +24,17 @@ export interface ModelProfile {
   fast: FastSupport;
   /** Reject `temperature`/`top_p`/`top_k` when `anthropic-version: 2026-10-21`. */
   rejectsSamplingParamsOn20261021: boolean;
+  /**
+   * Accept a final `assistant` message (prefill). Claude 4.6 and later refuse it with a 400.
+   * @defaultValue true
+   */
+  prefill?: boolean;
 }
 
 /** The default profiles. */
 export const DEFAULT_MODEL_PROFILES: readonly ModelProfile[] = [
-  { id: 'claude-opus-4-8', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta', rejectsSamplingParamsOn20261021: true },
-  { id: 'claude-opus-4-6', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta-or-standard', rejectsSamplingParamsOn20261021: false },
-  { id: 'claude-sonnet-4-6', maxOutputTokens: 64_000, contextWindow: 1_000_000, fast: 'none', rejectsSamplingParamsOn20261021: false },
-  { id: 'claude-haiku-4-5', maxOutputTokens: 64_000, contextWindow: 200_000, fast: 'none', rejectsSamplingParamsOn20261021: false },
+  { id: 'claude-opus-4-8', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta', rejectsSamplingParamsOn20261021: true, prefill: false },
+  { id: 'claude-opus-4-6', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta-or-standard', rejectsSamplingParamsOn20261021: false, prefill: false },
+  { id: 'claude-sonnet-4-6', maxOutputTokens: 64_000, contextWindow: 1_000_000, fast: 'none', rejectsSamplingParamsOn20261021: false, prefill: false },
+  { id: 'claude-haiku-4-5', maxOutputTokens: 64_000, contextWindow: 200_000, fast: 'none', rejectsSamplingParamsOn20261021: false, prefill: true },
 ];

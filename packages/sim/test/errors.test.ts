@@ -71,7 +71,7 @@ describe('bad input over raw HTTP never crashes the sim', () => {
     ['max_tokens as string', { ...valid, max_tokens: '10' }, 400, 'invalid_request_error'],
     ['missing messages', { ...valid, messages: undefined }, 400, 'invalid_request_error'],
     ['empty messages', { ...valid, messages: [] }, 400, 'invalid_request_error'],
-    ['bad role', { ...valid, messages: [{ role: 'system', content: 'x' }] }, 400, 'invalid_request_error'],
+    ['bad role', { ...valid, messages: [{ role: 'tool', content: 'x' }] }, 400, 'invalid_request_error'],
     ['content as number', { ...valid, messages: [{ role: 'user', content: 5 }] }, 400, 'invalid_request_error'],
     ['block without type', { ...valid, messages: [{ role: 'user', content: [{ text: 'x' }] }] }, 400, 'invalid_request_error'],
     ['bad speed', { ...valid, speed: 'turbo' }, 400, 'invalid_request_error'],
