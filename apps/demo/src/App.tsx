@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { DemoInfo } from './info.ts';
 import { ChatTab } from './chat/ChatTab.tsx';
 import { LimitsTab } from './limits/LimitsTab.tsx';
@@ -26,6 +26,18 @@ export function App() {
   const [theme, toggleTheme] = useTheme();
   const [tab, setTab] = useHashTab(TAB_IDS, 'chat');
   const info = useDemoInfo();
+  const topbar = useRef<HTMLElement | null>(null);
+  // The chat's frame is the screen minus the sticky header, whose height depends on the width (one or
+  // two rows): publish it for the stylesheet.
+  useLayoutEffect(() => {
+    const el = topbar.current;
+    if (!el) return;
+    const publish = () => document.documentElement.style.setProperty('--topbar-h', `${Math.ceil(el.getBoundingClientRect().height)}px`);
+    publish();
+    const observer = new ResizeObserver(publish);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
   const simulated = info?.upstream === 'sim';
 
   const tabs: TabSpec<TabId>[] = [
@@ -39,7 +51,7 @@ export function App() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="topbar">
+      <header className="topbar" ref={topbar}>
         <div className="brand">
           <svg className="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
             <path d="M4 22c8 0 10-12 24-12" />

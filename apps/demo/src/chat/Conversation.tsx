@@ -5,7 +5,7 @@
  */
 import type { RateLimitEvent, SpeedPolicy } from '@slipstream/core';
 import { ChatThread, Composer, RateLimitGauge, useFastChat, type FastChatMessage } from '@slipstream/react';
-import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { formatUsd } from '../format.ts';
 import { MessageCard } from './MessageCard.tsx';
 
@@ -53,6 +53,39 @@ export function ConversationView(props: {
   const sessionCost = useMemo(() => messages.reduce((sum, m) => sum + (m.cost?.totalUsd ?? 0), 0), [messages]);
 
   const regenerate = useCallback(() => chat.regenerate(), [chat]);
+  const root = useRef<HTMLDivElement | null>(null);
+  const composerRef = useRef<HTMLFormElement | null>(null);
+  const hintId = useId();
+
+  // Stop, then put focus somewhere useful: the Stop button disappears with the stream, and focus must
+  // not fall back to <body> (keyboard and screen-reader users would lose their place).
+  const { stop } = chat;
+  const stopAndRefocus = useCallback(() => {
+    stop();
+    requestAnimationFrame(() => {
+      const active = document.activeElement;
+      if (active && active !== document.body && active.isConnected && !(active as HTMLButtonElement).disabled) return;
+      const target = composerRef.current?.querySelector('textarea') ?? root.current?.querySelector<HTMLElement>('[data-testid=retry]');
+      target?.focus();
+    });
+  }, [stop]);
+
+  // Esc stops from anywhere in this conversation's panel (the composer handles its own Esc first).
+  useEffect(() => {
+    if (!busy) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || e.isComposing) return;
+      const el = root.current;
+      if (!el || el.offsetParent === null) return; // panel hidden: another tab is showing
+      const target = e.target as Node | null;
+      const panel = el.closest('[role=tabpanel]') ?? el;
+      if (target && target !== document.body && !panel.contains(target)) return;
+      e.preventDefault();
+      stopAndRefocus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [busy, stopAndRefocus]);
   const renderMessage = useCallback(
     (message: FastChatMessage) => (
       <MessageCard
@@ -68,7 +101,7 @@ export function ConversationView(props: {
   );
 
   return (
-    <div className="conversation">
+    <div className="conversation" ref={root}>
       <div className="card toolbar conversation-toolbar">
         {toolbar}
         <span className="spacer" />
@@ -106,14 +139,20 @@ export function ConversationView(props: {
       {composer ? (
         <div className="composer-wrap">
           <Composer
+            ref={composerRef}
             className="composer"
             data-testid="composer"
             status={chat.status}
             onSend={(text) => chat.send(text)}
-            onStop={chat.stop}
-            placeholder="Message Claude… (Enter sends, Shift+Enter for a new line, Esc stops)"
-            textareaProps={{ 'data-testid': 'composer-input', rows: 1 } as React.TextareaHTMLAttributes<HTMLTextAreaElement>}
+            onStop={stopAndRefocus}
+            placeholder="Message Claude…"
+            textareaProps={
+              { 'data-testid': 'composer-input', rows: 1, 'aria-describedby': hintId } as React.TextareaHTMLAttributes<HTMLTextAreaElement>
+            }
           />
+          <p className="composer-hint" id={hintId}>
+            Enter sends · Shift+Enter adds a line · Esc stops a reply
+          </p>
         </div>
       ) : null}
     </div>

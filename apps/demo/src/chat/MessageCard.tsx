@@ -5,7 +5,8 @@
  */
 import type { ErrorEvent, FallbackReason } from '@slipstream/core';
 import { CostTicker, Message, OtpsMeter, SpeedBadge, type FastChatMessage } from '@slipstream/react';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
+import { displayPrompt } from '../display.ts';
 import { formatCount, formatMs, formatRate } from '../format.ts';
 
 export interface MessageCardProps {
@@ -58,9 +59,7 @@ function proxyBuffered(message: FastChatMessage): boolean {
 }
 
 export const MessageCard = memo(function MessageCard({ message, policy, retryAfterMs, onRetry, onRegenerate, busy }: MessageCardProps) {
-  if (message.role === 'user') {
-    return <Message message={message} meta={false} className="msg msg-user" data-testid="message-user" data-status={message.status} />;
-  }
+  if (message.role === 'user') return <UserBubble message={message} />;
   const m = message.metrics;
   const finished = message.status === 'done' || message.status === 'error' || message.status === 'aborted';
   const otps = finished && m?.otps.value != null ? m.otps : m?.liveOtps;
@@ -182,3 +181,12 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
     </div>
   );
 });
+
+/** A prompt as sent, shown without the simulator's test directives. */
+function UserBubble({ message }: { message: FastChatMessage }) {
+  const shown = useMemo(() => {
+    const content = displayPrompt(message.content);
+    return content === message.content ? message : { ...message, content };
+  }, [message]);
+  return <Message message={shown} meta={false} className="msg msg-user" data-testid="message-user" data-status={message.status} />;
+}
