@@ -1,4 +1,5 @@
-import { expect, openTab, test, type Page } from '../fixtures.ts';
+import type { Page } from '@playwright/test';
+import { expect, openTab, test } from '../fixtures.ts';
 
 /** Nothing may make the page wider than the screen: wide content scrolls inside its own box. */
 async function pageWidth(page: Page): Promise<{ scrollWidth: number; innerWidth: number }> {
