@@ -23,7 +23,9 @@ export type FuzzClass =
   | 'header-injection'
   | 'wrong-method'
   | 'wrong-content-type'
-  | 'oversized-body';
+  | 'oversized-body'
+  | 'unknown-field'
+  | 'bad-part';
 
 export const FUZZ_CLASSES: readonly FuzzClass[] = [
   'broken-json',
@@ -41,6 +43,8 @@ export const FUZZ_CLASSES: readonly FuzzClass[] = [
   'wrong-method',
   'wrong-content-type',
   'oversized-body',
+  'unknown-field',
+  'bad-part',
 ];
 
 export const FUZZ_CLASS_LABEL: Record<FuzzClass, string> = {
@@ -59,6 +63,8 @@ export const FUZZ_CLASS_LABEL: Record<FuzzClass, string> = {
   'wrong-method': 'GET, PUT, PATCH, DELETE on the chat route',
   'wrong-content-type': 'text/plain, form, multipart, XML, octet-stream, none',
   'oversized-body': 'valid-looking JSON bodies past the body-size cap',
+  'unknown-field': 'typos and foreign fields (maxTokens, temperature, tools, __proto__-free junk) at the top level, in messages, parts, thinking, tool_choice',
+  'bad-part': 'unknown part types, parts in the wrong role, empty text, bad base64, unpaired / duplicate tool calls and results, non-object tool input',
 };
 
 export interface FuzzCase {
@@ -257,6 +263,62 @@ function applyFieldFault(rng: Rng, o: Obj, cls: FuzzClass): { field: string; wha
       o.messages = list;
       return { field: 'messages', what: `${list.length} messages` };
     }
+    case 'unknown-field': {
+      const where = rng.int(0, 4);
+      if (where === 0) {
+        const key = rng.pick(['maxTokens', 'max_token', 'temperature', 'tools', 'stream', 'Speed', 'conversation_id', 'toolChoice', 'metadata', 'x']);
+        o[key] = rng.pick<Json>([1, 'x', true, null, {}]);
+        return { field: key, what: `top-level ${key}` };
+      }
+      if (where === 1) {
+        (msgs(o)[i] as Obj)[rng.pick(['name', 'contents', 'id', 'cache_control'])] = 'x';
+        return { field: `messages[${i}]`, what: 'unknown key in a message' };
+      }
+      if (where === 2) {
+        const idx = lastIndex(o);
+        (msgs(o)[idx] as Obj).content = [{ type: 'text', text: 'hi', [rng.pick(['cache_control', 'citations', 'Text'])]: {} }];
+        return { field: `messages[${idx}]`, what: 'unknown key in a part' };
+      }
+      if (where === 3) {
+        o.thinking = rng.pick<Json>([{ type: 'adaptive', budget_tokens: 2048 }, { type: 'disabled', x: 1 }, { type: 'adaptive', display: 'full' }]);
+        return { field: 'thinking', what: 'unknown key in thinking' };
+      }
+      o.tool_choice = rng.pick<Json>([{ type: 'auto', parallel: false }, { type: 'none', disable_parallel_tool_use: true }, { type: 'any', name: 'x' }]);
+      return { field: 'tool_choice', what: 'unknown key in tool_choice' };
+    }
+    case 'bad-part': {
+      const idx = lastIndex(o);
+      const last = msgs(o)[idx] as Obj;
+      const kind = rng.int(0, 7);
+      if (kind === 0) {
+        last.content = [{ type: rng.pick(['video', 'tool_use', 'Text', '', 'file']), text: 'x' }];
+        return { field: `messages[${idx}]`, what: 'unknown part type' };
+      }
+      if (kind === 1) {
+        last.content = [{ type: rng.pick(['tool_call', 'thinking', 'redacted_thinking']), toolCallId: 't1', name: 'f', input: {}, thinking: 'x', signature: 's', data: 'x' }];
+        return { field: `messages[${idx}]`, what: 'assistant part in a user turn' };
+      }
+      if (kind === 2) {
+        last.content = [{ type: 'text', text: rng.pick(['', ' ', '\n\t']) }];
+        return { field: `messages[${idx}]`, what: 'empty text part' };
+      }
+      if (kind === 3) {
+        last.content = [{ type: 'image', mediaType: rng.pick(['image/png', 'image/svg+xml']), data: rng.pick(['!!!', 'abc', 'data:image/png;base64,AAAA']) }];
+        return { field: `messages[${idx}]`, what: 'bad image' };
+      }
+      if (kind === 4) {
+        last.content = [{ type: 'tool_result', toolCallId: `toolu_${rng.int(0, 99)}`, output: 'x' }];
+        return { field: `messages[${idx}]`, what: 'tool result answering no call' };
+      }
+      // An assistant turn with a tool call, then a user turn that does not answer it properly.
+      const callId = `toolu_${rng.int(0, 99)}`;
+      const input = kind === 7 ? rng.pick<Json>([[], 'x', 1, null]) : { q: 'x' };
+      msgs(o).splice(idx, 0, { role: 'user', content: 'go' }, { role: 'assistant', content: [{ type: 'tool_call', toolCallId: callId, name: 'search', input }] });
+      const answer: Json[] =
+        kind === 5 ? [{ type: 'text', text: 'no result' }] : [{ type: 'tool_result', toolCallId: callId, output: 1 }, { type: 'tool_result', toolCallId: callId, error: 'dup' }];
+      (msgs(o)[idx + 2] as Obj).content = kind === 7 ? [{ type: 'tool_result', toolCallId: callId, output: 1 }] : answer;
+      return { field: 'messages', what: kind === 5 ? 'tool call without a result' : kind === 6 ? 'tool call answered twice' : 'tool input not an object' };
+    }
     default:
       throw new Error(`not a field fault: ${cls}`);
   }
@@ -329,7 +391,9 @@ export function generateCase(rng: Rng): FuzzCase {
     case 'bad-number':
     case 'role-order':
     case 'huge-string':
-    case 'too-many-messages': {
+    case 'too-many-messages':
+    case 'unknown-field':
+    case 'bad-part': {
       const o = validBase(rng);
       const f = applyFieldFault(rng, o, cls);
       return { cls, method: 'POST', headers: json, body: JSON.stringify(o), expectStatus: '4xx', expectField: f.field, what: f.what };
