@@ -22,6 +22,8 @@ Options:
   --jitter N            relative timing jitter (default ${DEFAULT_OPTIONS.jitter})
   --fast-input-tpm N    fast input tokens per minute (default ${DEFAULT_OPTIONS.fastInputTpm})
   --fast-output-tpm N   fast output tokens per minute (default ${DEFAULT_OPTIONS.fastOutputTpm})
+  --prefill-tps N       uncached input tokens prefilled per second before the first token;
+                        0 = instant (default ${DEFAULT_OPTIONS.prefillTokensPerSecond})
   --seed N              seed for text, token counts and ids (default ${DEFAULT_OPTIONS.seed})
   --help                show this help
 
@@ -37,6 +39,7 @@ const NUMERIC_FLAGS = {
   'fast-input-tpm': 'fastInputTpm',
   'fast-output-tpm': 'fastOutputTpm',
   seed: 'seed',
+  'prefill-tps': 'prefillTokensPerSecond',
 } as const;
 
 /** A bad command line. */

@@ -2,6 +2,7 @@
  * The sim's state and resolved options, shared by the route handlers.
  * @module
  */
+import { PromptCache } from './cache.ts';
 import { FaultQueue } from './faults.ts';
 import { DEFAULT_MODEL_PROFILES, type ModelProfile } from './models.ts';
 import { makeId } from './random.ts';
@@ -23,6 +24,7 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   faults: FaultSpec[];
   clock: { now(): number };
+  prefillTokensPerSecond: number;
 }
 
 /** The defaults, documented in the README. */
@@ -35,11 +37,13 @@ export const DEFAULT_OPTIONS = {
   fastOutputTpm: 200_000,
   seed: 1,
   maxBodyBytes: 32 * 1024 * 1024,
+  prefillTokensPerSecond: 10_000,
 } as const satisfies Partial<SimOptions>;
 
 /** Numeric options that may change at run time (`configure`, `POST /_sim/config`). */
 export const NUMERIC_OPTIONS = [
   'ttftMs', 'standardOtps', 'fastMultiplier', 'jitter', 'fastInputTpm', 'fastOutputTpm', 'seed', 'maxBodyBytes',
+  'prefillTokensPerSecond',
 ] as const;
 
 /** Shared state of one sim instance. */
@@ -48,6 +52,7 @@ export class SimCore {
   readonly state = new SimState();
   readonly limits: RateLimits;
   readonly faults: FaultQueue;
+  readonly cache = new PromptCache();
 
   constructor(options: SimOptions = {}) {
     this.options = {
@@ -86,6 +91,7 @@ export class SimCore {
   reset(): void {
     this.state.reset();
     this.limits.reset();
+    this.cache.clear();
     this.faults.reset();
   }
 
@@ -93,6 +99,12 @@ export class SimCore {
   otps(speed: 'fast' | 'standard'): number {
     const { standardOtps, fastMultiplier } = this.options;
     return speed === 'fast' ? standardOtps * fastMultiplier : standardOtps;
+  }
+
+  /** Time to first token for `uncached` input tokens on `model`: base plus prefill. */
+  ttftFor(model: ModelProfile, uncached: number): number {
+    const rate = model.prefillTokensPerSecond ?? this.options.prefillTokensPerSecond;
+    return this.options.ttftMs + (rate > 0 ? (uncached * 1000) / rate : 0);
   }
 
   /** Next request number and its `request-id`. */

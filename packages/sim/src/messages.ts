@@ -4,6 +4,7 @@
  */
 import { readBodyLimited } from './body.ts';
 import type { SimCore } from './core.ts';
+import { NO_CACHE, type CacheUsage } from './cache.ts';
 import { corsHeaders } from './cors.ts';
 import { errorBody, SimApiError } from './errors.ts';
 import { faultFromHeaders, type ChosenFault } from './faults.ts';
@@ -79,6 +80,7 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
 
   let request: MessagesRequest;
   let fault: ChosenFault | undefined;
+  let cache: CacheUsage = NO_CACHE;
   try {
     const text = await readBodyLimited(req, core.options.maxBodyBytes).catch((err: unknown) => {
       entry.body = '[body not stored: too large]';
@@ -112,8 +114,14 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
       default:
         break;
     }
-    if (request.speed === 'fast') core.limits.admitFast(request.inputTokens);
-    core.limits.chargeRequest(request.speed, request.inputTokens);
+    // Fast and standard never share a cached prefix: the speed is part of the cache key.
+    const lookup = core.cache.lookup(`${request.model.id}|${request.speed}`, request.layout, request.model.minCacheableTokens ?? 1024, at);
+    cache = lookup.usage;
+    // Cache reads do not count toward input-token rate limits (rate-limit docs).
+    const uncached = request.inputTokens - cache.read;
+    if (request.speed === 'fast') core.limits.admitFast(uncached);
+    core.limits.chargeRequest(request.speed, uncached);
+    lookup.commit();
   } catch (err) {
     if (err instanceof SimApiError) return errorResponse(err);
     return errorResponse(new SimApiError(500, 'api_error', 'Internal server error'));
@@ -137,6 +145,10 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
     speed: request.speed,
     startedAt,
     outputTokens: 0,
+    inputTokens: request.inputTokens - cache.read - cache.creation,
+    cacheReadInputTokens: cache.read,
+    cacheCreationInputTokens: cache.creation,
+    ttftMs: core.ttftFor(request.model, request.inputTokens - cache.read),
     deltaTimes: [],
     deltaTokens: [],
   };
@@ -152,9 +164,10 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
     model: request.model.id,
     speed: request.speed,
     plan,
-    inputTokens: request.inputTokens,
+    inputTokens: record.inputTokens,
+    cache,
     arrivedAt,
-    ttftMs: core.options.ttftMs,
+    ttftMs: record.ttftMs,
     otps: core.otps(request.speed),
     jitter: core.options.jitter,
     rng: createRng(hashString(request.conversationKey, core.options.seed) ^ 0x9e3779b9),

@@ -29,12 +29,16 @@ export interface ModelProfile {
    * @defaultValue true
    */
   prefill?: boolean;
+  /** Shortest prefix (tokens) a cache breakpoint can cache; shorter ones are processed uncached. @defaultValue 1024 */
+  minCacheableTokens?: number;
+  /** Prefill rate of uncached input tokens for this model; overrides `SimOptions.prefillTokensPerSecond`. */
+  prefillTokensPerSecond?: number;
 }
 
 /** The default profiles. */
 export const DEFAULT_MODEL_PROFILES: readonly ModelProfile[] = [
-  { id: 'claude-opus-4-8', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta', rejectsSamplingParamsOn20261021: true, prefill: false },
-  { id: 'claude-opus-4-6', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta-or-standard', rejectsSamplingParamsOn20261021: false, prefill: false },
-  { id: 'claude-sonnet-4-6', maxOutputTokens: 64_000, contextWindow: 1_000_000, fast: 'none', rejectsSamplingParamsOn20261021: false, prefill: false },
-  { id: 'claude-haiku-4-5', maxOutputTokens: 64_000, contextWindow: 200_000, fast: 'none', rejectsSamplingParamsOn20261021: false, prefill: true },
+  { id: 'claude-opus-4-8', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta', rejectsSamplingParamsOn20261021: true, prefill: false, minCacheableTokens: 1024 },
+  { id: 'claude-opus-4-6', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta-or-standard', rejectsSamplingParamsOn20261021: false, prefill: false, minCacheableTokens: 4096 },
+  { id: 'claude-sonnet-4-6', maxOutputTokens: 64_000, contextWindow: 1_000_000, fast: 'none', rejectsSamplingParamsOn20261021: false, prefill: false, minCacheableTokens: 1024 },
+  { id: 'claude-haiku-4-5', maxOutputTokens: 64_000, contextWindow: 200_000, fast: 'none', rejectsSamplingParamsOn20261021: false, prefill: true, minCacheableTokens: 4096 },
 ];

@@ -4,6 +4,7 @@
  * tokens live here too, because they are points in this sequence.
  * @module
  */
+import type { CacheUsage } from './cache.ts';
 import type { ChosenFault } from './faults.ts';
 import type { PlannedBlock, ReplyPlan } from './plan.ts';
 import type { Rng } from './random.ts';
@@ -17,7 +18,9 @@ export interface ReplySetup {
   model: string;
   speed: 'fast' | 'standard';
   plan: ReplyPlan;
+  /** `usage.input_tokens`: input after the last cache breakpoint (not read from or written to the cache). */
   inputTokens: number;
+  cache: CacheUsage;
   /** Monotonic time (see `monoNow`) the request arrived; TTFT counts from here. */
   arrivedAt: number;
   ttftMs: number;
@@ -52,9 +55,9 @@ export function startMessage(s: ReplySetup): Record<string, unknown> {
     stop_details: null,
     usage: {
       input_tokens: s.inputTokens,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      cache_creation_input_tokens: s.cache.creation,
+      cache_read_input_tokens: s.cache.read,
+      cache_creation: { ephemeral_5m_input_tokens: s.cache.creation5m, ephemeral_1h_input_tokens: s.cache.creation1h },
       output_tokens: 1,
       service_tier: 'standard',
       inference_geo: 'not_available',
@@ -149,7 +152,12 @@ export async function* replyFrames(s: ReplySetup): AsyncGenerator<ReplyChunk, Re
     frame: sseFrame({
       type: 'message_delta',
       delta: { stop_reason: s.plan.stopReason, stop_sequence: null, stop_details: null },
-      usage: { input_tokens: s.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: emitted },
+      usage: {
+        input_tokens: s.inputTokens,
+        cache_creation_input_tokens: s.cache.creation,
+        cache_read_input_tokens: s.cache.read,
+        output_tokens: emitted,
+      },
     }),
     tokens: 0,
   };

@@ -7,6 +7,7 @@ import { invalid, SimApiError } from './errors.ts';
 import { FAST_MODE_BETA, type ModelProfile } from './models.ts';
 import { readToolChoice, readTurns, type ToolChoice, type Turn } from './conversation.ts';
 import type { ToolDef } from './plan.ts';
+import { promptLayout, type PromptLayout } from './prompt-layout.ts';
 import { countTokens } from './tokens.ts';
 import { checkBody, checkForModel } from './validate/index.ts';
 
@@ -20,7 +21,10 @@ export interface MessagesRequest {
   thinking: { budget?: number } | null;
   prompt: string;
   conversationKey: string;
+  /** All input tokens (cached or not). */
   inputTokens: number;
+  /** The rendered prompt's blocks and cache breakpoints. */
+  layout: PromptLayout;
   tools: ToolDef[];
   /** The messages as the planner reads them (tool calls and results per turn). */
   turns: Turn[];
@@ -91,7 +95,8 @@ export function readMessagesRequest(body: unknown, headers: Headers, models: rea
   const lastUser = [...checked.messages].reverse().find((m) => m.role === 'user');
   const tools: ToolDef[] = checked.tools.flatMap((t) => (t.custom && t.name !== undefined ? [{ name: t.name, inputSchema: t.inputSchema }] : []));
   const conversationKey = `${checked.system}\u0000${texts.join('\u0000')}`;
-  const inputTokens = countTokens(checked.system) + texts.reduce((n, t) => n + countTokens(t) + 3, 0) + 5;
+  const layout = promptLayout(body as Json);
+  const inputTokens = layout.totalTokens;
   return {
     model,
     maxTokens: checked.maxTokens,
@@ -101,6 +106,7 @@ export function readMessagesRequest(body: unknown, headers: Headers, models: rea
     prompt: lastUser?.text ?? '',
     conversationKey,
     inputTokens,
+    layout,
     tools,
     turns: readTurns((body as Json)['messages']),
     toolChoice: readToolChoice((body as Json)['tool_choice']),

@@ -72,8 +72,14 @@ export interface SimOptions {
   maxBodyBytes?: number;
   /** Faults applied by configuration (restored by `reset()`). */
   faults?: FaultSpec[];
-  /** Epoch-ms clock used for rate-limit buckets, reset headers and the request log. */
+  /** Epoch-ms clock used for rate-limit buckets, reset headers, prompt-cache TTLs and the request log. */
   clock?: { now(): number };
+  /**
+   * Prefill rate: uncached input tokens (`input_tokens` + `cache_creation_input_tokens`) processed per
+   * second before the first token, so TTFT = `ttftMs` + uncached ÷ rate. 0 = instant. A model profile's
+   * own `prefillTokensPerSecond` wins. @defaultValue 10_000
+   */
+  prefillTokensPerSecond?: number;
 }
 
 /** Counters served at `GET /_sim/stats`. */
@@ -102,6 +108,12 @@ export interface SimStreamRecord {
   endedAt?: number;
   end?: StreamEnd;
   outputTokens: number;
+  /** `usage.input_tokens`: the uncached tail after the last cache breakpoint. */
+  inputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
+  /** Planned time to first token in ms (before jitter): `ttftMs` + uncached input ÷ prefill rate. */
+  ttftMs: number;
   /** Epoch ms (sub-ms) of each token-carrying delta written (signature deltas excluded). */
   deltaTimes: number[];
   /** Tokens in each delta, parallel to `deltaTimes`. */
