@@ -86,6 +86,7 @@ export {
   type RequestLimits,
   type ValidationResult,
 } from './validate.ts';
+export { parsePartialJson, type PartialJsonOptions } from './partial-json.ts';
 export { FAST_MODE_BETA, MODEL_CAPABILITIES, getModelCapability, type ModelCapability } from './models.ts';
 export { PRICING, CACHE_MULTIPLIERS, cost, type ModelPrice, type CostOptions } from './pricing.ts';
 export { systemClock, type Clock } from './clock.ts';
