@@ -3,23 +3,36 @@
  * with `app.route()`, with a Web-standard `fetch`.
  *
  * Order of checks: CORS → authorize → per-client rate limit → content type (415) → body cap (413) →
- * JSON and fields (400) → speed policy (400 for `fast` on a model without it) → 200 event stream.
+ * JSON and fields (400) → `tool_choice` and the conversation against the edge's tools (400) → speed
+ * policy (400 for `fast` on a model without it) → 200 event stream.
  *
  * @module
  */
 import Anthropic from '@anthropic-ai/sdk';
-import type { BetaTextBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages';
-import { getModelCapability, MODEL_CAPABILITIES, PROTOCOL_HEADER, PROTOCOL_VERSION, validateChatRequest, type ChatRequest, type ErrorBody, type ErrorEvent } from '@slipstream/core';
+import type { BetaTextBlockParam, BetaToolChoice } from '@anthropic-ai/sdk/resources/beta/messages/messages';
+import {
+  getModelCapability,
+  MODEL_CAPABILITIES,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  validateChatRequest,
+  type ChatRequest,
+  type ErrorBody,
+  type ErrorEvent,
+  type ToolChoice,
+} from '@slipstream/core';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
+import { checkConversation } from './conversation.ts';
 import { createEventStream } from './event-stream.ts';
 import { createMemoryFallbackStore, hashKey, memoryKeys } from './fallback-store.ts';
 import { DEFAULTS, type ChatHandlerOptions, type EdgeLogEvent, type EnvBindings, type FromEnv, type ResolvedOptions, type SystemPromptOption } from './options.ts';
 import { decideSpeed } from './policy.ts';
-import { toAnthropicMessages } from './messages.ts';
+import { runReply } from './loop.ts';
 import { readJsonBody } from './read-body.ts';
 import { allowsConnectionHeader, readEnv } from './runtime.ts';
-import { runReply, type BaseParams } from './upstream.ts';
+import { prepareTools, type ToolSet } from './tools.ts';
+import type { BaseParams } from './upstream.ts';
 
 /** The headers of every protocol stream. Never compressed; survives buffering proxies. */
 export function streamHeaders(): Record<string, string> {
@@ -75,6 +88,13 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     fallbackStore: options.fallbackStore ?? createMemoryFallbackStore(10_000, options.now ?? DEFAULTS.now),
   } as ResolvedOptions;
+  if (!(Number.isSafeInteger(opts.maxSteps) && opts.maxSteps >= 1)) throw new TypeError('maxSteps must be a positive integer.');
+  const tools: ToolSet | undefined = opts.tools && opts.tools.length > 0 ? prepareTools(opts.tools, opts.toolTimeoutMs) : undefined;
+  if (opts.toolChoice !== undefined) {
+    const problem = checkToolChoice(opts.toolChoice, tools, undefined);
+    if (problem) throw new TypeError(`toolChoice: ${problem.message}`);
+  }
+  const cacheBreakpoints = opts.cacheBreakpoints ?? tools !== undefined;
   const clients = new Map<string, Anthropic>();
   const allowedModels = opts.allowedModels ?? [...Object.keys(MODEL_CAPABILITIES), ...Object.keys(opts.models ?? {})];
   // An allow-list without the built-in default (and no explicit default) defaults to its first model.
@@ -178,6 +198,13 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     if (!allowedModels.includes(model)) {
       return refuse({ kind: 'invalid_request', message: `Model "${model}" is not allowed here.`, retryable: false, field: 'model' }, 400);
     }
+    const choice = request.tool_choice ?? opts.toolChoice;
+    if (choice !== undefined) {
+      const problem = checkToolChoice(choice, tools, request.thinking?.type);
+      if (problem) return refuse(problem, 400);
+    }
+    const conversation = await checkConversation(request.messages, tools);
+    if (!conversation.ok) return refuse(conversation.error, 400);
     const capability = getModelCapability(model, opts.models);
     const maxTokens = resolveMaxTokens(request, model, capability?.maxOutputTokens, opts);
     if (typeof maxTokens !== 'number') return refuse(maxTokens, 400);
@@ -210,13 +237,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     });
     if ('refuse' in decision) return refuse(decision.refuse, 400);
 
-    const params: BaseParams = {
-      model,
-      max_tokens: maxTokens,
-      messages: toAnthropicMessages(request.messages),
-    };
-    const system = systemBlocks(opts.system, opts.allowClientSystem ? request.system : undefined);
-    if (system) params.system = system;
+    // `messages`, `system`, tools and breakpoints are set per step by the loop.
+    const params: BaseParams = { model, max_tokens: maxTokens, messages: [] };
     if (request.thinking) params.thinking = request.thinking as BaseParams['thinking'];
     if (request.effort) params.output_config = { effort: request.effort };
 
@@ -224,6 +246,13 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     void runReply({
       client: clientFor(apiKey, keyHash, baseURL),
       params,
+      messages: request.messages,
+      verdicts: conversation.verdicts,
+      system: systemBlocks(opts.system, opts.allowClientSystem ? request.system : undefined),
+      tools,
+      toolChoice: tools ? upstreamToolChoice(choice, opts.disableParallelToolUse) : undefined,
+      cache: cacheBreakpoints,
+      maxSteps: opts.maxSteps,
       policy,
       decision,
       out,
@@ -247,6 +276,30 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     return refuse({ kind: 'upstream', message: 'The edge failed to handle the request.', retryable: true }, 500);
   });
   return app;
+}
+
+/**
+ * A `tool_choice` the edge cannot send, as a 400 naming the field: tools the edge does not offer, or a
+ * forced tool with extended thinking on (Anthropic takes only `auto` and `none` with thinking).
+ */
+function checkToolChoice(choice: ToolChoice, tools: ToolSet | undefined, thinking: string | undefined): ErrorEvent | undefined {
+  const invalid = (field: string, message: string): ErrorEvent => ({ kind: 'invalid_request', message, retryable: false, field });
+  if (tools === undefined) return invalid('tool_choice', 'tool_choice was given, but this edge offers no tools.');
+  if (choice.type === 'tool' && tools.get(choice.name) === undefined) {
+    const names = tools.list.map((t) => `"${t.name}"`).join(', ');
+    return invalid('tool_choice.name', `tool_choice.name "${choice.name.slice(0, 128)}" is not a tool this edge offers (${names}).`);
+  }
+  if ((choice.type === 'any' || choice.type === 'tool') && (thinking === 'enabled' || thinking === 'adaptive')) {
+    return invalid('tool_choice.type', `tool_choice.type "${choice.type}" forces tool use, which Anthropic refuses with thinking on; use "auto" or "none", or turn thinking off.`);
+  }
+  return undefined;
+}
+
+/** The `tool_choice` sent upstream on every step, with the edge's `disableParallelToolUse` folded in. */
+function upstreamToolChoice(choice: ToolChoice | undefined, disableParallel: boolean): BetaToolChoice | undefined {
+  if (choice === undefined) return disableParallel ? { type: 'auto', disable_parallel_tool_use: true } : undefined;
+  if (choice.type === 'none' || !disableParallel || choice.disable_parallel_tool_use !== undefined) return { ...choice };
+  return { ...choice, disable_parallel_tool_use: true };
 }
 
 /**

@@ -5,8 +5,9 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Context } from 'hono';
-import type { Cost, ErrorKind, ModelCapability, ModelPrice, Speed, SpeedPolicy, Usage } from '@slipstream/core';
+import type { Cost, ErrorKind, ModelCapability, ModelPrice, Speed, SpeedPolicy, ToolChoice, Usage } from '@slipstream/core';
 import type { FallbackStore } from './fallback-store.ts';
+import type { Tool } from './tools.ts';
 
 /** Runtime bindings as Hono hands them over (`c.env`): Worker bindings, or nothing on Node/Vercel. */
 export type EnvBindings = Record<string, unknown> | undefined;
@@ -105,13 +106,42 @@ export interface ChatHandlerOptions {
   createClient?: (init: { apiKey: string; baseURL: string | undefined }) => Anthropic;
   /** Clock in epoch ms (tests). @default Date.now */
   now?: () => number;
+  /**
+   * Tools offered to the model on every step. Server tools (with `execute`) run at the edge, between
+   * steps of the agent loop; client tools (no `execute`) end the reply with their calls pending. Checked
+   * at construction: a bad name, a duplicate or a non-object input schema throws a `TypeError`.
+   */
+  tools?: readonly Tool[];
+  /**
+   * `tool_choice` on every step; a request's `tool_choice` overrides it. A forced tool must be one of
+   * `tools` (checked at construction). @default Anthropic's default, `{ type: 'auto' }`
+   */
+  toolChoice?: ToolChoice;
+  /** Send `disable_parallel_tool_use: true` (at most one tool call per step). @default false */
+  disableParallelToolUse?: boolean;
+  /** Most upstream requests (steps) one reply may make; a loop cut here ends with `finishReason: 'max_steps'`. @default 8 */
+  maxSteps?: number;
+  /** Default timeout of a server tool's `execute` (a tool's own `timeoutMs` wins). @default 60000 */
+  toolTimeoutMs?: number;
+  /**
+   * Place prompt-cache breakpoints that move forward with the loop (last tool definition, system prompt,
+   * end of the previous step's prompt, end of the conversation: at most 4), so each step reads the
+   * previous steps from cache. @default true when `tools` is non-empty, else false
+   */
+  cacheBreakpoints?: boolean;
 }
 
 /** The options after defaults, as the handler uses them. */
 export type ResolvedOptions = Required<
-  Omit<ChatHandlerOptions, 'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore'>
+  Omit<
+    ChatHandlerOptions,
+    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
+  >
 > &
-  Pick<ChatHandlerOptions, 'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient'> & {
+  Pick<
+    ChatHandlerOptions,
+    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
+  > & {
     fallbackStore: FallbackStore;
   };
 
@@ -135,4 +165,7 @@ export const DEFAULTS = {
   fallbackTtlMs: 60_000,
   allowClientSystem: true,
   now: () => Date.now(),
+  disableParallelToolUse: false,
+  maxSteps: 8,
+  toolTimeoutMs: 60_000,
 } satisfies Partial<ChatHandlerOptions>;
