@@ -1,6 +1,7 @@
 /**
  * `@slipstream/edge`: the Hono chat handler for Claude fast mode: speed policy with sticky fallback,
- * real abort, hardening, and the Slipstream protocol v1 on the wire.
+ * the agent loop (server and client tools, approvals, one speed per loop), real abort, hardening, and
+ * the Slipstream protocol v2 on the wire.
  *
  * @module
  */
@@ -17,3 +18,14 @@ export { createMemoryFallbackStore, hashKey, type FallbackMemory, type FallbackS
 export { decideSpeed, type SpeedDecision } from './policy.ts';
 export { parseRateLimitHeaders, parseRetryAfterMs } from './ratelimit-headers.ts';
 export { classifyUpstreamError, type UpstreamFailure } from './errors.ts';
+export {
+  defineTool,
+  TOOL_NAME_PATTERN,
+  type ClientTool,
+  type ServerTool,
+  type Tool,
+  type ToolCommon,
+  type ToolContext,
+  type ToolInput,
+  type ToolInputSchema,
+} from './tools.ts';

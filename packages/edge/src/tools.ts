@@ -221,8 +221,22 @@ function jsonSchemaValidator(schema: ToolInputSchema, where: string, name: strin
     // The leaf errors say what is wrong; the "does not match schema" wrappers above them only repeat it.
     const leaves = result.errors.filter((e) => !/^(properties|items|\$ref|allOf|anyOf|oneOf|prefixItems|additionalProperties)$/.test(e.keyword));
     const shown = (leaves.length > 0 ? leaves : result.errors).slice(0, 5);
-    return { ok: false, message: shown.map((e) => `${e.instanceLocation || '#'}: ${e.error}`).join('; ') };
+    return { ok: false, message: shown.map((e) => `${e.instanceLocation || '#'}: ${e.error}${keywordValue(schema, e.keyword, e.keywordLocation)}`).join('; ') };
   };
+}
+
+/** The schema's value for a failed keyword (`pattern: "^a+$"`), so the model sees what was expected. */
+function keywordValue(schema: ToolInputSchema, keyword: string, location: string): string {
+  let node: unknown = schema;
+  for (const raw of location.replace(/^#\/?/, '').split('/')) {
+    if (raw === '') continue;
+    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof node !== 'object' || node === null) return '';
+    node = (node as Record<string, unknown>)[key];
+  }
+  if (node === undefined || (typeof node === 'object' && node !== null)) return '';
+  const text = JSON.stringify(node);
+  return text.length <= 200 ? ` (${keyword}: ${text})` : '';
 }
 
 function standardValidator(schema: StandardSchemaV1): Validate {
