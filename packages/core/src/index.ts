@@ -132,3 +132,20 @@ export {
 } from './stream-state.ts';
 export { isErrorBody, parseRetryAfter } from './http-error.ts';
 export { createFastStream, type FastStream, type FastStreamOptions } from './store.ts';
+export {
+  createFastChat,
+  toHistory,
+  joinText,
+  newId,
+  type FastChat,
+  type FastChatOptions,
+  type FastChatState,
+  type FastChatMessage,
+  type FastChatMessageInit,
+  type FastChatPart,
+  type ChatReplyPart,
+  type ChatToolCallPart,
+  type ToolApproval,
+  type ToolResultInput,
+  type UserPart,
+} from './chat-store.ts';

@@ -29,4 +29,6 @@ export const reply = (over: Partial<FastChatMessage> = {}): FastChatMessage => (
   cost: null,
   error: null,
   ...over,
+  parts: over.parts ?? [{ type: 'text', text: over.content ?? 'Hello **there**.', step: 0, index: 0 }],
+  steps: over.steps ?? [],
 });

@@ -1,26 +1,62 @@
 'use client';
 /**
- * `useFastChat`: a conversation over {@link useFastStream}. Each reply keeps its own metrics, served
+ * `useFastChat`: a conversation, as React state. A thin `useSyncExternalStore` adapter over core's
+ * framework-free conversation store (`createFastChat`), which owns the message list, history building,
+ * tool results, approvals and auto-continue. Each reply keeps its own parts, steps, metrics, served
  * speed, fallback, usage, cost and error; the conversation id stays stable so the edge's fallback memory
  * works per conversation.
  *
  * @module
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type SetStateAction } from 'react';
-import type { ChatMessage, ChatRequest, FastStreamState } from '@slipstream/core';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type Dispatch,
+  type SetStateAction,
+} from 'react';
+import {
+  createFastChat,
+  type ChatRequest,
+  type ChatToolCallPart,
+  type FastChat,
+  type FastChatOptions,
+  type FastStreamState,
+  type JsonValue,
+  type ToolResultInput,
+  type UserPart,
+} from '@slipstream/core';
 import type { FastChatMessage } from '../chat-types.ts';
-import { useFastStream, type UseFastStreamOptions, type UseFastStreamResult } from './use-fast-stream.ts';
+import { useStreamView, type UseFastStreamOptions, type UseFastStreamResult } from './use-fast-stream.ts';
+
+export { toHistory, newId } from '@slipstream/core';
+
+const useIsoLayoutEffect = typeof document !== 'undefined' ? useLayoutEffect : useEffect;
 
 export interface UseFastChatOptions extends Omit<UseFastStreamOptions, 'onFinish'> {
-  /** Messages to start with. */
-  initialMessages?: FastChatMessage[];
-  /** A conversation id to use instead of a generated one (e.g. restored from storage). */
+  /** Messages to start with (read once). `role` plus `content` or `parts`; the rest is filled in. */
+  initialMessages?: FastChatOptions['initialMessages'];
+  /** A conversation id to use instead of a generated one (e.g. restored from storage). Read once. */
   conversationId?: string;
   /** System prompt sent with every request (the edge may ignore it). */
   system?: string;
   /** Other request fields sent with every request (`max_tokens`, `effort`, `thinking`). */
   body?: Omit<Partial<ChatRequest>, 'messages'>;
-  /** Called when a reply ends (done, error or stopped), with the final message. */
+  /**
+   * Send the next request by itself once every pending tool call of the last reply has a result or a
+   * verdict; when `false`, call `continueReply()`. @default true
+   */
+  autoContinue?: boolean;
+  /**
+   * Runs a client tool when a reply ends waiting for it: return (or resolve) its output, throw to
+   * record an error, or return `undefined` and answer later with `addToolResult`.
+   */
+  onToolCall?: (call: ChatToolCallPart) => JsonValue | undefined | void | Promise<JsonValue | undefined | void>;
+  /** Called when a request of a reply ends (done, error or stopped), with the message as it stands. */
   onFinish?: (message: FastChatMessage, state: FastStreamState) => void;
 }
 
@@ -29,223 +65,135 @@ export interface UseFastChatResult {
   messages: FastChatMessage[];
   /** Status of the latest reply (`idle` before the first). */
   status: FastStreamState['status'];
-  /** The live state of the latest reply (metrics, rate limit, …). */
+  /** The live state of the latest reply's request (metrics, rate limit, …). */
   stream: UseFastStreamResult;
-  /** Appends a user message and streams the reply. Stops a reply in flight first. */
-  send: (text: string) => void;
-  /** Stops the reply in flight; its partial text is kept. */
+  /**
+   * Appends a user message and streams the reply. Stops a reply in flight first. A string is one text
+   * part; pass parts to add images or documents.
+   */
+  send: (content: string | readonly UserPart[]) => void;
+  /** Stops the reply in flight; its partial content is kept. */
   stop: () => void;
   /** Drops the last reply and asks again. */
   regenerate: () => void;
+  /** Sends the latest request of the last reply again, into the same message. */
+  retry: () => void;
   /** Replaces a user message's text, drops everything after it, and asks again. */
   edit: (id: string, text: string) => void;
   /** Replaces the conversation (stops a reply in flight). */
   setMessages: Dispatch<SetStateAction<FastChatMessage[]>>;
+  /** Records a client tool's result (`{ output }` or `{ error }`); the last answer continues the reply. */
+  addToolResult: (toolCallId: string, result: ToolResultInput) => void;
+  /** Approves a call that waits for approval (`needsApproval`); the edge runs it in the next request. */
+  approve: (toolCallId: string) => void;
+  /** Denies a call that waits for approval; the model is told, with `reason` when given. */
+  deny: (toolCallId: string, reason?: string) => void;
+  /** Sends the next request of a reply whose tool calls are all answered (for `autoContinue: false`). */
+  continueReply: () => void;
   /** Live retry-after countdown in ms, if rate limited. */
   retryAfterMs: number | null;
   /** Stable for the component's lifetime; sent as `conversationId` with every request. */
   conversationId: string;
-}
-
-/** A random id: `crypto.randomUUID` when available (secure contexts), else a time-and-random string. */
-export function newId(): string {
-  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}-${Math.random().toString(36).slice(2, 10)}`;
-}
-
-function userMessage(text: string): FastChatMessage {
-  return {
-    id: newId(),
-    role: 'user',
-    content: text,
-    status: 'done',
-    metrics: null,
-    servedSpeed: null,
-    requestedSpeed: null,
-    fallback: null,
-    usage: null,
-    cost: null,
-    error: null,
-  };
-}
-
-function pendingReply(): FastChatMessage {
-  return { ...userMessage(''), role: 'assistant', status: 'submitted' };
-}
-
-/** A message record filled from a stream state. */
-function fromState(m: FastChatMessage, s: FastStreamState): FastChatMessage {
-  return {
-    ...m,
-    content: s.text,
-    status: s.status === 'idle' ? 'submitted' : s.status,
-    metrics: s.metrics,
-    servedSpeed: s.servedSpeed,
-    requestedSpeed: s.requestedSpeed,
-    fallback: s.fallback,
-    usage: s.usage,
-    cost: s.cost,
-    error: s.error,
-    model: s.model,
-  };
-}
-
-/**
- * The request history for a conversation: protocol v1 wants alternating turns starting and ending with
- * `user`, so empty replies (failed before any text) are skipped and same-role neighbours are joined.
- */
-export function toHistory(messages: readonly FastChatMessage[]): ChatMessage[] {
-  const out: ChatMessage[] = [];
-  for (const m of messages) {
-    if (m.content.trim() === '') continue;
-    const last = out[out.length - 1];
-    if (last && last.role === m.role) last.content += `\n\n${m.content}`;
-    else out.push({ role: m.role, content: m.content });
-  }
-  while (out.length > 0 && out[0]!.role !== 'user') out.shift();
-  while (out.length > 0 && out[out.length - 1]!.role !== 'user') out.pop();
-  return out;
-}
-
-interface Run {
-  id: string;
-  request: ChatRequest | null;
+  /** The underlying core store, for advanced use (subscribing outside React, persistence). */
+  chat: FastChat;
 }
 
 /**
  * A chat conversation streamed from a Slipstream edge endpoint.
  *
+ * Options are read through a ref: callbacks, `fetch`, `body`, `system`, `speed`, `model` and
+ * `autoContinue` may change between renders. StrictMode-safe; unmounting aborts the request.
+ *
  * @example
  * const chat = useFastChat({ endpoint: '/api/chat', speed: 'auto' });
- * <ChatThread messages={chat.messages} />
+ * <ChatThread messages={chat.messages} onApprove={chat.approve} onDeny={chat.deny} />
  * <Composer status={chat.status} onSend={chat.send} onStop={chat.stop} />
  */
 export function useFastChat(options: UseFastChatOptions = {}): UseFastChatResult {
-  const { initialMessages, conversationId: idOption, system, body, onFinish, ...streamOptions } = options;
-  const [conversationId] = useState(() => idOption ?? newId());
-  const [messages, setMessagesState] = useState<FastChatMessage[]>(() => initialMessages ?? []);
-  const [run, setRun] = useState<Run | null>(null);
-  const s = useFastStream(streamOptions);
-  const { start, stop: stopStream, stream } = s;
   const optionsRef = useRef(options);
-  const messagesRef = useRef(messages);
-  const runRef = useRef(run);
-  // Read by the commands, which stay stable across renders.
-  optionsRef.current = options;
-  messagesRef.current = messages;
-  runRef.current = run;
+  useIsoLayoutEffect(() => {
+    optionsRef.current = options;
+  });
 
-  // The reply in flight belongs to this run when the store's request is the one we started.
-  const live = run !== null && s.request === run.request;
-
-  // Freeze the reply into the list once its stream ends.
+  const [chat, setChat] = useState(() => createStore(optionsRef));
+  // Destroy only on a real unmount (StrictMode re-mounts in the same commit, before the microtask).
+  const mounted = useRef(false);
+  const destroyed = useRef(false);
   useEffect(() => {
-    if (!run || !live) return;
-    if (s.status !== 'done' && s.status !== 'error' && s.status !== 'aborted') return;
-    const state = stream.getSnapshot();
-    const target = messagesRef.current.find((m) => m.id === run.id);
-    setRun(null);
-    runRef.current = null;
-    if (!target) return;
-    const finished = fromState(target, state);
-    setMessagesState((ms) => ms.map((m) => (m.id === run.id ? finished : m)));
-    optionsRef.current.onFinish?.(finished, state);
-  }, [run, live, s.status, stream]);
-
-  const view = useMemo(
-    () => (run && live ? messages.map((m) => (m.id === run.id ? fromState(m, s) : m)) : messages),
-    [messages, run, live, s],
-  );
-
-  const ask = useCallback(
-    (history: FastChatMessage[]) => {
-      const reply = pendingReply();
-      const o = optionsRef.current;
-      const req: ChatRequest = { ...o.body, messages: toHistory(history), conversationId };
-      if (o.system !== undefined) req.system = o.system;
-      start(req);
-      const next = [...history, reply];
-      const nextRun = { id: reply.id, request: stream.getSnapshot().request };
-      messagesRef.current = next;
-      runRef.current = nextRun;
-      setMessagesState(next);
-      setRun(nextRun);
-    },
-    [conversationId, start, stream],
-  );
-
-  /** The list without a reply in flight, with that reply frozen as it is now. */
-  const settled = useCallback((): FastChatMessage[] => {
-    const current = messagesRef.current;
-    const active = runRef.current;
-    if (!active) return current;
-    stopStream();
-    const state = stream.getSnapshot();
-    runRef.current = null;
-    return current.map((m) => (m.id === active.id ? fromState(m, state) : m));
-  }, [stopStream, stream]);
-
-  const send = useCallback(
-    (text: string) => {
-      if (text.trim() === '') return;
-      ask([...settled(), userMessage(text)]);
-    },
-    [ask, settled],
-  );
-
-  const regenerate = useCallback(() => {
-    const current = settled();
-    let lastUser = -1;
-    for (let i = current.length - 1; i >= 0; i--) {
-      if (current[i]!.role === 'user') {
-        lastUser = i;
-        break;
-      }
+    mounted.current = true;
+    if (destroyed.current) {
+      destroyed.current = false;
+      setChat(createStore(optionsRef));
+      return;
     }
-    if (lastUser === -1) return;
-    ask(current.slice(0, lastUser + 1));
-  }, [ask, settled]);
+    return () => {
+      mounted.current = false;
+      queueMicrotask(() => {
+        if (mounted.current) return;
+        chat.destroy();
+        destroyed.current = true;
+      });
+    };
+  }, [chat]);
 
-  const edit = useCallback(
-    (id: string, text: string) => {
-      const current = settled();
-      const i = current.findIndex((m) => m.id === id);
-      if (i === -1) return;
-      const target = current[i]!;
-      if (target.role !== 'user') {
-        // Editing a reply just replaces its text.
-        const next = current.map((m) => (m.id === id ? { ...m, content: text } : m));
-        messagesRef.current = next;
-        setMessagesState(next);
-        setRun(null);
-        return;
-      }
-      ask([...current.slice(0, i), { ...target, content: text }]);
-    },
-    [ask, settled],
-  );
-
+  const state = useSyncExternalStore(chat.subscribe, chat.getSnapshot, chat.getServerSnapshot);
+  const stream = useStreamView(chat.stream, optionsRef);
   const setMessages = useCallback<Dispatch<SetStateAction<FastChatMessage[]>>>(
-    (action) => {
-      if (runRef.current) stopStream();
-      runRef.current = null;
-      setRun(null);
-      setMessagesState(action);
-    },
-    [stopStream],
+    (action) => chat.setMessages(action as Parameters<FastChat['setMessages']>[0]),
+    [chat],
   );
 
-  return {
-    messages: view,
-    status: run ? (live ? s.status : 'submitted') : messages.length > 0 ? s.status : 'idle',
-    stream: s,
-    send,
-    stop: stopStream,
-    regenerate,
-    edit,
-    setMessages,
-    retryAfterMs: s.retryAfterMs,
-    conversationId,
+  return useMemo(
+    () => ({
+      // Frozen by the store; typed mutable for compatibility with earlier versions of this hook.
+      messages: state.messages as FastChatMessage[],
+      status: state.status,
+      stream,
+      send: chat.send,
+      stop: chat.stop,
+      regenerate: chat.regenerate,
+      retry: chat.retry,
+      edit: chat.edit,
+      setMessages,
+      addToolResult: chat.addToolResult,
+      approve: chat.approve,
+      deny: chat.deny,
+      continueReply: chat.continueReply,
+      retryAfterMs: stream.retryAfterMs,
+      conversationId: chat.conversationId,
+      chat,
+    }),
+    [state, stream, chat, setMessages],
+  );
+}
+
+/** Creates the store with options that always read the latest render's values. */
+function createStore(optionsRef: { current: UseFastChatOptions }): FastChat {
+  const first = optionsRef.current;
+  const latest = (): UseFastChatOptions => optionsRef.current;
+  const wrapped: FastChatOptions = {
+    // Read once by the store.
+    ...(first.notify !== undefined ? { notify: first.notify } : {}),
+    ...(first.clock !== undefined ? { clock: first.clock } : {}),
+    ...(first.charsPerToken !== undefined ? { charsPerToken: first.charsPerToken } : {}),
+    ...(first.liveWindowMs !== undefined ? { liveWindowMs: first.liveWindowMs } : {}),
+    ...(first.initialMessages !== undefined ? { initialMessages: first.initialMessages } : {}),
+    ...(first.conversationId !== undefined ? { conversationId: first.conversationId } : {}),
+    // Read per request or per event: always the latest.
+    fetch: (input, init) => (latest().fetch ?? globalThis.fetch)(input, init),
+    headers: () => {
+      const h = latest().headers;
+      return (typeof h === 'function' ? h() : h) ?? {};
+    },
+    onEvent: (e) => latest().onEvent?.(e),
+    onDelta: (delta, kind) => latest().onDelta?.(delta, kind),
+    onFinish: (message, state) => latest().onFinish?.(message, state),
+    onError: (error, state) => latest().onError?.(error, state),
+    onFallback: (f) => latest().onFallback?.(f),
+    onToolCall: (call) => latest().onToolCall?.(call),
   };
+  for (const key of ['endpoint', 'defaults', 'limits', 'system', 'body', 'speed', 'model', 'autoContinue'] as const) {
+    Object.defineProperty(wrapped, key, { enumerable: true, get: () => latest()[key] });
+  }
+  return createFastChat(wrapped);
 }

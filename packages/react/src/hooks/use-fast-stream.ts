@@ -88,6 +88,15 @@ export function useFastStream(options: UseFastStreamOptions = {}): UseFastStream
     };
   }, [stream]);
 
+  return useStreamView(stream, optionsRef);
+}
+
+/**
+ * The React view of a stream store: its state through `useSyncExternalStore`, a live retry-after
+ * countdown, and stable commands (`start` fills `speed`/`model` from the latest options). Shared by
+ * `useFastStream` and `useFastChat`.
+ */
+export function useStreamView(stream: FastStream, optionsRef: { current: Pick<UseFastStreamOptions, 'speed' | 'model' | 'clock'> }): UseFastStreamResult {
   const subscribe = useCallback((listener: () => void) => stream.subscribe(listener), [stream]);
   const getSnapshot = useCallback(() => stream.getSnapshot(), [stream]);
   const getServerSnapshot = useCallback(() => stream.getServerSnapshot(), [stream]);
@@ -108,7 +117,7 @@ export function useFastStream(options: UseFastStreamOptions = {}): UseFastStream
       if (full.model === undefined && model !== undefined) full.model = model;
       stream.start(full);
     },
-    [stream],
+    [stream, optionsRef],
   );
   const stop = useCallback(() => stream.stop(), [stream]);
   const retry = useCallback(() => stream.retry(), [stream]);

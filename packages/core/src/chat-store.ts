@@ -1,0 +1,920 @@
+/**
+ * The framework-free conversation store: a message list over one {@link FastStream}, with history
+ * building, tool results, approvals and auto-continue. `useFastChat` in `@slipstream/react` is a thin
+ * `useSyncExternalStore` adapter over it; a Vue or Svelte adapter reads the same snapshot.
+ *
+ * A reply may take several requests: when it ends waiting for client tools or approvals
+ * (`finishReason: 'tool_calls'`), {@link FastChat.addToolResult}, {@link FastChat.approve} and
+ * {@link FastChat.deny} answer its pending calls, and once every one is answered the store sends the
+ * next request by itself (`autoContinue`) and appends what streams to the same assistant message.
+ *
+ * @module
+ */
+import { notifyManager } from './notify.ts';
+import type {
+  ChatMessage,
+  ChatRequest,
+  Cost,
+  DocumentPart,
+  ErrorEvent,
+  FinishReason,
+  ImagePart,
+  JsonValue,
+  MessagePart,
+  PendingToolCall,
+  ProtocolEvent,
+  Speed,
+  SpeedPolicy,
+  FallbackEvent,
+  TextPart,
+  ToolResultEvent,
+  Usage,
+} from './protocol.ts';
+import type { StreamMetrics } from './metrics.ts';
+import { createFastStream, type FastStream, type FastStreamOptions } from './store.ts';
+import {
+  type FastStreamState,
+  type ReplyStep,
+  type ReplyTextPart,
+  type ReplyThinkingPart,
+  type ReplyToolCallPart,
+  type StreamStatus,
+} from './stream-state.ts';
+import { Subscribable } from './subscribable.ts';
+
+/** What a user message holds: text, images, documents. */
+export type UserPart = TextPart | ImagePart | DocumentPart;
+
+/** The user's verdict on a call that needed approval. */
+export interface ToolApproval {
+  approved: boolean;
+  /** Shown to the model when denied. */
+  reason?: string;
+}
+
+/** A tool call of a reply as the conversation keeps it: the stream's part plus the user's verdict. */
+export interface ChatToolCallPart extends ReplyToolCallPart {
+  /** Set by {@link FastChat.approve} / {@link FastChat.deny} for calls that needed approval. */
+  approval?: ToolApproval;
+}
+
+/** One ordered part of an assistant message (every step of every request of the reply). */
+export type ChatReplyPart = ReplyTextPart | ReplyThinkingPart | ChatToolCallPart;
+
+/** One ordered part of a message: {@link UserPart}s in user messages, {@link ChatReplyPart}s in replies. */
+export type FastChatPart = UserPart | ChatReplyPart;
+
+/** One message of a conversation, with its own numbers. */
+export interface FastChatMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  /** The visible text: every text part, joined (blank line between parts). */
+  content: string;
+  /**
+   * User messages: the text, images and documents sent. Replies: text, thinking and tool calls (with
+   * their results) in order, across every step and every request of the reply; `step` numbers keep
+   * counting across auto-continued requests.
+   */
+  parts: readonly FastChatPart[];
+  /** Replies: every step (upstream request) with its own metrics; empty for user messages. */
+  steps: readonly ReplyStep[];
+  /** User messages are always `done`. A reply goes `submitted → streaming → done | error | aborted`. */
+  status: Exclude<StreamStatus, 'idle'>;
+  /**
+   * Metrics of the reply's latest request (core's full `StreamMetrics`); `null` for user messages.
+   * Per-step numbers are in {@link FastChatMessage.steps}.
+   */
+  metrics: StreamMetrics | null;
+  servedSpeed: Speed | null;
+  requestedSpeed: Speed | null;
+  fallback: FallbackEvent | null;
+  /** Totals over every request of the reply. */
+  usage: Usage | null;
+  /** Total over every request of the reply. */
+  cost: Cost | null;
+  error: ErrorEvent | null;
+  /** Model that answered (from `start`); absent or `null` for user messages. */
+  model?: string | null;
+  /** Why the reply's latest request ended; `null` while streaming and for user messages. */
+  finishReason?: FinishReason | null;
+  /** Tool calls the reply waits for (client tools, approvals); empty otherwise. */
+  pendingToolCalls?: readonly PendingToolCall[];
+}
+
+/**
+ * A message to start from (`initialMessages`, `setMessages`): `role` plus `content` or `parts`; the
+ * rest is filled in.
+ */
+export type FastChatMessageInit = Partial<FastChatMessage> & Pick<FastChatMessage, 'role'>;
+
+/** The result {@link FastChat.addToolResult} records: exactly one of `output` and `error`. */
+export type ToolResultInput = { output: JsonValue } | { error: string };
+
+/** Options for {@link createFastChat}: the stream's options plus the conversation's. */
+export interface FastChatOptions extends Omit<FastStreamOptions, 'onFinish'> {
+  /** Messages to start with. */
+  initialMessages?: readonly FastChatMessageInit[];
+  /** A conversation id to use instead of a generated one (e.g. restored from storage). */
+  conversationId?: string;
+  /** System prompt sent with every request. Read per request. */
+  system?: string;
+  /** Other request fields sent with every request (`max_tokens`, `effort`, `thinking`, …). Read per request. */
+  body?: Omit<Partial<ChatRequest>, 'messages'>;
+  /** Speed policy for every request whose `body` names none. Read per request. */
+  speed?: SpeedPolicy;
+  /** Model for every request whose `body` names none. Read per request. */
+  model?: string;
+  /**
+   * Send the next request by itself once every pending tool call of the last reply has a result or a
+   * verdict. When `false`, call {@link FastChat.continueReply}. @default true
+   */
+  autoContinue?: boolean;
+  /**
+   * Runs a client tool when a reply ends waiting for it. Return (or resolve) its output to record it as
+   * the result, throw (or reject) to record an error, or return `undefined` to answer later with
+   * {@link FastChat.addToolResult}.
+   */
+  onToolCall?(call: ChatToolCallPart): JsonValue | undefined | void | Promise<JsonValue | undefined | void>;
+  /** A request of a reply ended (done, error or stopped), with the message as it now stands. */
+  onFinish?(message: FastChatMessage, state: FastStreamState): void;
+}
+
+/** One immutable snapshot of a {@link FastChat}. */
+export interface FastChatState {
+  /** The conversation; the reply in flight is rebuilt at most once per store notification. */
+  messages: readonly FastChatMessage[];
+  /** Status of the latest reply's request; `idle` before the first and after the list is emptied. */
+  status: StreamStatus;
+}
+
+/** A conversation store. Every method may be called detached (`const { send } = chat`). */
+export interface FastChat {
+  subscribe(listener: () => void): () => void;
+  /** The current state: immutable, and the same object until something changes. */
+  getSnapshot(): FastChatState;
+  /** The initial state, always the same object (for server rendering). */
+  getServerSnapshot(): FastChatState;
+  /** The stream carrying the reply in flight (live metrics, rate limit, fallback). */
+  readonly stream: FastStream;
+  /** Sent as `conversationId` with every request. */
+  readonly conversationId: string;
+  /**
+   * Appends a user message and streams the reply. Stops a reply in flight first (keeping its partial
+   * text). A string is one text part; pass parts to add images or documents. Empty text does nothing.
+   */
+  send(content: string | readonly UserPart[]): void;
+  /** Stops the reply in flight; its partial content is kept and it becomes `aborted`. */
+  stop(): void;
+  /** Drops everything after the last user message and asks again. */
+  regenerate(): void;
+  /** Sends the latest request again into the same message (keeping earlier requests' parts). */
+  retry(): void;
+  /** Replaces a user message's text, drops everything after it, and asks again; a reply's text is just replaced. */
+  edit(id: string, text: string): void;
+  /** Replaces the conversation (stops a reply in flight). */
+  setMessages(next: readonly FastChatMessageInit[] | ((prev: readonly FastChatMessage[]) => readonly FastChatMessageInit[])): void;
+  /**
+   * Records the result of a client tool call of the last reply. Throws when no such call waits for a
+   * result. Answering the last pending call continues the reply (see `autoContinue`).
+   */
+  addToolResult(toolCallId: string, result: ToolResultInput): void;
+  /** Approves a call that waits for approval; the edge runs it in the next request. */
+  approve(toolCallId: string): void;
+  /** Denies a call that waits for approval; the model is told, with `reason` when given. */
+  deny(toolCallId: string, reason?: string): void;
+  /**
+   * Sends the next request of the last reply with its tool results and verdicts. Done automatically
+   * unless `autoContinue` is `false`. No-op unless that reply waits and every pending call is answered.
+   */
+  continueReply(): void;
+  /** Aborts, drops all listeners. The store cannot be used again. */
+  destroy(): void;
+}
+
+/**
+ * Create a conversation store.
+ *
+ * @example
+ * const chat = createFastChat({ endpoint: '/api/chat', speed: 'auto' });
+ * chat.subscribe(() => render(chat.getSnapshot().messages));
+ * chat.send('What is the weather in Paris?');
+ * // later, for a client tool the reply waits for:
+ * chat.addToolResult('toolu_01', { output: { tempC: 18 } }); // the reply continues by itself
+ */
+export function createFastChat(options: FastChatOptions = {}): FastChat {
+  return new FastChatStore(options);
+}
+
+/** A random id: `crypto.randomUUID` when available (secure contexts), else a time-and-random string. */
+export function newId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/** What a reply had before the request now streaming into it (auto-continue). */
+interface Base {
+  parts: readonly ChatReplyPart[];
+  steps: readonly ReplyStep[];
+  usage: Usage | null;
+  cost: Cost | null;
+  /** Steps before this request: the stream's step 0 becomes this number. */
+  stepOffset: number;
+}
+
+/** One request streaming into one assistant message. */
+interface Run {
+  messageId: string;
+  base: Base;
+  /** The request as the stream validated it, for `retry`. */
+  request: ChatRequest | null;
+  /** Results of earlier calls (step -1) that arrived in this request, by call id. */
+  early: Map<string, ToolResultEvent>;
+  /** `base.parts` with `early` applied; rebuilt when `early` grows. */
+  baseView: readonly ChatReplyPart[];
+}
+
+class FastChatStore extends Subscribable implements FastChat {
+  readonly #options: FastChatOptions;
+  readonly stream: FastStream;
+  readonly conversationId: string;
+
+  #messages: readonly FastChatMessage[];
+  #run: Run | null = null;
+  /** The last request sent, kept after it ends, for `retry`. */
+  #lastRun: Run | null = null;
+  #version = 0;
+
+  #snapshot: FastChatState;
+  #snapshotVersion = 0;
+  #snapshotStream: FastStreamState;
+  readonly #serverSnapshot: FastChatState;
+  #lastNotified: FastChatState | undefined;
+  #unsubscribeStream: (() => void) | undefined;
+  // Shifted copies of the stream's parts and steps, so a settled part keeps its identity across frames.
+  #shiftedParts = new WeakMap<object, ChatReplyPart>();
+  #shiftedSteps = new WeakMap<ReplyStep, ReplyStep>();
+
+  constructor(options: FastChatOptions) {
+    super();
+    this.#options = options;
+    this.conversationId = options.conversationId ?? newId();
+    this.#messages = (options.initialMessages ?? NONE).map(normalizeMessage);
+    this.stream = createFastStream(this.#streamOptions());
+    this.#snapshotStream = this.stream.getSnapshot();
+    this.#snapshot = Object.freeze({ messages: this.#messages, status: 'idle' as StreamStatus });
+    this.#serverSnapshot = this.#snapshot;
+    // Bound so they can be passed around detached (`subscribe` is bound by Subscribable).
+    this.getSnapshot = this.getSnapshot.bind(this);
+    this.getServerSnapshot = this.getServerSnapshot.bind(this);
+    this.send = this.send.bind(this);
+    this.stop = this.stop.bind(this);
+    this.regenerate = this.regenerate.bind(this);
+    this.retry = this.retry.bind(this);
+    this.edit = this.edit.bind(this);
+    this.setMessages = this.setMessages.bind(this);
+    this.addToolResult = this.addToolResult.bind(this);
+    this.approve = this.approve.bind(this);
+    this.deny = this.deny.bind(this);
+    this.continueReply = this.continueReply.bind(this);
+    this.destroy = this.destroy.bind(this);
+  }
+
+  /** The stream's options: the user's, read on use, with our hooks around the callbacks. */
+  #streamOptions(): FastStreamOptions {
+    const o = this.#options;
+    const wrapped: FastStreamOptions = {
+      onEvent: (e) => {
+        this.#onEvent(e);
+        o.onEvent?.(e);
+      },
+      onDelta: (delta, kind) => o.onDelta?.(delta, kind),
+      onFinish: (s) => this.#settle(s),
+      onError: (e, s) => {
+        this.#settle(s);
+        o.onError?.(e, s);
+      },
+      onFallback: (f) => o.onFallback?.(f),
+    };
+    // Read once by the stream.
+    if (o.notify !== undefined) wrapped.notify = o.notify;
+    if (o.clock !== undefined) wrapped.clock = o.clock;
+    if (o.charsPerToken !== undefined) wrapped.charsPerToken = o.charsPerToken;
+    if (o.liveWindowMs !== undefined) wrapped.liveWindowMs = o.liveWindowMs;
+    // Read per request: always the caller's current values (their getters keep working).
+    for (const key of ['endpoint', 'headers', 'fetch', 'defaults', 'limits'] as const) {
+      Object.defineProperty(wrapped, key, { enumerable: true, get: () => o[key] });
+    }
+    return wrapped;
+  }
+
+  // ---- snapshot --------------------------------------------------------------------------------
+
+  getSnapshot(): FastChatState {
+    const s = this.stream.getSnapshot();
+    if (this.#snapshotVersion === this.#version && this.#snapshotStream === s) return this.#snapshot;
+    const run = this.#run;
+    let messages = this.#messages;
+    if (run !== null) messages = messages.map((m) => (m.id === run.messageId ? this.#live(m, run, s) : m));
+    const status: StreamStatus = run !== null ? (s.status === 'idle' ? 'submitted' : s.status) : messages.length === 0 ? 'idle' : s.status;
+    this.#snapshot = Object.freeze({ messages, status });
+    this.#snapshotVersion = this.#version;
+    this.#snapshotStream = s;
+    return this.#snapshot;
+  }
+
+  getServerSnapshot(): FastChatState {
+    return this.#serverSnapshot;
+  }
+
+  /** The message `m` as it stands with the request `run` streaming into it (stream state `s`). */
+  #live(m: FastChatMessage, run: Run, s: FastStreamState): FastChatMessage {
+    const { base } = run;
+    let streamed: readonly ChatReplyPart[] = s.parts;
+    // A store that keeps no parts (or none yet) still has the text.
+    if (streamed.length === 0 && s.text !== '') streamed = [{ type: 'text', step: 0, index: 0, text: s.text }];
+    if (base.stepOffset > 0) streamed = streamed.map((p) => this.#shiftPart(p, base.stepOffset));
+    const steps = base.stepOffset > 0 ? s.steps.map((st) => this.#shiftStep(st, base.stepOffset)) : s.steps;
+    const parts = run.baseView.length === 0 ? streamed : [...run.baseView, ...streamed];
+    return {
+      ...m,
+      content: joinText(parts),
+      parts,
+      steps: base.steps.length === 0 ? steps : [...base.steps, ...steps],
+      status: s.status === 'idle' ? 'submitted' : s.status,
+      metrics: s.metrics,
+      servedSpeed: s.servedSpeed,
+      requestedSpeed: s.requestedSpeed,
+      fallback: s.fallback,
+      usage: addUsage(base.usage, s.usage),
+      cost: addCost(base.cost, s.cost),
+      error: s.error,
+      model: s.model,
+      finishReason: s.finishReason,
+      pendingToolCalls: s.pendingToolCalls,
+    };
+  }
+
+  #shiftPart(p: ChatReplyPart, offset: number): ChatReplyPart {
+    let shifted = this.#shiftedParts.get(p);
+    if (shifted === undefined) {
+      shifted = { ...p, step: p.step + offset };
+      this.#shiftedParts.set(p, shifted);
+    }
+    return shifted;
+  }
+
+  #shiftStep(st: ReplyStep, offset: number): ReplyStep {
+    let shifted = this.#shiftedSteps.get(st);
+    if (shifted === undefined) {
+      shifted = { ...st, step: st.step + offset };
+      this.#shiftedSteps.set(st, shifted);
+    }
+    return shifted;
+  }
+
+  // ---- stream events ---------------------------------------------------------------------------
+
+  #onEvent(e: ProtocolEvent): void {
+    const run = this.#run;
+    // Results of calls made in an earlier request of this reply (approved calls, run before step 0).
+    if (run === null || e.event !== 'tool_result' || e.data.step >= 0) return;
+    run.early.set(e.data.toolCallId, e.data);
+    run.baseView = run.base.parts.map((p) => {
+      const r = p.type === 'tool_call' ? run.early.get(p.toolCallId) : undefined;
+      return r === undefined || p.type !== 'tool_call' ? p : withResult(p, r);
+    });
+    this.#version++;
+  }
+
+  /** The request in flight ended (done, error, or stopped): freeze its message into the list. */
+  #settle(s: FastStreamState): void {
+    const run = this.#run;
+    if (run === null) return;
+    this.#run = null;
+    let frozen: FastChatMessage | undefined;
+    this.#messages = this.#messages.map((m) => {
+      if (m.id !== run.messageId) return m;
+      frozen = finalize(this.#live(m, run, s));
+      return frozen;
+    });
+    this.#version++;
+    if (frozen === undefined) return;
+    const message = frozen;
+    this.#safely(() => this.#options.onFinish?.(message, s));
+    // Not from inside the stream's own event handling: a tool answering at once continues the reply.
+    if (message.status === 'done' && message.finishReason === 'tool_calls') queueMicrotask(() => this.#runClientTools(message));
+  }
+
+  #runClientTools(message: FastChatMessage): void {
+    const onToolCall = this.#options.onToolCall;
+    if (onToolCall === undefined) return;
+    for (const p of message.parts) {
+      if (p.type !== 'tool_call' || p.state !== 'awaiting-client') continue;
+      const answer = (result: ToolResultInput): void => {
+        // The conversation may have moved on (edited, reset) while the tool ran.
+        if (this.#findCall(p.toolCallId)?.call.state === 'awaiting-client') this.addToolResult(p.toolCallId, result);
+      };
+      let value: ReturnType<NonNullable<FastChatOptions['onToolCall']>>;
+      try {
+        value = onToolCall.call(this.#options, p);
+      } catch (err) {
+        answer({ error: describe(err) });
+        continue;
+      }
+      if (isPromiseLike(value)) {
+        value.then(
+          (v) => {
+            if (v !== undefined) answer({ output: v });
+          },
+          (err: unknown) => answer({ error: describe(err) }),
+        );
+      } else if (value !== undefined) answer({ output: value });
+    }
+  }
+
+  // ---- commands --------------------------------------------------------------------------------
+
+  send(content: string | readonly UserPart[]): void {
+    const parts: readonly UserPart[] = typeof content === 'string' ? [{ type: 'text', text: content }] : content;
+    if (!parts.some((p) => p.type !== 'text' || p.text.trim() !== '')) return;
+    this.#batch(() => {
+      this.#settleInFlight();
+      this.#ask([...this.#messages.map(abandon), userMessage(parts)]);
+    });
+  }
+
+  stop(): void {
+    if (this.#run === null) return;
+    this.#batch(() => this.#settleInFlight());
+  }
+
+  regenerate(): void {
+    this.#batch(() => {
+      this.#settleInFlight();
+      const current = this.#messages;
+      let lastUser = -1;
+      for (let i = current.length - 1; i >= 0; i--) {
+        if (current[i]!.role === 'user') {
+          lastUser = i;
+          break;
+        }
+      }
+      if (lastUser !== -1) this.#ask(current.slice(0, lastUser + 1));
+    });
+  }
+
+  retry(): void {
+    this.#batch(() => {
+      this.#settleInFlight();
+      const last = this.#lastRun;
+      const tail = this.#messages[this.#messages.length - 1];
+      if (last === null || last.request === null || tail === undefined || tail.id !== last.messageId) {
+        this.regenerate();
+        return;
+      }
+      // Put the message back as it was before that request, and send the same request again.
+      this.#messages = this.#messages.map((m) =>
+        m.id === last.messageId ? { ...m, ...baseFields(last.base), status: 'submitted' as const, error: null } : m,
+      );
+      this.#start(last.messageId, last.base, last.request);
+    });
+  }
+
+  edit(id: string, text: string): void {
+    this.#batch(() => {
+      this.#settleInFlight();
+      const current = this.#messages;
+      const i = current.findIndex((m) => m.id === id);
+      if (i === -1) return;
+      const target = current[i]!;
+      if (target.role !== 'user') {
+        // Editing a reply replaces its text (the edited reply goes back as one text part).
+        this.#messages = current.map((m) =>
+          m.id === id ? { ...m, content: text, parts: [{ type: 'text', text, step: 0, index: 0 }], steps: NONE } : m,
+        );
+        this.#lastRun = null;
+        this.#version++;
+        return;
+      }
+      const kept = target.parts.filter((p) => p.type !== 'text');
+      this.#ask([...current.slice(0, i), { ...target, content: text, parts: [{ type: 'text', text }, ...kept] }]);
+    });
+  }
+
+  setMessages(next: readonly FastChatMessageInit[] | ((prev: readonly FastChatMessage[]) => readonly FastChatMessageInit[])): void {
+    this.#batch(() => {
+      this.#settleInFlight();
+      const list = typeof next === 'function' ? next(this.#messages) : next;
+      this.#messages = list.map(normalizeMessage);
+      this.#lastRun = null;
+      this.#version++;
+    });
+  }
+
+  addToolResult(toolCallId: string, result: ToolResultInput): void {
+    const found = this.#findCall(toolCallId);
+    if (found === undefined) throw new Error(`addToolResult: no tool call "${toolCallId}" in the conversation`);
+    const { call } = found;
+    if (hasResult(call)) return;
+    if (call.state === 'awaiting-approval') throw new Error(`addToolResult: tool call "${toolCallId}" waits for approval; use approve() or deny()`);
+    if (this.#run?.messageId === found.messageId) throw new Error(`addToolResult: the reply holding tool call "${toolCallId}" is still streaming`);
+    const answered: ChatToolCallPart =
+      'error' in result ? { ...call, state: 'output-error', error: result.error } : { ...call, state: 'output-available', output: result.output };
+    this.#batch(() => {
+      this.#replaceCall(found.messageId, answered);
+      this.#maybeContinue();
+    });
+  }
+
+  approve(toolCallId: string): void {
+    this.#verdict(toolCallId, { approved: true });
+  }
+
+  deny(toolCallId: string, reason?: string): void {
+    this.#verdict(toolCallId, reason === undefined ? { approved: false } : { approved: false, reason });
+  }
+
+  #verdict(toolCallId: string, approval: ToolApproval): void {
+    const found = this.#findCall(toolCallId);
+    const verb = approval.approved ? 'approve' : 'deny';
+    if (found === undefined) throw new Error(`${verb}: no tool call "${toolCallId}" in the conversation`);
+    const { call } = found;
+    if (call.approval !== undefined || hasResult(call)) return;
+    if (call.state !== 'awaiting-approval') throw new Error(`${verb}: tool call "${toolCallId}" does not wait for approval (it is ${call.state})`);
+    // Approved: input complete, about to run at the edge. Denied: it will not run.
+    const next: ChatToolCallPart = { ...call, approval, state: approval.approved ? 'input-available' : 'output-error' };
+    this.#batch(() => {
+      this.#replaceCall(found.messageId, next);
+      this.#maybeContinue();
+    });
+  }
+
+  continueReply(): void {
+    const last = this.#messages[this.#messages.length - 1];
+    if (this.#run !== null || last === undefined || !isReadyToContinue(last)) return;
+    this.#batch(() => {
+      const parts = last.parts.filter(isReplyPart);
+      const base: Base = {
+        parts,
+        steps: last.steps,
+        usage: last.usage,
+        cost: last.cost,
+        stepOffset: Math.max(last.steps.length, ...parts.map((p) => p.step + 1)),
+      };
+      this.#messages = this.#messages.map((m) => (m.id === last.id ? { ...m, status: 'submitted' as const, error: null } : m));
+      this.#start(last.id, base, this.#request(this.#messages));
+    });
+  }
+
+  destroy(): void {
+    this.#run = null;
+    this.stream.destroy();
+    this.#unsubscribeStream?.();
+    this.#unsubscribeStream = undefined;
+    this.listeners.clear();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  #maybeContinue(): void {
+    if (this.#options.autoContinue === false) return;
+    this.continueReply();
+  }
+
+  /** Stops a request in flight and freezes its message as it stands (`aborted`). */
+  #settleInFlight(): void {
+    if (this.#run === null) return;
+    this.stream.stop();
+    this.#settle(this.stream.getSnapshot());
+  }
+
+  /** Appends a fresh assistant message to `history` and streams the reply into it. */
+  #ask(history: readonly FastChatMessage[]): void {
+    const reply = assistantMessage();
+    this.#messages = [...history, reply];
+    this.#start(reply.id, EMPTY_BASE, this.#request(history));
+  }
+
+  #start(messageId: string, base: Base, request: ChatRequest): void {
+    const run: Run = { messageId, base, request: null, early: new Map(), baseView: base.parts };
+    this.#run = run;
+    this.#lastRun = run;
+    this.#version++;
+    // A refused request settles the run from inside start() (onError).
+    this.stream.start(request);
+    run.request = this.stream.getSnapshot().request;
+  }
+
+  #request(messages: readonly FastChatMessage[]): ChatRequest {
+    const o = this.#options;
+    const req: ChatRequest = { ...o.body, messages: toHistory(messages), conversationId: this.conversationId };
+    if (o.system !== undefined && req.system === undefined) req.system = o.system;
+    if (o.speed !== undefined && req.speed === undefined) req.speed = o.speed;
+    if (o.model !== undefined && req.model === undefined) req.model = o.model;
+    return req;
+  }
+
+  /** The tool call `toolCallId` of the last assistant message (as settled, not as streaming). */
+  #findCall(toolCallId: string): { messageId: string; call: ChatToolCallPart } | undefined {
+    for (let i = this.#messages.length - 1; i >= 0; i--) {
+      const m = this.#messages[i]!;
+      if (m.role !== 'assistant') continue;
+      for (const p of m.parts) if (p.type === 'tool_call' && p.toolCallId === toolCallId) return { messageId: m.id, call: p };
+      return undefined;
+    }
+    return undefined;
+  }
+
+  #replaceCall(messageId: string, call: ChatToolCallPart): void {
+    this.#messages = this.#messages.map((m) =>
+      m.id === messageId ? { ...m, parts: m.parts.map((p) => (p.type === 'tool_call' && p.toolCallId === call.toolCallId ? call : p)) } : m,
+    );
+    this.#version++;
+  }
+
+  /** Runs `fn` as one batch: listeners hear about it once, at the end. */
+  #batch(fn: () => void): void {
+    notifyManager.batch(() => {
+      fn();
+      this.#notify();
+    });
+  }
+
+  #notify(): void {
+    if (this.hasListeners()) notifyManager.notify(this.#emitIfChanged);
+  }
+
+  readonly #emitIfChanged = (): void => {
+    const snapshot = this.getSnapshot();
+    if (snapshot === this.#lastNotified) return;
+    this.#lastNotified = snapshot;
+    this.emit();
+  };
+
+  protected override onSubscribe(): void {
+    // The stream already batches per frame; its notification is ours.
+    this.#unsubscribeStream = this.stream.subscribe(this.#emitIfChanged);
+  }
+
+  protected override onUnsubscribe(): void {
+    this.#unsubscribeStream?.();
+    this.#unsubscribeStream = undefined;
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+const EMPTY_BASE: Base = Object.freeze({ parts: NONE, steps: NONE, usage: null, cost: null, stepOffset: 0 });
+
+function baseFields(base: Base): Pick<FastChatMessage, 'parts' | 'steps' | 'usage' | 'cost' | 'content'> {
+  return { parts: base.parts, steps: base.steps, usage: base.usage, cost: base.cost, content: joinText(base.parts) };
+}
+
+function emptyRecord(role: 'user' | 'assistant'): FastChatMessage {
+  return {
+    id: newId(),
+    role,
+    content: '',
+    parts: NONE,
+    steps: NONE,
+    status: 'done',
+    metrics: null,
+    servedSpeed: null,
+    requestedSpeed: null,
+    fallback: null,
+    usage: null,
+    cost: null,
+    error: null,
+  };
+}
+
+function userMessage(parts: readonly UserPart[]): FastChatMessage {
+  return { ...emptyRecord('user'), parts, content: joinText(parts) };
+}
+
+function assistantMessage(): FastChatMessage {
+  return { ...emptyRecord('assistant'), status: 'submitted' };
+}
+
+/** Fills in what a message given by the caller leaves out (`content` from parts, or parts from `content`). */
+function normalizeMessage(m: FastChatMessageInit): FastChatMessage {
+  const base = emptyRecord(m.role);
+  const parts: readonly FastChatPart[] =
+    m.parts ?? (m.content ? [m.role === 'user' ? { type: 'text', text: m.content } : { type: 'text', text: m.content, step: 0, index: 0 }] : NONE);
+  return { ...base, ...m, id: m.id ?? base.id, parts, steps: m.steps ?? NONE, content: m.content ?? joinText(parts) };
+}
+
+/** Tool calls left unfinished by an ended request get the state that says so. */
+function finalize(m: FastChatMessage): FastChatMessage {
+  const pending = new Map((m.pendingToolCalls ?? NONE).map((c) => [c.toolCallId, c.awaiting]));
+  let changed = false;
+  const parts = m.parts.map((p) => {
+    if (p.type !== 'tool_call' || hasResult(p)) return p;
+    let state = p.state;
+    const awaiting = pending.get(p.toolCallId);
+    if (awaiting !== undefined && p.approval === undefined) state = awaiting === 'client' ? 'awaiting-client' : 'awaiting-approval';
+    else if (m.status !== 'done' && (state === 'input-streaming' || state === 'input-available' || state === 'running')) state = 'cancelled';
+    if (state === p.state) return p;
+    changed = true;
+    return { ...p, state };
+  });
+  return changed ? { ...m, parts } : m;
+}
+
+/** Calls of `m` still waiting for an answer become `cancelled`: the conversation went on without them. */
+function abandon(m: FastChatMessage): FastChatMessage {
+  let changed = false;
+  const parts = m.parts.map((p) => {
+    if (p.type !== 'tool_call' || (p.state !== 'awaiting-client' && p.state !== 'awaiting-approval') || p.approval !== undefined) return p;
+    changed = true;
+    return { ...p, state: 'cancelled' as const };
+  });
+  return changed ? { ...m, parts, pendingToolCalls: NONE } : m;
+}
+
+function withResult(p: ChatToolCallPart, r: ToolResultEvent): ChatToolCallPart {
+  const next: ChatToolCallPart = { ...p, durationMs: r.durationMs };
+  if (r.error !== undefined) {
+    next.state = 'output-error';
+    next.error = r.error;
+  } else {
+    next.state = 'output-available';
+    next.output = r.output ?? null;
+  }
+  return next;
+}
+
+function hasResult(p: ChatToolCallPart): boolean {
+  return p.output !== undefined || p.error !== undefined;
+}
+
+/** A reply that ended waiting for tools, each of which now has a result or a verdict. */
+function isReadyToContinue(m: FastChatMessage): boolean {
+  if (m.role !== 'assistant' || m.status !== 'done' || m.finishReason !== 'tool_calls') return false;
+  const pending = m.pendingToolCalls ?? NONE;
+  if (pending.length === 0) return false;
+  return pending.every(({ toolCallId }) =>
+    m.parts.some((p) => p.type === 'tool_call' && p.toolCallId === toolCallId && (hasResult(p) || p.approval !== undefined)),
+  );
+}
+
+function isReplyPart(p: FastChatPart): p is ChatReplyPart {
+  return 'step' in p;
+}
+
+/** Every text part's text, a blank line between parts. */
+export function joinText(parts: readonly FastChatPart[]): string {
+  let out = '';
+  let first = true;
+  for (const p of parts) {
+    if (p.type !== 'text') continue;
+    out += first ? p.text : `\n\n${p.text}`;
+    first = false;
+  }
+  return out;
+}
+
+function addUsage(a: Usage | null, b: Usage | null): Usage | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
+    cacheCreationInputTokens: a.cacheCreationInputTokens + b.cacheCreationInputTokens,
+  };
+}
+
+function addCost(a: Cost | null, b: Cost | null): Cost | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return {
+    inputUsd: a.inputUsd + b.inputUsd,
+    outputUsd: a.outputUsd + b.outputUsd,
+    cacheReadUsd: a.cacheReadUsd + b.cacheReadUsd,
+    cacheWriteUsd: a.cacheWriteUsd + b.cacheWriteUsd,
+    totalUsd: a.totalUsd + b.totalUsd,
+  };
+}
+
+// ---- history ---------------------------------------------------------------------------------
+
+/**
+ * The request history for a conversation, in the protocol's shape: alternating turns starting and
+ * ending with `user`. A text-only message goes as a plain string. A reply becomes, per step, an
+ * `assistant` turn (thinking with its signature, text, tool calls) and a `user` turn with that step's
+ * tool results (or, for calls waiting for approval, the verdicts). Calls whose input never completed
+ * (no `execution` yet) are left out; a complete call nobody answered goes back with an error result saying why, since
+ * every call needs an answer in the next user turn. Empty turns are skipped and same-role neighbours
+ * are joined (strings with a blank line).
+ *
+ * @example
+ * toHistory(chat.getSnapshot().messages); // [{ role: 'user', content: 'Hi' }, …]
+ */
+export function toHistory(messages: readonly FastChatMessage[]): ChatMessage[] {
+  const turns: ChatMessage[] = [];
+  const push = (role: 'user' | 'assistant', content: MessagePart[]): void => {
+    if (content.length === 0) return;
+    const last = turns[turns.length - 1];
+    if (last === undefined || last.role !== role) {
+      turns.push({ role, content: compact(content) });
+      return;
+    }
+    if (typeof last.content === 'string' && content.length === 1 && content[0]!.type === 'text') {
+      last.content += `\n\n${content[0]!.text}`;
+      return;
+    }
+    const prev = typeof last.content === 'string' ? [{ type: 'text' as const, text: last.content }] : last.content;
+    // Tool results and verdicts lead a user turn.
+    const joined = [...prev, ...content];
+    last.content = role === 'user' ? [...joined.filter(isAnswer), ...joined.filter((p) => !isAnswer(p))] : joined;
+  };
+  for (const m of messages) {
+    // Records saved before messages had parts carry only `content`.
+    const parts = m.parts ?? normalizeMessage({ role: m.role, content: m.content }).parts;
+    if (m.role === 'user') {
+      push('user', parts.filter((p) => p.type !== 'text' || p.text.trim() !== '').map(userPartOut));
+      continue;
+    }
+    for (const turn of replyToTurns(parts.filter(isReplyPart), m.status)) push(turn.role, turn.content);
+  }
+  while (turns.length > 0 && turns[0]!.role !== 'user') turns.shift();
+  while (turns.length > 0 && turns[turns.length - 1]!.role !== 'user') turns.pop();
+  return turns;
+}
+
+function compact(content: MessagePart[]): string | MessagePart[] {
+  return content.length === 1 && content[0]!.type === 'text' ? content[0]!.text : content;
+}
+
+function isAnswer(p: MessagePart): boolean {
+  return p.type === 'tool_result' || p.type === 'tool_approval';
+}
+
+function userPartOut(p: FastChatPart): MessagePart {
+  if (p.type === 'text') return { type: 'text', text: p.text };
+  return p as MessagePart;
+}
+
+/** One reply's parts as turns: per step, an assistant turn and a user turn with that step's answers. */
+function replyToTurns(parts: readonly ChatReplyPart[], status: FastChatMessage['status']): { role: 'user' | 'assistant'; content: MessagePart[] }[] {
+  const out: { role: 'user' | 'assistant'; content: MessagePart[] }[] = [];
+  let i = 0;
+  while (i < parts.length) {
+    const step = parts[i]!.step;
+    const said: MessagePart[] = [];
+    const answers: MessagePart[] = [];
+    for (; i < parts.length && parts[i]!.step === step; i++) {
+      const p = parts[i]!;
+      if (p.type === 'text') {
+        if (p.text.trim() !== '') said.push({ type: 'text', text: p.text });
+      } else if (p.type === 'thinking') {
+        if (p.redacted && p.signature !== null) said.push({ type: 'redacted_thinking', data: p.signature });
+        else if (p.signature !== null && p.signature !== '') said.push({ type: 'thinking', thinking: p.thinking, signature: p.signature });
+      } else {
+        // Only complete calls (the edge's `tool_call` set `execution`); a half-streamed input is no call.
+        if (p.execution === null || p.state === 'input-streaming' || !isPlainObject(p.input)) continue;
+        said.push({ type: 'tool_call', toolCallId: p.toolCallId, name: p.name, input: p.input });
+        answers.push(answerOf(p, status));
+      }
+    }
+    if (said.length > 0) out.push({ role: 'assistant', content: said });
+    if (answers.length > 0) out.push({ role: 'user', content: answers });
+  }
+  return out;
+}
+
+function answerOf(p: ChatToolCallPart, status: FastChatMessage['status']): MessagePart {
+  if (p.error !== undefined) return { type: 'tool_result', toolCallId: p.toolCallId, error: p.error };
+  if (p.output !== undefined) return { type: 'tool_result', toolCallId: p.toolCallId, output: p.output };
+  if (p.approval !== undefined && p.state !== 'cancelled') {
+    const verdict: MessagePart = { type: 'tool_approval', toolCallId: p.toolCallId, approved: p.approval.approved };
+    if (p.approval.reason !== undefined) verdict.reason = p.approval.reason;
+    return verdict;
+  }
+  const why = status === 'done' ? 'the user went on without answering this tool call' : 'the reply was stopped before this tool call finished';
+  return { type: 'tool_result', toolCallId: p.toolCallId, error: `Not run: ${why}.` };
+}
+
+function isPlainObject(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isPromiseLike<T>(v: unknown): v is PromiseLike<T> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
