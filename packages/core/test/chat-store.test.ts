@@ -45,8 +45,7 @@ const answer = (words: string): Ev[] => [['start', startEvent()], text(words), .
 
 function chat(scripts: (Ev[] | 'hang')[], options: FastChatOptions = {}) {
   const { fetch, calls } = scripted(...scripts);
-  // The client-side check is the edge's job in these tests (and tests of its own elsewhere).
-  const store = createFastChat({ fetch, notify: 'sync', limits: false, ...options });
+  const store = createFastChat({ fetch, notify: 'sync', ...options });
   const renders: number[] = [];
   store.subscribe(() => renders.push(store.getSnapshot().messages.length));
   return { store, calls, renders, messages: () => store.getSnapshot().messages };
@@ -214,7 +213,7 @@ describe('createFastChat: conversation', () => {
   });
 
   it('a request the client refuses settles as an error without a fetch', () => {
-    const { store, calls, messages } = chat([], { body: { max_tokens: -1 }, limits: {} });
+    const { store, calls, messages } = chat([], { body: { max_tokens: -1 } });
     store.send('hi');
     expect(calls).toHaveLength(0);
     expect(messages()[1]!.status).toBe('error');
