@@ -5,7 +5,7 @@
  */
 import { systemClock, type Clock } from './clock.ts';
 import { errorFromResponse, parseRetryAfter } from './http-error.ts';
-import { DEFAULT_CHARS_PER_TOKEN, DEFAULT_LIVE_WINDOW_MS, MetricsRecorder } from './metrics.ts';
+import { DEFAULT_CHARS_PER_TOKEN, DEFAULT_LIVE_WINDOW_MS, MetricsRecorder, type StreamMetrics } from './metrics.ts';
 import { notifyManager } from './notify.ts';
 import { cost } from './pricing.ts';
 import {
@@ -15,8 +15,10 @@ import {
   type ErrorEvent,
   type FallbackEvent,
   type ProtocolEvent,
+  type ToolResultEvent,
 } from './protocol.ts';
 import { createProtocolDecoder } from './read-protocol-stream.ts';
+import { ReplyParts } from './reply-parts.ts';
 import {
   INITIAL_CONTROL_STATE,
   isTerminal,
@@ -26,6 +28,7 @@ import {
   type FastStreamState,
   type ReplyPart,
   type ReplyStep,
+  type ReplyToolCallPart,
 } from './stream-state.ts';
 import { Subscribable } from './subscribable.ts';
 import { validateChatRequest, type RequestLimits } from './validate.ts';
@@ -65,6 +68,16 @@ export interface FastStreamOptions {
   onEvent?(e: ProtocolEvent): void;
   /** Every text or thinking delta, as it arrives. */
   onDelta?(delta: string, kind: 'text' | 'thinking'): void;
+  /** A tool call's input is complete (`tool_call`): the part as it now stands (`input-available`). */
+  onToolCall?(part: ReplyToolCallPart): void;
+  /**
+   * A tool result arrived. `part` is the call's part with the result attached, or `undefined` when the
+   * call belongs to an earlier reply (step -1: an approved call run before this reply's first step;
+   * attach it there, see {@link FastStreamState.earlierToolResults}).
+   */
+  onToolResult?(result: ToolResultEvent, part: ReplyToolCallPart | undefined): void;
+  /** A step finished (`step_finish`), with its usage and metrics. */
+  onStep?(step: ReplyStep): void;
   /** The reply finished (`done`). */
   onFinish?(s: FastStreamState): void;
   /** The reply failed (an `error` event, a refused request, a network or protocol failure). */
@@ -110,6 +123,7 @@ export function createFastStream(options: FastStreamOptions = {}): FastStream {
 
 const NO_PARTS: readonly ReplyPart[] = Object.freeze([]);
 const NO_STEPS: readonly ReplyStep[] = Object.freeze([]);
+const NO_RESULTS: readonly ToolResultEvent[] = Object.freeze([]);
 
 /** One in-flight request; replaced on every start so late events of an old one are ignored. */
 interface Run {
@@ -130,6 +144,7 @@ class FastStreamStore extends Subscribable implements FastStream {
   #thinking = '';
   #thinkingChunks: string[] = [];
   #metrics: MetricsRecorder;
+  #reply: ReplyParts;
 
   #run: Run | null = null;
   #destroyed = false;
@@ -151,8 +166,17 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.#notifyMode = options.notify ?? 'frame';
     this.#charsPerToken = options.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN;
     this.#metrics = this.#newRecorder();
+    this.#reply = this.#newReply();
     this.#metricsVersion = this.#metrics.version;
-    this.#snapshot = Object.freeze({ ...INITIAL_CONTROL_STATE, text: '', thinking: '', parts: NO_PARTS, steps: NO_STEPS, metrics: this.#metrics.snapshot() });
+    this.#snapshot = Object.freeze({
+      ...INITIAL_CONTROL_STATE,
+      text: '',
+      thinking: '',
+      parts: NO_PARTS,
+      steps: NO_STEPS,
+      earlierToolResults: NO_RESULTS,
+      metrics: this.#metrics.snapshot(),
+    });
     this.#serverSnapshot = this.#snapshot;
     // Bound so they can be passed around detached (`subscribe` is bound by Subscribable).
     this.getSnapshot = this.getSnapshot.bind(this);
@@ -178,10 +202,10 @@ class FastStreamStore extends Subscribable implements FastStream {
       ...this.#control,
       text: this.#text,
       thinking: this.#thinking,
-      // Filled by the parts accumulator (protocol v2 store work in progress).
-      parts: NO_PARTS,
-      steps: NO_STEPS,
-      metrics: this.#metrics.snapshot(),
+      parts: this.#reply.parts(),
+      steps: this.#reply.steps(),
+      earlierToolResults: this.#reply.earlierToolResults(),
+      metrics: this.#replyMetrics(),
     });
     this.#snapshotVersion = this.#version;
     this.#metricsVersion = this.#metrics.version;
@@ -217,6 +241,7 @@ class FastStreamStore extends Subscribable implements FastStream {
     if (this.#run === null) return;
     this.#abortRun();
     this.#metrics.finish();
+    this.#reply.end('aborted');
     this.#dispatch({ type: 'abort' });
   }
 
@@ -257,7 +282,9 @@ class FastStreamStore extends Subscribable implements FastStream {
         accept: 'text/event-stream',
         [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
       };
-      this.#metrics.markSent(this.#clock.now());
+      const sentAt = this.#clock.now();
+      this.#metrics.markSent(sentAt);
+      this.#reply.markSent(sentAt);
       // Called as a plain function: `window.fetch` throws "Illegal invocation" with another `this`.
       response = await fetchFn(this.#options.endpoint ?? '/api/chat', {
         method: 'POST',
@@ -344,12 +371,60 @@ class FastStreamStore extends Subscribable implements FastStream {
     switch (event.event) {
       case 'text':
       case 'thinking': {
-        const { delta } = event.data;
+        const { delta, step, index } = event.data;
+        const t = typeof event.data.t === 'number' ? event.data.t : Number.NaN;
         (event.event === 'text' ? this.#textChunks : this.#thinkingChunks).push(delta);
-        this.#metrics.recordDelta(at, delta.length, typeof event.data.t === 'number' ? event.data.t : Number.NaN);
+        this.#metrics.recordDelta(at, delta.length, t);
+        this.#reply.delta(event.event, intOr0(step), intOr0(index), delta, at, t);
         this.#version++;
         this.#dispatch({ type: 'event', event, at });
         this.#safely(this.#options.onDelta, delta, event.event);
+        return;
+      }
+      case 'tool_input_delta': {
+        const d = event.data;
+        const t = typeof d.t === 'number' ? d.t : Number.NaN;
+        // Tool input is output the model streams: it counts toward the reply's tokens and rates.
+        this.#metrics.recordDelta(at, d.delta.length, t);
+        this.#reply.delta('tool_input', d.step, intOr0(d.index), d.delta, at, t, d.toolCallId);
+        this.#version++;
+        this.#dispatch({ type: 'event', event, at });
+        return;
+      }
+      case 'step_start':
+        this.#reply.stepStart(event.data, at);
+        this.#version++;
+        this.#dispatch({ type: 'event', event, at });
+        return;
+      case 'step_finish': {
+        const step = this.#reply.stepFinish(event.data, at);
+        this.#version++;
+        this.#dispatch({ type: 'event', event, at });
+        this.#safely(this.#options.onStep, step);
+        return;
+      }
+      case 'thinking_signature':
+        this.#reply.signature({ ...event.data, index: intOr0(event.data.index) }, at);
+        this.#version++;
+        this.#dispatch({ type: 'event', event, at });
+        return;
+      case 'tool_call_start':
+        this.#reply.toolCallStart({ ...event.data, index: intOr0(event.data.index) }, at);
+        this.#version++;
+        this.#dispatch({ type: 'event', event, at });
+        return;
+      case 'tool_call': {
+        const part = this.#reply.toolCall({ ...event.data, index: intOr0(event.data.index) }, at);
+        this.#version++;
+        this.#dispatch({ type: 'event', event, at });
+        this.#safely(this.#options.onToolCall, part);
+        return;
+      }
+      case 'tool_result': {
+        const part = this.#reply.toolResult(event.data, at);
+        this.#version++;
+        this.#dispatch({ type: 'event', event, at });
+        this.#safely(this.#options.onToolResult, event.data, part);
         return;
       }
       case 'fallback':
@@ -363,6 +438,8 @@ class FastStreamStore extends Subscribable implements FastStream {
       case 'error':
         this.#run = null;
         this.#metrics.finish();
+        this.#reply.end('error');
+        this.#version++;
         this.#dispatch({ type: 'event', event, at });
         this.#safely(this.#options.onError, event.data, this.getSnapshot());
         return;
@@ -370,6 +447,8 @@ class FastStreamStore extends Subscribable implements FastStream {
         this.#run = null;
         const d = event.data;
         this.#metrics.finish(d.usage.outputTokens);
+        this.#reply.done(d.pendingToolCalls);
+        this.#version++;
         this.#charsPerToken = this.#metrics.calibratedCharsPerToken() ?? this.#charsPerToken;
         const fallbackCost = d.cost === null ? cost(d.usage, d.model, d.speed) : null;
         this.#dispatch({ type: 'event', event, at, fallbackCost });
@@ -384,6 +463,8 @@ class FastStreamStore extends Subscribable implements FastStream {
   #fail(error: ErrorEvent, at: number): void {
     this.#run = null;
     this.#metrics.finish();
+    this.#reply.end('error');
+    this.#version++;
     this.#dispatch({ type: 'fail', error, at });
     this.#safely(this.#options.onError, error, this.getSnapshot());
   }
@@ -436,7 +517,22 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.#thinking = '';
     this.#thinkingChunks = [];
     this.#metrics = this.#newRecorder();
+    this.#reply = this.#newReply();
     this.#version++;
+  }
+
+  #newReply(): ReplyParts {
+    return new ReplyParts(() => this.#newRecorder());
+  }
+
+  /** The recorder's figures, with multi-step headline and effective rates that leave out tool time. */
+  #replyMetrics(): StreamMetrics {
+    const m = this.#metrics.snapshot();
+    const rates = this.#reply.replyRates();
+    if (rates === undefined) return m;
+    // Once the stream ended with exact tokens the recorder snaps live to its own headline: use ours.
+    const liveOtps = isTerminal(this.#control.status) && !m.liveOtps.isEstimate ? { ...m.liveOtps, ...rates.otps } : m.liveOtps;
+    return Object.freeze({ ...m, otps: rates.otps, effectiveOtps: rates.effectiveOtps, liveOtps });
   }
 
   #newRecorder(): MetricsRecorder {
@@ -466,19 +562,62 @@ function describeMalformed(e: ProtocolEvent): string | undefined {
     case 'text':
     case 'thinking':
       return typeof d.delta === 'string' ? undefined : `Malformed ${e.event} event: "delta" is not a string`;
+    case 'step_start':
+      return isStep(d.step) ? undefined : 'Malformed step_start event: "step" is not a step number';
+    case 'step_finish': {
+      const usage = d.usage as Record<string, unknown> | null | undefined;
+      return isStep(d.step) && typeof usage === 'object' && usage !== null && typeof usage.outputTokens === 'number'
+        ? undefined
+        : 'Malformed step_finish event: needs "step" and "usage.outputTokens"';
+    }
+    case 'thinking_signature':
+      return isStep(d.step) && typeof d.signature === 'string' ? undefined : 'Malformed thinking_signature event: needs "step" and "signature"';
+    case 'tool_call_start':
+      return isStep(d.step) && isId(d.toolCallId) && typeof d.name === 'string' ? undefined : 'Malformed tool_call_start event: needs "step", "toolCallId" and "name"';
+    case 'tool_input_delta':
+      return isStep(d.step) && isId(d.toolCallId) && typeof d.delta === 'string' ? undefined : 'Malformed tool_input_delta event: needs "step", "toolCallId" and a string "delta"';
+    case 'tool_call': {
+      const input = d.input;
+      return isStep(d.step) && isId(d.toolCallId) && typeof d.name === 'string' && typeof input === 'object' && input !== null && !Array.isArray(input)
+        ? undefined
+        : 'Malformed tool_call event: needs "step", "toolCallId", "name" and an object "input"';
+    }
+    case 'tool_result':
+      return (isStep(d.step) || d.step === -1) && isId(d.toolCallId) && (d.error === undefined || typeof d.error === 'string')
+        ? undefined
+        : 'Malformed tool_result event: needs "step", "toolCallId", and "error" (when present) a string';
     case 'usage':
       return typeof d.outputTokens === 'number' ? undefined : 'Malformed usage event: "outputTokens" is not a number';
     case 'done': {
       const usage = d.usage as Record<string, unknown> | null | undefined;
-      return typeof usage === 'object' && usage !== null && typeof usage.outputTokens === 'number' && typeof d.model === 'string'
+      if (!(typeof usage === 'object' && usage !== null && typeof usage.outputTokens === 'number' && typeof d.model === 'string')) {
+        return 'Malformed done event: needs "usage.outputTokens" and "model"';
+      }
+      const pending = d.pendingToolCalls;
+      if (pending === undefined) return undefined;
+      return Array.isArray(pending) &&
+        pending.every((p: unknown) => typeof p === 'object' && p !== null && isId((p as Record<string, unknown>).toolCallId) && ['client', 'approval'].includes((p as Record<string, unknown>).awaiting as string))
         ? undefined
-        : 'Malformed done event: needs "usage.outputTokens" and "model"';
+        : 'Malformed done event: "pendingToolCalls" must list { toolCallId, name, awaiting: "client" | "approval" }';
     }
     case 'error':
       return typeof d.kind === 'string' && typeof d.message === 'string' ? undefined : 'Malformed error event: needs "kind" and "message"';
     default:
       return undefined;
   }
+}
+
+function isStep(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function isId(value: unknown): boolean {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/** A content-block index; a malformed one falls back to 0 rather than losing the delta. */
+function intOr0(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
 }
 
 function describe(err: unknown): string {

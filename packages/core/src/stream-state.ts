@@ -21,6 +21,7 @@ import type {
   FallbackEvent,
   ProtocolEvent,
   RateLimitEvent,
+  ToolResultEvent,
   Speed,
   SpeedPolicy,
   StopReason,
@@ -121,8 +122,12 @@ export interface ReplyStep {
   /** The edge's timings of the step; `null` until `step_finish`. */
   edge: StepTimings | null;
   /**
-   * Client-side metrics of the step, same definitions as the reply's: TTFT is this step's
-   * `step_start` arrival → its first content delta (for step 0: request sent → first delta).
+   * Client-side metrics of the step, same definitions as the reply's. TTFT: for step 0, request sent →
+   * first content delta; for a later step, the arrival of the previous step's last event (its
+   * `step_finish`, or its last `tool_result`: the moment the edge could send this step's request) → the
+   * step's first content delta. That counts upstream's wait before `message_start`, which the
+   * `step_start` arrival would hide, and leaves out tool execution. Text, thinking and tool-input deltas
+   * all count as output.
    */
   metrics: StepMetrics;
   /** `streaming` until `step_finish`; `done` after; `aborted`/`error` if the reply ended inside it. */
@@ -156,6 +161,12 @@ export interface FastStreamState {
   finishReason: FinishReason | null;
   /** Tool calls the reply ended waiting for (client tools, approvals); empty otherwise. */
   pendingToolCalls: readonly PendingToolCall[];
+  /**
+   * Results of tool calls made in an earlier reply (`tool_result` with step -1: calls the user approved,
+   * run by the edge before this reply's first step), in arrival order. Attach them to the earlier
+   * reply's parts (the conversation store does).
+   */
+  earlierToolResults: readonly ToolResultEvent[];
   /** The (validated) request last started. */
   request: ChatRequest | null;
   /** The speed policy in force: the request's (default `auto`), then the edge's from `start`. */
@@ -185,11 +196,18 @@ export interface FastStreamState {
   error: ErrorEvent | null;
   /** The edge's own timings, from `done`. */
   edge: EdgeTimings | null;
+  /**
+   * The reply's totals: TTFT is request sent → first content delta; output tokens count every step
+   * (text, thinking and tool input). Over several steps, headline OTPS is Σ(step tokens − 1) ÷ Σ(step
+   * last delta − step first delta) and effective OTPS Σ step tokens ÷ Σ(step last delta − step start),
+   * so time between steps (tools running) counts against neither; the live figure is the rolling window
+   * over all deltas.
+   */
   metrics: StreamMetrics;
 }
 
-/** The state minus the accumulated parts (text, thinking, parts, steps, metrics). */
-export type ControlState = Omit<FastStreamState, 'text' | 'thinking' | 'parts' | 'steps' | 'metrics'>;
+/** The state minus the accumulated parts (text, thinking, parts, steps, earlier tool results, metrics). */
+export type ControlState = Omit<FastStreamState, 'text' | 'thinking' | 'parts' | 'steps' | 'earlierToolResults' | 'metrics'>;
 
 export interface StartAction {
   type: 'start';
