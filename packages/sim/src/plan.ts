@@ -7,6 +7,7 @@ import { composeReply, composeThinking, continuation, kindsFor } from './compose
 import type { ToolChoice, Turn } from './conversation.ts';
 import { parseDirectives, stripDirectives } from './directives.ts';
 import { createRng, hashString, makeId } from './random.ts';
+import { signThinking } from './signature.ts';
 import { inputFor } from './schema-input.ts';
 import { decideTools, type ToolDecision, type ToolDef } from './tool-plan.ts';
 import { tokenize } from './tokens.ts';
@@ -92,7 +93,7 @@ export function planReply(input: PlanInput): ReplyPlan {
     if (thinking.length > 0) {
       thinking = thinking.slice(0, budget);
       budget -= thinking.length;
-      const signature = `EqQBCgIYAh${makeId('sig', base, 0).slice(4)}==`;
+      const signature = signThinking(thinking.join(''));
       blocks.push({ type: 'thinking', tokens: thinking, signature });
     }
   }

@@ -6,6 +6,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSim } from '../src/node.ts';
+import { signThinking } from '../src/signature.ts';
 import { client, FAST_BETA, sim } from './helpers.ts';
 
 let s: RunningSim;
@@ -23,6 +24,13 @@ const JPEG = b64([0xff, 0xd8, 0xff, 0xe0]);
 const GIF = Buffer.from('GIF89a\u0001\u0000\u0001\u0000').toString('base64');
 const WEBP = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0, 0, 0]), Buffer.from('WEBPVP8 '), Buffer.alloc(8)]).toString('base64');
 const PDF = Buffer.from('%PDF-1.4\n%\u00e2\u00e3\u00cf\u00d3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n').toString('base64');
+/** Headers that state a size: PNG IHDR, JPEG APP0 then SOF0, WebP VP8X (nothing else is read). */
+const be32 = (n: number): number[] => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+const pngOf = (w: number, h: number): string => b64([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, ...be32(w), ...be32(h), 8, 2, 0, 0, 0]);
+const jpegOf = (w: number, h: number): string =>
+  b64([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xc0, 0, 17, 8, h >> 8, h & 0xff, w >> 8, w & 0xff, 3]);
+const webpOf = (w: number, h: number): string =>
+  Buffer.concat([Buffer.from('RIFF'), Buffer.from([30, 0, 0, 0]), Buffer.from('WEBPVP8X'), Buffer.from([10, 0, 0, 0, 0, 0, 0, 0]), Buffer.from([(w - 1) & 0xff, ((w - 1) >> 8) & 0xff, (w - 1) >> 16, (h - 1) & 0xff, ((h - 1) >> 8) & 0xff, (h - 1) >> 16]), Buffer.alloc(4)]).toString('base64');
 /** A PNG whose base64 payload is just over 5 MB. */
 const HUGE_PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(3_932_161)]).toString('base64');
 
@@ -32,7 +40,8 @@ const image = (data: string, media_type = 'image/png'): Body => ({ type: 'image'
 const text = (t: string, extra: Body = {}): Body => ({ type: 'text', text: t, ...extra });
 const toolUse = (id: string, name = 'get_weather', input: unknown = { city: 'Paris' }): Body => ({ type: 'tool_use', id, name, input });
 const toolResult = (id: string, content: unknown = '18 °C'): Body => ({ type: 'tool_result', tool_use_id: id, content });
-const thinkingBlock: Body = { type: 'thinking', thinking: 'Check the weather tool.', signature: 'EqQBsim' };
+/** A thinking block as the sim signs it (the real API checks that a block sent back is unchanged). */
+const thinkingBlock: Body = { type: 'thinking', thinking: 'Check the weather tool.', signature: signThinking('Check the weather tool.') };
 const WEATHER = { name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
 const ephemeral = (ttl?: '5m' | '1h'): Body => ({ cache_control: { type: 'ephemeral', ...(ttl ? { ttl } : {}) } });
 
@@ -104,6 +113,9 @@ const REFUSED: Case[] = [
   { name: 'PNG sent as JPEG', body: base({ messages: [user([image(PNG, 'image/jpeg')])] }), expect: 'messages.0.content.0.image.source.base64.data: The image was specified using the image/jpeg media type, but the image appears to be a image/png image' },
   { name: 'bytes that are no image', body: base({ messages: [user([image(Buffer.from('just some text').toString('base64'))])] }), expect: 'messages.0.content.0.image.source.base64: Could not process image' },
   { name: 'image over 5 MB', body: base({ messages: [user([image(HUGE_PNG)])] }), expect: `messages.0.content.0.image.source.base64: image exceeds 5 MB maximum: ${HUGE_PNG.length} bytes > 5242880 bytes` },
+  { name: 'a PNG 8001 px wide', body: base({ messages: [user([image(pngOf(8001, 600))])] }), expect: 'messages.0.content.0.image.source.base64.data: At least one of the image dimensions exceed max allowed size: 8000 pixels' },
+  { name: 'a JPEG 9000 px tall', body: base({ messages: [user([image(jpegOf(640, 9000), 'image/jpeg')])] }), expect: 'messages.0.content.0.image.source.base64.data: At least one of the image dimensions exceed max allowed size: 8000 pixels' },
+  { name: '21 images, one 2001 px wide', body: base({ messages: [user([...Array.from({ length: 20 }, () => image(pngOf(100, 100))), image(webpOf(2001, 50), 'image/webp'), text('Compare.')])] }), expect: 'messages.0.content.20.image.source.base64.data: At least one of the image dimensions exceed max allowed size for many-image requests: 2000 pixels' },
   { name: 'unknown image source type', body: base({ messages: [user([{ type: 'image', source: { type: 'path', path: '/tmp/a.png' } }])] }), expect: "messages.0.content.0.image.source.type: Input tag 'path'" },
   { name: 'url image without url', body: base({ messages: [user([{ type: 'image', source: { type: 'url' } }])] }), expect: 'messages.0.content.0.image.source.url.url: Field required' },
 
@@ -117,6 +129,8 @@ const REFUSED: Case[] = [
   // Thinking.
   { name: 'thinking block without a signature', body: loop({ messages: [user('Weather?'), assistant([{ type: 'thinking', thinking: 'hm' }, toolUse('toolu_01')]), user([toolResult('toolu_01')])] }), expect: 'messages.1.content.0.thinking.signature: Field required' },
   { name: 'thinking block with an empty signature', body: loop({ messages: [user('Weather?'), assistant([{ ...thinkingBlock, signature: '' }, toolUse('toolu_01')]), user([toolResult('toolu_01')])] }), expect: 'messages.1.content.0: Invalid `signature` in `thinking` block' },
+  { name: 'a thinking block whose text was edited', body: loop({ thinking: { type: 'adaptive' }, messages: [user('Weather?'), assistant([{ ...thinkingBlock, thinking: 'Check the weather tool!' }, toolUse('toolu_01')]), user([toolResult('toolu_01')])] }), expect: 'messages.1.content.0: Invalid `signature` in `thinking` block' },
+  { name: 'a thinking block with a made-up signature', body: loop({ max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [user('Weather?'), assistant([{ ...thinkingBlock, signature: 'EqQBforged' }, toolUse('toolu_01')]), user([toolResult('toolu_01')])] }), expect: 'messages.1.content.0: Invalid `signature` in `thinking` block' },
   { name: 'cache_control on a thinking block', body: loop({ messages: [user('Weather?'), assistant([{ ...thinkingBlock, ...ephemeral() }, toolUse('toolu_01')]), user([toolResult('toolu_01')])] }), expect: 'messages.1.content.0.thinking.cache_control: Extra inputs are not permitted' },
   { name: 'thinking budget under 1024', body: base({ max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 512 } }), expect: 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024' },
   { name: 'thinking budget not below max_tokens', body: base({ max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 2000 } }), expect: '`max_tokens` must be greater than `thinking.budget_tokens`' },
@@ -153,6 +167,8 @@ const REFUSED: Case[] = [
   { name: 'tool_use input as a string', body: loop({ messages: [user('Weather?'), assistant([toolUse('toolu_01', 'get_weather', '{"city":"Paris"}')]), user([toolResult('toolu_01')])] }), expect: 'messages.1.content.0.tool_use.input: Input should be a valid dictionary' },
   { name: 'tool_result holding an unknown block', body: loop({ messages: [user('Weather?'), assistant([toolUse('toolu_01')]), user([toolResult('toolu_01', [{ type: 'audio', data: 'x' }])])] }), expect: "messages.2.content.0.tool_result.content.0.type: Input tag 'audio'" },
 
+  { name: 'a server-tool result without its server_tool_use', body: base({ tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [user('Search news'), assistant([{ type: 'web_search_tool_result', tool_use_id: 'srvtoolu_01', content: [] }, text('Found nothing.')]), user('Thanks')] }), expect: 'messages.1.content.0: unexpected `tool_use_id` found in `web_search_tool_result` blocks: srvtoolu_01. Each `web_search_tool_result` block must have a corresponding `server_tool_use` block before it.' },
+
   // cache_control.
   { name: 'cache_control of an unknown type', body: base({ messages: [user([text('hi', { cache_control: { type: 'persistent' } })])] }), expect: "messages.0.content.0.text.cache_control.type: Input tag 'persistent'" },
   { name: 'cache_control ttl 10m', body: base({ messages: [user([text('hi', { cache_control: { type: 'ephemeral', ttl: '10m' } })])] }), expect: "messages.0.content.0.text.cache_control.ephemeral.ttl: Input should be '5m' or '1h'" },
@@ -169,6 +185,8 @@ const REFUSED: Case[] = [
 const ACCEPTED: Case[] = [
   { name: 'a plain string message', body: base() },
   { name: 'text and all four image formats', body: base({ messages: [user([image(PNG), image(JPEG, 'image/jpeg'), image(GIF, 'image/gif'), image(WEBP, 'image/webp'), text('Compare these.')])] }) },
+  { name: 'an image of 8000 × 8000 px', body: base({ messages: [user([image(pngOf(8000, 8000)), text('One.')])] }) },
+  { name: '21 images of 2000 px across two turns', body: base({ messages: [user([image(webpOf(2000, 2000), 'image/webp'), text('One.')]), assistant('Seen.'), user([...Array.from({ length: 20 }, () => image(jpegOf(2000, 1500), 'image/jpeg')), text('Many.')])] }) },
   { name: 'url and file image sources', body: base({ messages: [user([{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }, { type: 'image', source: { type: 'file', file_id: 'file_011' } }, text('Describe.')])] }) },
   { name: 'every document source', body: base({ messages: [user([
     { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'Report', context: 'Q3', citations: { enabled: true } },
@@ -190,6 +208,7 @@ const ACCEPTED: Case[] = [
   { name: 'tool_choice naming an offered tool', body: base({ tools: [WEATHER], tool_choice: { type: 'tool', name: 'get_weather', disable_parallel_tool_use: true } }) },
   { name: 'tool_choice none', body: base({ tools: [WEATHER], tool_choice: { type: 'none' } }) },
   { name: 'Anthropic-defined tools beside a custom one', body: base({ tools: [WEATHER, { type: 'web_search_20250305', name: 'web_search', max_uses: 3 }, { type: 'bash_20250124', name: 'bash' }, { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' }] }) },
+  { name: 'a server tool call and its result replayed in an assistant turn', body: base({ tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [user('Search news'), assistant([{ type: 'server_tool_use', id: 'srvtoolu_01', name: 'web_search', input: { query: 'news' } }, { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_01', content: [] }, text('Found nothing.')]), user('Thanks')] }) },
   { name: 'a 128-character tool name with strict and input_examples', body: base({ tools: [{ ...WEATHER, name: `a-${'b_'.repeat(63)}`, strict: true, input_examples: [{ city: 'Oslo' }] }] }) },
   { name: 'four breakpoints, 1h before 5m', body: base({ tools: [{ ...WEATHER, ...ephemeral('1h') }], system: [text('Be brief.', ephemeral('1h'))], messages: [user([text('a', ephemeral()), text('b', ephemeral('5m'))])] }) },
   { name: 'metadata, stop_sequences, service_tier, inference_geo', body: base({ metadata: { user_id: 'u-123' }, stop_sequences: ['END'], service_tier: 'auto', inference_geo: 'us' }) },
@@ -231,6 +250,26 @@ describe('refused like the real API: 400 invalid_request_error naming the path',
 });
 
 describe('accepted like the real API: no over-rejection', () => {
+  it('a thinking tool loop sent back exactly as the sim streamed it', async () => {
+    const sdk = client(s.url);
+    const params = { model: 'claude-sonnet-4-6', max_tokens: 4000, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, tools: [WEATHER as Anthropic.Beta.Messages.BetaTool] };
+    const first = await sdk.beta.messages.stream({ ...params, messages: [{ role: 'user', content: 'Weather in Paris? [[sim:tool]]' }] }).finalMessage();
+    expect(first.content[0]?.type).toBe('thinking');
+    const call = first.content.find((b) => b.type === 'tool_use');
+    expect(call).toBeDefined();
+    const next = await sdk.beta.messages
+      .stream({
+        ...params,
+        messages: [
+          { role: 'user', content: 'Weather in Paris? [[sim:tool]]' },
+          { role: 'assistant', content: first.content as Anthropic.Beta.Messages.BetaContentBlockParam[] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: (call as { id: string }).id, content: '18 °C' }] },
+        ],
+      })
+      .finalMessage();
+    expect(next.stop_reason).not.toBeNull();
+  });
+
   it('has at least 20 accepted cases', () => expect(ACCEPTED.length).toBeGreaterThanOrEqual(20));
   for (const c of ACCEPTED) {
     it(c.name, async () => {

@@ -5,7 +5,8 @@
  * @module
  */
 import { CacheBreakpoints } from './cache.ts';
-import { isBase64, looksLikePdf, sniffImage } from './base64.ts';
+import { verifyThinking } from '../signature.ts';
+import { imageSize, isBase64, looksLikePdf, sniffImage } from './base64.ts';
 import {
   at,
   boolean,
@@ -27,7 +28,14 @@ export interface BlockContext {
   cache: CacheBreakpoints;
   /** Images seen so far (top level and inside tool results). */
   images: number;
+  /** Base64 images whose header was read: the path of their `data` and their larger side. */
+  sized: { path: string; side: number }[];
 }
+
+/** Largest image side the API takes; above 20 images in a request, the smaller one applies. */
+export const MAX_IMAGE_SIDE = 8000;
+export const MAX_IMAGE_SIDE_MANY = 2000;
+export const MANY_IMAGES = 20;
 
 /** The largest base64 image payload the API takes: 5 MB. */
 export const MAX_IMAGE_BASE64_BYTES = 5 * 1024 * 1024;
@@ -104,6 +112,12 @@ function checkImage(obj: Json, path: string, ctx: BlockContext): void {
     if (actual === undefined) throw fail(kindPath, 'Could not process image');
     if (actual !== media) {
       throw fail(at(kindPath, 'data'), `The image was specified using the ${media} media type, but the image appears to be a ${actual} image`);
+    }
+    const size = imageSize(data, actual);
+    if (size) {
+      const side = Math.max(size.width, size.height);
+      if (side > MAX_IMAGE_SIDE) throw fail(at(kindPath, 'data'), `At least one of the image dimensions exceed max allowed size: ${MAX_IMAGE_SIDE} pixels`);
+      ctx.sized.push({ path: at(kindPath, 'data'), side });
     }
   } else if (kind === 'url') {
     noExtra(source, ['type', 'url'], kindPath);
@@ -240,6 +254,8 @@ export interface CheckedBlock {
   text?: string;
   /** `tool_use.id` or `tool_result.tool_use_id`. */
   id?: string;
+  /** For thinking blocks: the signature matches the text (see `signature.ts`). */
+  signed?: boolean;
 }
 
 /**
@@ -264,10 +280,10 @@ export function checkBlock(value: unknown, path: string, ctx: BlockContext, role
       return { type };
     case 'thinking': {
       noExtra(obj, ['type', 'thinking', 'signature'], inner);
-      string(required(obj, 'thinking', inner), at(inner, 'thinking'));
+      const thinking = string(required(obj, 'thinking', inner), at(inner, 'thinking'));
       const signature = string(required(obj, 'signature', inner), at(inner, 'signature'));
       if (signature === '') throw fail(path, 'Invalid `signature` in `thinking` block');
-      return { type };
+      return { type, signed: verifyThinking(thinking, signature) };
     }
     case 'redacted_thinking':
       noExtra(obj, ['type', 'data'], inner);
@@ -293,7 +309,9 @@ export function checkBlock(value: unknown, path: string, ctx: BlockContext, role
       noExtra(obj, ['type', ...req, ...opt], inner);
       for (const key of req) required(obj, key, inner);
       if (opt.includes('cache_control')) ctx.cache.check(obj['cache_control'], at(inner, 'cache_control'));
-      return { type };
+      // Server-side calls and their results pair up by id, like client tool_use/tool_result.
+      const id = obj[req.includes('tool_use_id') || type === 'mcp_tool_result' ? 'tool_use_id' : 'id'];
+      return typeof id === 'string' ? { type, id } : { type };
     }
   }
 }

@@ -82,6 +82,29 @@ function located(turn: Turn): { msg: number; block: number; b: CheckedBlock }[] 
   return turn.messages.flatMap((m) => m.blocks.map((b, block) => ({ msg: m.index, block, b })));
 }
 
+/** The call block each server-side result block answers (`server_tool_use`, or `mcp_tool_use`). */
+function serverCallOf(type: string): string | undefined {
+  if (type === 'mcp_tool_result') return 'mcp_tool_use';
+  return type.endsWith('_tool_result') && type !== 'tool_result' ? 'server_tool_use' : undefined;
+}
+
+/** A server-side result must follow its call, anywhere before it in the request. */
+function checkServerToolPairing(messages: CheckedMessage[]): void {
+  const calls = new Set<string>();
+  for (const m of messages) {
+    m.blocks.forEach((b, j) => {
+      if ((b.type === 'server_tool_use' || b.type === 'mcp_tool_use') && b.id !== undefined) calls.add(`${b.type}:${b.id}`);
+      const call = serverCallOf(b.type);
+      if (call !== undefined && b.id !== undefined && !calls.has(`${call}:${b.id}`)) {
+        throw fail(
+          `messages.${m.index}.content.${j}`,
+          `unexpected \`tool_use_id\` found in \`${b.type}\` blocks: ${b.id}. Each \`${b.type}\` block must have a corresponding \`${call}\` block before it.`,
+        );
+      }
+    });
+  }
+}
+
 function checkToolPairing(turns: Turn[]): void {
   const useIds = new Set<string>();
   turns.forEach((turn, t) => {
@@ -151,6 +174,7 @@ export function checkMessages(value: unknown, ctx: BlockContext): CheckedMessage
     }
   }
   checkToolPairing(turnsOf(messages));
+  checkServerToolPairing(messages);
   return messages;
 }
 
@@ -177,13 +201,18 @@ export function checkConversationForModel(messages: CheckedMessage[], rules: Con
       throw fail('messages', 'final assistant content cannot end with trailing whitespace');
     }
   }
-  if (rules.thinking !== 'enabled') return;
-  // With manual extended thinking, the assistant turn that is being continued (a prefill, or the
-  // tool_use turn the last user turn answers) must start with a thinking block.
+  if (rules.thinking !== 'enabled' && rules.thinking !== 'adaptive') return;
+  // The assistant turn being continued (a prefill, or the tool_use turn the last user turn answers)
+  // is the one whose thinking the API reads back, so its blocks must carry their own signatures.
   let continued: Turn | undefined;
   if (last.role === 'assistant') continued = last;
   else if (turns.length >= 2 && located(last).some(({ b }) => b.type === 'tool_result')) continued = turns.at(-2);
   if (!continued || continued.role !== 'assistant') return;
+  for (const { msg, block, b } of located(continued)) {
+    if (b.type === 'thinking' && b.signed === false) throw fail(`messages.${msg}.content.${block}`, 'Invalid `signature` in `thinking` block');
+  }
+  // With manual extended thinking, that turn must start with a thinking block.
+  if (rules.thinking !== 'enabled') return;
   const first = located(continued)[0];
   if (first && (first.b.type === 'thinking' || first.b.type === 'redacted_thinking')) return;
   const index = continued.messages[0]!.index;

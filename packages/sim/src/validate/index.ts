@@ -6,7 +6,7 @@
  * @module
  */
 import { CacheBreakpoints } from './cache.ts';
-import { checkSystem, type BlockContext } from './blocks.ts';
+import { checkSystem, MANY_IMAGES, MAX_IMAGE_SIDE_MANY, type BlockContext } from './blocks.ts';
 import { checkConversationForModel, checkMessages, type CheckedMessage } from './conversation.ts';
 import { at, boolean, fail, integer, isObject, list, literal, max, min, noExtra, number, object, optional, required, string, tag } from './fields.ts';
 import { checkToolChoice, checkTools, type CheckedTool } from './tools.ts';
@@ -135,13 +135,17 @@ export function checkBody(body: unknown, apiVersion: string): CheckedBody {
   const cache = new CacheBreakpoints();
   const tools = checkTools(body['tools'], cache);
   const toolChoice = checkToolChoice(body['tool_choice'], tools);
-  const ctx: BlockContext = { apiVersion, cache, images: 0 };
+  const ctx: BlockContext = { apiVersion, cache, images: 0, sized: [] };
   const system = checkSystem(body['system'], ctx);
   const messages = checkMessages(body['messages'], ctx);
   // The top-level `cache_control` (automatic caching) is checked for shape; whether it takes one of
   // the four slots is not documented, so it is not counted.
   new CacheBreakpoints().check(body['cache_control'], 'cache_control');
   cache.finish();
+  if (ctx.images > MANY_IMAGES) {
+    const big = ctx.sized.find((i) => i.side > MAX_IMAGE_SIDE_MANY);
+    if (big) throw fail(big.path, `At least one of the image dimensions exceed max allowed size for many-image requests: ${MAX_IMAGE_SIDE_MANY} pixels`);
+  }
 
   if (thinking && (thinking.type === 'enabled' || thinking.type === 'adaptive')) {
     const temperature = body['temperature'];
