@@ -1,6 +1,7 @@
 /**
- * `pnpm edge [--port N] [--host H] [--upstream URL] [--cors ORIGIN]...`: the chat handler on a local
- * Node server (@hono/node-server), at `POST /api/chat`.
+ * `pnpm edge [--port N] [--host H] [--upstream URL] [--store redis://HOST:PORT] [--cors ORIGIN]...`: the
+ * chat handler on a local Node server (@hono/node-server), at `POST /api/chat`. With `--store`, the
+ * fallback memory is shared through Redis (the official `redis` client, loaded only then).
  *
  * Upstream: `--upstream URL` (a running sim or gateway); else Anthropic when `ANTHROPIC_API_KEY` is
  * set; else an embedded sim started in-process (and it says so). The first line printed is always
@@ -9,10 +10,11 @@
  * @module
  */
 import { parseArgs } from 'node:util';
-import { createChatHandler } from './index.ts';
+import { createChatHandler, type StateStore } from './index.ts';
+import { createRedisStore } from './state/redis.ts';
 import { serveNode } from './serve.node.ts';
 
-const USAGE = 'usage: pnpm edge [--port N] [--host HOST] [--upstream URL] [--cors ORIGIN]...';
+const USAGE = 'usage: pnpm edge [--port N] [--host HOST] [--upstream URL] [--store redis://HOST:PORT] [--cors ORIGIN]...';
 
 async function main(): Promise<void> {
   let args;
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
         port: { type: 'string', default: process.env['PORT'] ?? '8787' },
         host: { type: 'string', default: '127.0.0.1' },
         upstream: { type: 'string' },
+        store: { type: 'string' },
         cors: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
@@ -63,7 +66,29 @@ async function main(): Promise<void> {
     note = `upstream: embedded sim at ${sim.url} (no ANTHROPIC_API_KEY set)`;
   }
 
+  let store: StateStore | undefined;
+  let closeStore: (() => Promise<void>) | undefined;
+  if (args.store !== undefined) {
+    if (!/^rediss?:\/\//u.test(args.store)) {
+      console.error(`--store must be a redis:// or rediss:// URL\n${USAGE}`);
+      process.exit(2);
+    }
+    const { createClient } = await import('redis');
+    const client = createClient({ url: args.store, disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) } });
+    // node-redis emits 'error' on every failed reconnect; the edge reports outages itself, once.
+    client.on('error', () => {});
+    await client.connect().catch((err: unknown) => {
+      console.error(`--store: cannot reach ${redactUrl(args.store!)} yet (${(err as Error).message}); serving from local memory until it answers`);
+    });
+    store = createRedisStore({ client });
+    closeStore = async () => {
+      await client.close().catch(() => {});
+    };
+    note += `\nstore: redis at ${redactUrl(args.store)}`;
+  }
+
   const app = createChatHandler({
+    ...(store !== undefined ? { store } : {}),
     apiKey,
     ...(baseURL !== undefined ? { baseURL } : {}),
     ...(args.cors ? { cors: args.cors } : {}),
@@ -82,10 +107,22 @@ async function main(): Promise<void> {
     void server
       .close()
       .then(() => stopSim?.())
+      .then(() => closeStore?.())
       .finally(() => process.exit(0));
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** A URL for logs: never its password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.href;
+  } catch {
+    return 'the given URL';
+  }
 }
 
 main().catch((err: unknown) => {

@@ -8,6 +8,7 @@
  * @module
  */
 import type { FallbackReason } from '@slipstream/core';
+import type { StateStore } from './state/store.ts';
 
 /** Rate-limit facts remembered for one key or one conversation. */
 export interface FallbackMemory {
@@ -58,6 +59,34 @@ export function createMemoryFallbackStore(maxEntries = 10_000, now: () => number
     async clear() {
       entries.clear();
     },
+  };
+}
+
+const REASONS: readonly FallbackReason[] = ['rate_limited', 'remembered', 'budget_low', 'unsupported_model', 'overloaded'];
+
+/**
+ * The fallback memory kept in a {@link StateStore} (Redis, a Durable Object), so a fast 429 seen by one
+ * isolate is known to all of them. Writes merge atomically: `standardUntil` only ever moves later, so
+ * two isolates remembering two 429s keep the later reset whatever order their writes land in.
+ */
+export function fallbackStoreFrom(store: StateStore): FallbackStore {
+  return {
+    async get(key) {
+      const doc = await store.get(key);
+      if (doc === undefined) return undefined;
+      const memory: FallbackMemory = {};
+      if (typeof doc['standardUntil'] === 'number') memory.standardUntil = doc['standardUntil'];
+      if (typeof doc['reason'] === 'string' && (REASONS as readonly string[]).includes(doc['reason'])) memory.reason = doc['reason'] as FallbackReason;
+      if (typeof doc['fastOutputRemaining'] === 'number') memory.fastOutputRemaining = doc['fastOutputRemaining'];
+      if (typeof doc['fastOutputResetAt'] === 'number') memory.fastOutputResetAt = doc['fastOutputResetAt'];
+      return memory;
+    },
+    async set(key, value, ttlMs) {
+      const fields: Record<string, string | number> = {};
+      for (const [name, v] of Object.entries(value)) if (typeof v === 'number' || typeof v === 'string') fields[name] = v;
+      await store.merge(key, fields, { ttlMs, keepMax: ['standardUntil'] });
+    },
+    clear: store.clear === undefined ? undefined : () => store.clear!(),
   };
 }
 

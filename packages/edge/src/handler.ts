@@ -25,12 +25,14 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { checkConversation } from './conversation.ts';
 import { createEventStream } from './event-stream.ts';
-import { createMemoryFallbackStore, hashKey, memoryKeys } from './fallback-store.ts';
+import { createMemoryFallbackStore, fallbackStoreFrom, hashKey, memoryKeys, type FallbackStore } from './fallback-store.ts';
 import { DEFAULTS, type ChatHandlerOptions, type EdgeLogEvent, type EnvBindings, type FromEnv, type ResolvedOptions, type SystemPromptOption } from './options.ts';
 import { decideSpeed } from './policy.ts';
 import { runReply } from './loop.ts';
 import { readJsonBody } from './read-body.ts';
 import { allowsConnectionHeader, readEnv } from './runtime.ts';
+import { withLocalFallback } from './state/resilient.ts';
+import type { StateStore } from './state/store.ts';
 import { prepareTools, type ToolSet } from './tools.ts';
 import type { BaseParams } from './upstream.ts';
 
@@ -95,6 +97,23 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     if (problem) throw new TypeError(`toolChoice: ${problem.message}`);
   }
   const cacheBreakpoints = opts.cacheBreakpoints ?? tools !== undefined;
+  const sharedFallback = new WeakMap<StateStore, FallbackStore>();
+  /** The fallback memory for this request: an explicit `fallbackStore`, the shared `store`, or this isolate's. */
+  const fallbackStoreFor = (env: EnvBindings): FallbackStore => {
+    if (options.fallbackStore !== undefined || opts.store === undefined) return opts.fallbackStore;
+    const store = typeof opts.store === 'function' ? opts.store(env) : opts.store;
+    let memory = sharedFallback.get(store);
+    if (memory === undefined) {
+      const resilient = withLocalFallback(store, {
+        timeoutMs: opts.storeTimeoutMs,
+        now: opts.now,
+        onHealth: (e) => log({ kind: 'network', message: e.message, phase: 'store', recovered: e.state === 'recovered' }),
+      });
+      memory = fallbackStoreFrom(resilient);
+      sharedFallback.set(store, memory);
+    }
+    return memory;
+  };
   const clients = new Map<string, Anthropic>();
   const allowedModels = opts.allowedModels ?? [...Object.keys(MODEL_CAPABILITIES), ...Object.keys(opts.models ?? {})];
   // An allow-list without the built-in default (and no explicit default) defaults to its first model.
@@ -219,12 +238,13 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     const storeKeys = memoryKeys(keyHash, request.conversationId);
 
     const policy = request.speed ?? opts.defaultSpeedPolicy;
+    const fallbackStore = fallbackStoreFor(env);
     let keyMemory;
     let conversationMemory;
     if (policy === 'auto') {
       [keyMemory, conversationMemory] = await Promise.all([
-        opts.fallbackStore.get(storeKeys.key).catch(() => undefined),
-        storeKeys.conversation !== undefined ? opts.fallbackStore.get(storeKeys.conversation).catch(() => undefined) : undefined,
+        fallbackStore.get(storeKeys.key).catch(() => undefined),
+        storeKeys.conversation !== undefined ? fallbackStore.get(storeKeys.conversation).catch(() => undefined) : undefined,
       ]);
     }
     const decision = decideSpeed({
@@ -259,7 +279,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       opts,
       conversationId: request.conversationId,
       t,
-      store: opts.fallbackStore,
+      store: fallbackStore,
       storeKeys,
       keyMemory,
       log,

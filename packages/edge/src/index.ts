@@ -14,7 +14,10 @@ export type {
   RateLimitDecision,
   SystemPromptOption,
 } from './options.ts';
-export { createMemoryFallbackStore, hashKey, type FallbackMemory, type FallbackStore } from './fallback-store.ts';
+export { createMemoryFallbackStore, fallbackStoreFrom, hashKey, type FallbackMemory, type FallbackStore } from './fallback-store.ts';
+export type { StateStore, StateDocument, StateValue, MergeOptions, Reservation } from './state/store.ts';
+export { createMemoryStore } from './state/memory.ts';
+export { withLocalFallback, type LocalFallbackOptions, type StoreHealthEvent } from './state/resilient.ts';
 export { decideSpeed, type SpeedDecision } from './policy.ts';
 export { parseRateLimitHeaders, parseRetryAfterMs } from './ratelimit-headers.ts';
 export { classifyUpstreamError, type UpstreamFailure } from './errors.ts';

@@ -7,6 +7,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Context } from 'hono';
 import type { Cost, ErrorKind, ModelCapability, ModelPrice, Speed, SpeedPolicy, ToolChoice, Usage } from '@slipstream/core';
 import type { FallbackStore } from './fallback-store.ts';
+import type { StateStore } from './state/store.ts';
 import type { Tool } from './tools.ts';
 
 /** Runtime bindings as Hono hands them over (`c.env`): Worker bindings, or nothing on Node/Vercel. */
@@ -29,8 +30,13 @@ export interface EdgeLogEvent {
   status?: number;
   /** Upstream `request-id`, when there was one. */
   requestId?: string;
-  /** `request`: refused before streaming; `upstream`: an upstream attempt failed; `stream`: the reply ended in error. */
-  phase: 'request' | 'upstream' | 'stream';
+  /**
+   * `request`: refused before streaming; `upstream`: an upstream attempt failed; `stream`: the reply ended
+   * in error; `store`: the shared state store became unreachable (`recovered: false`; the edge serves
+   * from this isolate's memory) or answers again (`recovered: true`). Each store event is sent once per
+   * outage.
+   */
+  phase: 'request' | 'upstream' | 'stream' | 'store';
   attempt?: number;
   speed?: Speed;
   /** Whether the edge recovered (retry or fallback) after this event. */
@@ -94,7 +100,18 @@ export interface ChatHandlerOptions {
   system?: string | SystemPromptOption;
   /** Whether the request's own `system` is sent upstream. @default true */
   allowClientSystem?: boolean;
-  /** Memory of fast rate limits across requests. @default an in-memory store per handler */
+  /**
+   * Where state that must outlive an isolate is kept: the fast-mode fallback memory (a fast 429 seen by
+   * one isolate is known to all). `createRedisStore` (`@slipstream/edge/redis`) for servers,
+   * `createDurableObjectStore` (`@slipstream/edge/durable-object`) for Workers; a function receives the
+   * runtime bindings (`env`) on each request. An unreachable store never fails a reply: the edge falls
+   * back to this isolate's memory (bounded by {@link storeTimeoutMs}) and reports it once through
+   * {@link onError} with phase `store`. @default memory in this isolate
+   */
+  store?: StateStore | ((env: EnvBindings) => StateStore);
+  /** Longest wait for the shared {@link store} per operation before serving from local memory. @default 150 */
+  storeTimeoutMs?: number;
+  /** Memory of fast rate limits across requests. Overrides {@link store} for the fallback memory. @default derived from `store` */
   fallbackStore?: FallbackStore;
   /** Error/log hook. Receives safe, key-free facts only. */
   onError?: (event: EdgeLogEvent) => void;
@@ -135,12 +152,12 @@ export interface ChatHandlerOptions {
 export type ResolvedOptions = Required<
   Omit<
     ChatHandlerOptions,
-    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
+    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore' | 'store' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
   >
 > &
   Pick<
     ChatHandlerOptions,
-    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
+    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'store' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
   > & {
     fallbackStore: FallbackStore;
   };
@@ -163,6 +180,7 @@ export const DEFAULTS = {
   idleTimeoutMs: 60_000,
   heartbeatMs: 2_500,
   fallbackTtlMs: 60_000,
+  storeTimeoutMs: 150,
   allowClientSystem: true,
   now: () => Date.now(),
   disableParallelToolUse: false,

@@ -2,15 +2,15 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
-export async function bundle(entry: 'worker' | 'edge-runtime'): Promise<string> {
+export async function bundle(entry: 'worker' | 'worker-do' | 'edge-runtime'): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL(`./${entry}.entry.ts`, import.meta.url))],
     bundle: true,
     write: false,
     platform: 'browser',
-    format: entry === 'worker' ? 'esm' : 'iife',
+    format: entry === 'edge-runtime' ? 'iife' : 'esm',
     target: 'es2022',
-    conditions: entry === 'worker' ? ['workerd', 'worker', 'browser'] : ['edge-light', 'worker', 'browser'],
+    conditions: entry === 'edge-runtime' ? ['edge-light', 'worker', 'browser'] : ['workerd', 'worker', 'browser'],
     logLevel: 'silent',
   });
   const out = result.outputFiles[0];
