@@ -6,18 +6,45 @@
  * - **TTFT**: request sent → first content delta received.
  * - **Headline OTPS**: output tokens after the first ÷ (last delta − first delta).
  * - **Effective OTPS**: output tokens ÷ (last delta − request sent).
- * - **Live OTPS**: estimated tokens (characters ÷ chars-per-token) over a rolling window, snapped to
- *   the exact headline when the stream ends with `usage.output_tokens`.
+ * - **Live OTPS**: estimated tokens (content-aware count, calibrated: see `token-estimator.ts` and
+ *   `calibration.ts`) received between two network reads at least {@link DEFAULT_LIVE_WINDOW}`.minMs`
+ *   and `tokens` apart, ÷ the time between those reads; `null` while `measuring` (too little has
+ *   arrived to be right); snapped to the exact headline when the stream ends with `usage.output_tokens`.
  *
- * A "content delta" is a `text` or a `thinking` delta: `output_tokens` counts both.
+ * A "content delta" is a `text`, `thinking` or tool-input delta: `output_tokens` counts all three.
  *
  * @module
  */
+import { ReplyTokenEstimate, type CalibrationSample } from './calibration.ts';
+import type { TokenCalibration } from './protocol.ts';
+import type { DeltaKind } from './token-estimator.ts';
 
 /** A number that may be an estimate. `value` is `null` when it cannot be computed (yet). */
 export interface Metric {
   value: number | null;
   isEstimate: boolean;
+}
+
+/** Where the live figure is: see {@link LiveMetric}. */
+export type LiveState = 'waiting' | 'measuring' | 'live' | 'final';
+
+/**
+ * The live rate, with the window it was measured over so it can be checked against the truth over the
+ * same span.
+ */
+export interface LiveMetric extends Metric {
+  /**
+   * `waiting`: no content yet. `measuring`: content is arriving, but too little to be within the
+   * meter's bound; `value` is `null`. `live`: `value` is the windowed estimate. `final`: the stream
+   * ended; `value` is the exact headline when usage is known, else the last estimate.
+   */
+  state: LiveState;
+  /** Length of the window `value` covers (arrival of its first read → its last), ms. */
+  windowMs: number | null;
+  /** Arrival time of the read that opens the window; its own tokens are not counted (like the headline's first token). */
+  windowStartAt: number | null;
+  /** Estimated tokens received in the window. */
+  windowTokens: number | null;
 }
 
 /** Gaps, in ms, between consecutive network reads that carried content. */
@@ -37,7 +64,7 @@ export interface StreamMetrics {
   /** Output tokens ÷ (last delta − request sent), tokens/s; estimate until usage is known. */
   effectiveOtps: Metric;
   /** Rolling-window rate while streaming (estimate); the exact headline once the stream is done. */
-  liveOtps: Metric;
+  liveOtps: LiveMetric;
   /** Estimated from characters until `usage.output_tokens` arrives. */
   outputTokens: Metric;
   gaps: GapStats;
@@ -50,10 +77,37 @@ export interface StreamMetrics {
   lastDeltaAt: number | null;
 }
 
-/** Chars per token before any message has finished. A common rule of thumb for English text. */
+/** Chars per token of the plain `charsPerToken` estimate (a rule of thumb for English text). */
 export const DEFAULT_CHARS_PER_TOKEN = 4;
-/** Width of the live-rate window. */
-export const DEFAULT_LIVE_WINDOW_MS = 1500;
+
+/** How the live window adapts to the rate, and when the live figure is ready. */
+export interface LiveWindowOptions {
+  /** Shortest window, ms. @default 1000 */
+  minMs?: number;
+  /** The window stretches (up to `maxMs`) until it holds this many estimated tokens. @default 150 */
+  tokens?: number;
+  /** Longest window, ms: at very low rates the figure stays current rather than exact. @default 4000 */
+  maxMs?: number;
+  /** The figure is `measuring` until its window spans this long… @default 500 */
+  readyMs?: number;
+  /** …holds this many estimated tokens… @default 50 */
+  readyTokens?: number;
+  /** …and this many network reads after the first. @default 3 */
+  readyReads?: number;
+}
+
+/** Defaults of {@link LiveWindowOptions}: ~150 tokens (3 s at 50 tok/s, 1 s from 150 tok/s up). */
+export const DEFAULT_LIVE_WINDOW: Readonly<Required<LiveWindowOptions>> = Object.freeze({
+  minMs: 1000,
+  tokens: 150,
+  maxMs: 4000,
+  readyMs: 500,
+  readyTokens: 50,
+  readyReads: 3,
+});
+
+/** @deprecated The window adapts now; this is {@link DEFAULT_LIVE_WINDOW}`.minMs`. */
+export const DEFAULT_LIVE_WINDOW_MS = DEFAULT_LIVE_WINDOW.minMs;
 
 /** Request sent → first content delta, in ms. */
 export function ttftMs(sentAt: number | null, firstDeltaAt: number | null): number | null {
@@ -85,7 +139,7 @@ export function effectiveOtps(outputTokens: number | null, sentAt: number | null
   return outputTokens / seconds;
 }
 
-/** Tokens estimated from characters. */
+/** Tokens estimated from characters alone (see `estimateTextTokens` for the content-aware count). */
 export function estimateTokens(chars: number, charsPerToken: number): number {
   return chars / charsPerToken;
 }
@@ -183,9 +237,17 @@ export function detectProxyBuffering(deltas: readonly DeltaArrival[], opts: Prox
 
 /** Options for {@link MetricsRecorder}. */
 export interface MetricsRecorderOptions {
-  /** @default {@link DEFAULT_CHARS_PER_TOKEN} */
+  /** Calibration of the token estimate (the edge's `start.calibration`, or a stored one). */
+  calibration?: TokenCalibration;
+  /**
+   * Estimate tokens as plain characters ÷ this, instead of counting what the text is made of. Only
+   * for callers that pass character counts to {@link MetricsRecorder.recordDelta}, or want the old
+   * rule of thumb.
+   */
   charsPerToken?: number;
-  /** @default {@link DEFAULT_LIVE_WINDOW_MS} */
+  /** How the live window adapts and when the live figure is ready. @default {@link DEFAULT_LIVE_WINDOW} */
+  liveWindow?: LiveWindowOptions;
+  /** A fixed live window in ms instead of an adaptive one (`liveWindow.minMs = maxMs = windowMs`, no token target). */
   windowMs?: number;
   /** Most samples kept in `series`. @default 120 */
   seriesSize?: number;
@@ -197,28 +259,44 @@ export interface MetricsRecorderOptions {
 /** Chars-per-token calibrations outside this range are treated as noise (e.g. hidden thinking). */
 const MIN_CPT = 1;
 const MAX_CPT = 12;
+/** Reads older than the window are dropped in batches of this many. */
+const COMPACT_AFTER = 512;
 
 /**
- * Accumulates one reply's timings and turns them into {@link StreamMetrics}. Feed it arrival times from
- * the client's clock; it never reads a clock itself, so it is exact under fake time.
+ * Accumulates one reply's (or one step's, or one part's) timings and turns them into
+ * {@link StreamMetrics}. Feed it arrival times from the client's clock; it never reads a clock itself,
+ * so it is exact under fake time.
+ *
+ * Pass each delta's text to {@link recordDelta} for the content-aware estimate; one recorder can take
+ * text, thinking and tool-input deltas together (each `stream` is counted on its own).
  */
 export class MetricsRecorder {
-  readonly #cpt: number;
-  readonly #windowMs: number;
+  readonly #plainCpt: number | undefined;
+  readonly #window: Required<LiveWindowOptions>;
   readonly #seriesSize: number;
   readonly #seriesIntervalMs: number;
   readonly #proxyOpts: ProxyBufferingOptions;
+  readonly #estimate: ReplyTokenEstimate;
+  #fallbackCpt: number;
+  #countedOnly = true;
 
   #sentAt: number | null = null;
   #deltas: DeltaArrival[] = [];
   #chars = 0;
+  #tokens = 0;
   // Kept sorted (binary insertion) so a snapshot reads percentiles without sorting every time.
   #sortedGaps: number[] = [];
   #lastChunkAt: number | null = null;
-  // Rolling window: deltas from #windowHead on are inside it; #windowChars is their sum.
-  #windowHead = 0;
-  #windowChars = 0;
+  #firstAt: number | null = null;
+  // Network reads: arrival time and cumulative estimated tokens after it. The window is (#readAt[#head], last].
+  #readAt: number[] = [];
+  #readCum: number[] = [];
+  #head = 0;
+  #ready = false;
   #live: number | null = null;
+  #windowMs: number | null = null;
+  #windowStartAt: number | null = null;
+  #windowTokens: number | null = null;
   #series: number[] = [];
   #frozenSeries: readonly number[] = Object.freeze([]);
   #lastSampleAt: number | null = null;
@@ -231,8 +309,13 @@ export class MetricsRecorder {
   #cached: StreamMetrics | undefined;
 
   constructor(opts: MetricsRecorderOptions = {}) {
-    this.#cpt = opts.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN;
-    this.#windowMs = opts.windowMs ?? DEFAULT_LIVE_WINDOW_MS;
+    this.#plainCpt = opts.charsPerToken;
+    this.#fallbackCpt = opts.charsPerToken ?? opts.calibration?.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN;
+    this.#estimate = new ReplyTokenEstimate(opts.charsPerToken === undefined ? opts.calibration : undefined);
+    this.#window =
+      opts.windowMs !== undefined
+        ? { ...DEFAULT_LIVE_WINDOW, ...opts.liveWindow, minMs: opts.windowMs, maxMs: opts.windowMs, tokens: 0 }
+        : { ...DEFAULT_LIVE_WINDOW, ...opts.liveWindow };
     this.#seriesSize = opts.seriesSize ?? 120;
     this.#seriesIntervalMs = opts.seriesIntervalMs ?? 100;
     this.#proxyOpts = opts.proxyBuffering ?? {};
@@ -248,6 +331,21 @@ export class MetricsRecorder {
     return this.#chars;
   }
 
+  /** Estimated tokens received so far. */
+  get estimatedTokens(): number {
+    return this.#tokens;
+  }
+
+  /**
+   * Use `calibration` for the estimate from now on (the edge's `start` carries one). Call it before the
+   * first delta; deltas already recorded keep their estimate. Ignored with `charsPerToken`.
+   */
+  setCalibration(calibration: TokenCalibration | undefined): void {
+    if (this.#plainCpt !== undefined) return;
+    this.#estimate.setCalibration(calibration);
+    if (calibration !== undefined) this.#fallbackCpt = calibration.charsPerToken;
+  }
+
   /** The request was sent at `at`. */
   markSent(at: number): void {
     this.#sentAt = at;
@@ -255,19 +353,32 @@ export class MetricsRecorder {
   }
 
   /**
-   * A content delta of `chars` characters arrived at `at` (the arrival time of the network read that
-   * carried it; deltas from one read share it). `edgeT` is the edge's timestamp for it.
+   * A content delta arrived at `at` (the arrival time of the network read that carried it; deltas from
+   * one read share it). `delta` is its text (content-aware estimate) or, for callers that only have
+   * it, its length in characters (estimated as characters ÷ chars-per-token). `edgeT` is the edge's
+   * timestamp for it. `kind` and `stream` say which stream of the reply it belongs to (`stream`
+   * defaults to `kind`; give each tool call's input its own, e.g. its id).
    */
-  recordDelta(at: number, chars: number, edgeT: number): void {
+  recordDelta(at: number, delta: string | number, edgeT: number, kind: DeltaKind = 'text', stream?: string): void {
     if (this.#finished) return;
-    const d: DeltaArrival = { at, chars, t: edgeT };
-    this.#deltas.push(d);
+    let chars: number;
+    let tokens: number;
+    if (typeof delta === 'string') {
+      chars = delta.length;
+      tokens = this.#plainCpt === undefined ? this.#estimate.push(delta, kind, stream ?? kind) : chars / this.#plainCpt;
+    } else {
+      chars = delta;
+      tokens = chars / this.#fallbackCpt;
+      this.#countedOnly = false;
+    }
+    this.#deltas.push({ at, chars, t: edgeT });
     this.#chars += chars;
+    this.#tokens += tokens;
     if (this.#lastChunkAt !== at) {
       if (this.#lastChunkAt !== null) insertSorted(this.#sortedGaps, at - this.#lastChunkAt);
       this.#lastChunkAt = at;
     }
-    this.#updateLive(at, chars);
+    this.#updateLive(at);
     this.#version++;
   }
 
@@ -291,8 +402,8 @@ export class MetricsRecorder {
   }
 
   /**
-   * Chars per token measured on this reply, for calibrating the next one: `undefined` unless it finished
-   * with an exact token count and a plausible ratio.
+   * Chars per token measured on this reply: `undefined` unless it finished with an exact token count
+   * and a plausible ratio.
    */
   calibratedCharsPerToken(): number | undefined {
     if (!this.#finished || this.#exactTokens === null || this.#exactTokens <= 0 || this.#chars === 0) return undefined;
@@ -300,23 +411,39 @@ export class MetricsRecorder {
     return cpt >= MIN_CPT && cpt <= MAX_CPT ? cpt : undefined;
   }
 
+  /**
+   * What this reply teaches the calibration (see `calibrate`): `undefined` unless it finished with an
+   * exact token count and every delta was given as text.
+   */
+  calibrationSample(): CalibrationSample | undefined {
+    if (!this.#finished || this.#exactTokens === null || !this.#countedOnly || this.#chars === 0 || this.#plainCpt !== undefined) return undefined;
+    return this.#estimate.sample(this.#exactTokens);
+  }
+
   /** The metrics now; the same object until something changes. */
   snapshot(): StreamMetrics {
     if (this.#cached !== undefined && this.#cachedVersion === this.#version) return this.#cached;
-    const first = this.#deltas[0]?.at ?? null;
-    const last = this.#deltas[this.#deltas.length - 1]?.at ?? null;
+    const first = this.#firstAt;
+    const last = this.#lastChunkAt;
     const exact = this.#exactTokens;
-    const estimated = first === null ? null : estimateTokens(this.#chars, this.#cpt);
+    const estimated = first === null ? null : this.#tokens;
     const tokens = exact ?? estimated;
     const isEstimate = exact === null;
     const otps = headlineOtps(tokens, first, last);
-    const snappedLive = this.#finished && exact !== null;
+
+    let live: LiveMetric;
+    const window = { windowMs: this.#windowMs, windowStartAt: this.#windowStartAt, windowTokens: this.#windowTokens };
+    if (this.#finished && exact !== null) live = { value: otps, isEstimate: false, state: 'final', ...window };
+    else if (this.#finished) live = { ...metric(this.#ready ? this.#live : null, true), state: 'final', ...window };
+    else if (first === null) live = { value: null, isEstimate: false, state: 'waiting', ...window };
+    else if (!this.#ready) live = { value: null, isEstimate: false, state: 'measuring', ...window };
+    else live = { ...metric(this.#live, true), state: 'live', ...window };
 
     const metrics: StreamMetrics = {
       ttftMs: ttftMs(this.#sentAt, first),
       otps: { value: otps, isEstimate: otps !== null && isEstimate },
       effectiveOtps: metric(effectiveOtps(tokens, this.#sentAt, last), isEstimate),
-      liveOtps: snappedLive ? metric(otps, false) : metric(this.#live, true),
+      liveOtps: live,
       outputTokens: metric(exact ?? (estimated === null ? null : Math.round(estimated)), isEstimate),
       gaps: sortedGapStats(this.#sortedGaps),
       proxyBuffered: this.#proxyBuffered,
@@ -330,22 +457,42 @@ export class MetricsRecorder {
     return this.#cached;
   }
 
-  #updateLive(at: number, chars: number): void {
-    this.#windowChars += chars;
-    const first = (this.#deltas[0] as DeltaArrival).at;
-    // The window is (start, at]: tokens that arrived after its start, over its length. While the stream
-    // is younger than the window, it starts at the first delta, whose own tokens (like the headline's
-    // first token) mark the start rather than count.
-    const start = Math.max(first, at - this.#windowMs);
-    while (this.#windowHead < this.#deltas.length) {
-      const d = this.#deltas[this.#windowHead] as DeltaArrival;
-      if (d.at > start) break;
-      this.#windowChars -= d.chars;
-      this.#windowHead++;
+  #updateLive(at: number): void {
+    this.#firstAt ??= at;
+    const reads = this.#readAt;
+    const cum = this.#readCum;
+    let k = reads.length - 1;
+    if (k >= 0 && reads[k] === at) cum[k] = this.#tokens;
+    else {
+      reads.push(at);
+      cum.push(this.#tokens);
+      k++;
     }
-    const seconds = (at - start) / 1000;
-    if (!(seconds > 0)) return;
-    this.#live = estimateTokens(this.#windowChars, this.#cpt) / seconds;
+    if (k === 0) return;
+    // The window opens at a read, so it never cuts a read in two: tokens after that read, over the time
+    // since it. It is the shortest that spans `minMs` and holds `tokens`, but never longer than `maxMs`.
+    const w = this.#window;
+    const end = cum[k] as number;
+    let j = this.#head;
+    while (j + 1 < k && at - (reads[j + 1] as number) >= w.minMs && end - (cum[j + 1] as number) >= w.tokens) j++;
+    while (j + 1 < k && at - (reads[j] as number) > w.maxMs) j++;
+    if (j >= COMPACT_AFTER) {
+      reads.splice(0, j);
+      cum.splice(0, j);
+      k -= j;
+      j = 0;
+    }
+    this.#head = j;
+    const startAt = reads[j] as number;
+    const ms = at - startAt;
+    if (!(ms > 0)) return;
+    const inWindow = end - (cum[j] as number);
+    this.#windowMs = ms;
+    this.#windowStartAt = startAt;
+    this.#windowTokens = inWindow;
+    this.#live = (inWindow / ms) * 1000;
+    if (!this.#ready && ms >= w.readyMs && inWindow >= w.readyTokens && k - j >= w.readyReads) this.#ready = true;
+    if (!this.#ready) return;
     if (this.#lastSampleAt === null || at - this.#lastSampleAt >= this.#seriesIntervalMs) {
       this.#series.push(this.#live);
       if (this.#series.length > this.#seriesSize) this.#series.shift();

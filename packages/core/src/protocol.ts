@@ -237,6 +237,21 @@ export interface TokenCalibration {
   byClass?: { [contentClass: string]: number };
   /** Output tokens the figures were measured over. */
   sampleTokens: number;
+  /**
+   * Multipliers for core's content-aware token counter, per content class: real tokens ÷ counted
+   * tokens. Only valid for the counting rules of `version` (core's `ESTIMATOR_VERSION`); a client with
+   * other rules falls back to `byClass` / `charsPerToken`.
+   */
+  estimator?: EstimatorCalibration;
+}
+
+/** See {@link TokenCalibration.estimator}. */
+export interface EstimatorCalibration {
+  version: number;
+  /** Real tokens ÷ counted tokens, per content class. */
+  scale: { [contentClass: string]: number };
+  /** Output tokens each class's figures were measured over. */
+  classTokens: { [contentClass: string]: number };
 }
 
 /** Sent once per reply when the first upstream message starts. */

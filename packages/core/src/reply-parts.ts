@@ -160,19 +160,19 @@ export class ReplyParts {
   /** A text, thinking or tool-input delta. */
   delta(kind: DeltaKind, step: number, index: number, delta: string, at: number, t: number, toolCallId?: string): void {
     const s = this.#step(step, at);
-    feed(s.rec, at, delta, t, kind);
+    feed(s.rec, at, delta, t, kind, index);
     s.dirty = true;
     this.#stepsDirty = true;
     if (kind === 'tool_input') {
       const slot = (toolCallId !== undefined ? this.#calls.get(toolCallId) : undefined) ?? this.#toolSlot(step, index, toolCallId ?? '', '', at);
       slot.chunks.push(delta);
-      feed(slot.rec, at, delta, t, kind);
+      feed(slot.rec, at, delta, t, kind, index);
       this.#touch(slot);
       return;
     }
     const slot = this.#slot(kind, step, index, at);
     slot.chunks.push(delta);
-    if (slot.kind === 'thinking') feed(slot.rec, at, delta, t, kind);
+    if (slot.kind === 'thinking') feed(slot.rec, at, delta, t, kind, index);
     this.#touch(slot);
   }
 
@@ -511,8 +511,9 @@ function partMetrics(rec: MetricsRecorder, ended: boolean): PartMetrics {
 }
 
 /** The one place a delta reaches a recorder (its estimator is the meter's business). */
-function feed(rec: MetricsRecorder, at: number, delta: string, t: number, _kind: DeltaKind): void {
-  rec.recordDelta(at, delta.length, Number.isFinite(t) ? t : Number.NaN);
+function feed(rec: MetricsRecorder, at: number, delta: string, t: number, kind: DeltaKind, index: number): void {
+  // Each content block is its own stream for the token counter (a word cut between deltas counts once).
+  rec.recordDelta(at, delta, Number.isFinite(t) ? t : Number.NaN, kind, `${kind}:${index}`);
 }
 
 function metric(value: number | null, isEstimate: boolean): Metric {

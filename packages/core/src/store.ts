@@ -5,7 +5,8 @@
  */
 import { systemClock, type Clock } from './clock.ts';
 import { errorFromResponse, parseRetryAfter } from './http-error.ts';
-import { DEFAULT_CHARS_PER_TOKEN, DEFAULT_LIVE_WINDOW_MS, MetricsRecorder, type StreamMetrics } from './metrics.ts';
+import { betterCalibration, calibrate, createMemoryCalibrationStorage, createWebCalibrationStorage, readCalibration, type CalibrationStorage } from './calibration.ts';
+import { MetricsRecorder, type LiveWindowOptions, type StreamMetrics } from './metrics.ts';
 import { notifyManager } from './notify.ts';
 import { cost } from './pricing.ts';
 import {
@@ -16,6 +17,7 @@ import {
   type FallbackEvent,
   type ProtocolEvent,
   type ToolResultEvent,
+  type TokenCalibration,
 } from './protocol.ts';
 import { createProtocolDecoder } from './read-protocol-stream.ts';
 import { ReplyParts } from './reply-parts.ts';
@@ -36,7 +38,8 @@ import { validateChatRequest, type RequestLimits } from './validate.ts';
 /**
  * Options for {@link createFastStream}. Every field is optional. The object is kept, not copied:
  * `endpoint`, `headers`, `fetch`, `defaults`, `limits` and the callbacks are read each time they are
- * used (getters work); `notify`, `clock`, `charsPerToken` and `liveWindowMs` are read once.
+ * used (getters work); `notify`, `clock`, `charsPerToken`, `liveWindow`, `liveWindowMs` and
+ * `calibration` are read once.
  */
 export interface FastStreamOptions {
   /** Where to POST. @default '/api/chat' */
@@ -53,10 +56,22 @@ export interface FastStreamOptions {
   notify?: 'frame' | 'sync' | number;
   /** @default {@link systemClock} */
   clock?: Clock;
-  /** Chars per token for live estimates before a reply has finished and calibrated it. @default 4 */
+  /**
+   * Estimate live tokens as plain characters ÷ this (re-measured after each reply) instead of the
+   * content-aware, calibrated count. Only for comparison; the default is far closer on code and tables.
+   */
   charsPerToken?: number;
-  /** Width of the live-rate window in ms. @default 1500 */
+  /** How the live window adapts, and when the live figure is ready. @default DEFAULT_LIVE_WINDOW */
+  liveWindow?: LiveWindowOptions;
+  /** A fixed live window in ms instead of the adaptive one. */
   liveWindowMs?: number;
+  /**
+   * Where token calibrations are kept per model between replies and page loads. The edge's
+   * calibration (in `start`) is used when it was measured over more tokens than the stored one; each
+   * finished reply refines the one used and stores it. `false` keeps them for this store only.
+   * @default localStorage where available, else memory (never throws)
+   */
+  calibration?: CalibrationStorage | false;
   /** Merged under every `start(body)` (the body wins). */
   defaults?: Partial<ChatRequest>;
   /**
@@ -133,9 +148,14 @@ interface Run {
 class FastStreamStore extends Subscribable implements FastStream {
   readonly #options: FastStreamOptions;
   readonly #clock: Clock;
-  readonly #liveWindowMs: number;
+  readonly #liveWindowMs: number | undefined;
+  readonly #liveWindow: LiveWindowOptions | undefined;
   readonly #notifyMode: 'frame' | 'sync' | number;
-  #charsPerToken: number;
+  readonly #calibrations: CalibrationStorage;
+  #charsPerToken: number | undefined;
+  // The calibration in use for the current reply, and the model it is for.
+  #replyCalibration: TokenCalibration | undefined;
+  #replyModel: string | undefined;
 
   #control: ControlState = INITIAL_CONTROL_STATE;
   // Deltas are appended to chunk lists and joined once per snapshot, never per event.
@@ -162,9 +182,12 @@ class FastStreamStore extends Subscribable implements FastStream {
     super();
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#liveWindowMs = options.liveWindowMs ?? DEFAULT_LIVE_WINDOW_MS;
+    this.#liveWindowMs = options.liveWindowMs;
+    this.#liveWindow = options.liveWindow;
     this.#notifyMode = options.notify ?? 'frame';
-    this.#charsPerToken = options.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN;
+    this.#charsPerToken = options.charsPerToken;
+    const storage = options.calibration;
+    this.#calibrations = storage === undefined ? createWebCalibrationStorage() : storage === false ? createMemoryCalibrationStorage() : storage;
     this.#metrics = this.#newRecorder();
     this.#reply = this.#newReply();
     this.#metricsVersion = this.#metrics.version;
@@ -219,8 +242,11 @@ class FastStreamStore extends Subscribable implements FastStream {
   start(body: ChatRequest): void {
     if (this.#destroyed) throw new Error('FastStream.start() called after destroy()');
     this.#abortRun();
-    this.#clearContent();
     const merged = { ...this.#options.defaults, ...body };
+    // Until the edge names the model, the stored calibration of the model asked for.
+    this.#replyModel = typeof merged.model === 'string' ? merged.model : undefined;
+    this.#replyCalibration = this.#replyModel === undefined ? undefined : this.#calibrations.load(this.#replyModel);
+    this.#clearContent();
     const limits = this.#options.limits;
     const checked = limits === false ? { ok: true as const, value: merged } : validateChatRequest(merged, limits);
     const request = checked.ok ? checked.value : (merged as ChatRequest);
@@ -369,12 +395,16 @@ class FastStreamStore extends Subscribable implements FastStream {
   #handle(event: ProtocolEvent, at: number): void {
     this.#safely(this.#options.onEvent, event);
     switch (event.event) {
+      case 'start':
+        this.#useCalibration(event.data.model, event.data.calibration);
+        this.#dispatch({ type: 'event', event, at });
+        return;
       case 'text':
       case 'thinking': {
         const { delta, step, index } = event.data;
         const t = typeof event.data.t === 'number' ? event.data.t : Number.NaN;
         (event.event === 'text' ? this.#textChunks : this.#thinkingChunks).push(delta);
-        this.#metrics.recordDelta(at, delta.length, t);
+        this.#metrics.recordDelta(at, delta, t, event.event, `${event.event}:${intOr0(step)}:${intOr0(index)}`);
         this.#reply.delta(event.event, intOr0(step), intOr0(index), delta, at, t);
         this.#version++;
         this.#dispatch({ type: 'event', event, at });
@@ -385,7 +415,7 @@ class FastStreamStore extends Subscribable implements FastStream {
         const d = event.data;
         const t = typeof d.t === 'number' ? d.t : Number.NaN;
         // Tool input is output the model streams: it counts toward the reply's tokens and rates.
-        this.#metrics.recordDelta(at, d.delta.length, t);
+        this.#metrics.recordDelta(at, d.delta, t, 'tool_input', `tool:${d.toolCallId}`);
         this.#reply.delta('tool_input', d.step, intOr0(d.index), d.delta, at, t, d.toolCallId);
         this.#version++;
         this.#dispatch({ type: 'event', event, at });
@@ -449,7 +479,7 @@ class FastStreamStore extends Subscribable implements FastStream {
         this.#metrics.finish(d.usage.outputTokens);
         this.#reply.done(d.pendingToolCalls);
         this.#version++;
-        this.#charsPerToken = this.#metrics.calibratedCharsPerToken() ?? this.#charsPerToken;
+        this.#learnCalibration(d.model);
         const fallbackCost = d.cost === null ? cost(d.usage, d.model, d.speed) : null;
         this.#dispatch({ type: 'event', event, at, fallbackCost });
         this.#safely(this.#options.onFinish, this.getSnapshot());
@@ -536,7 +566,37 @@ class FastStreamStore extends Subscribable implements FastStream {
   }
 
   #newRecorder(): MetricsRecorder {
-    return new MetricsRecorder({ charsPerToken: this.#charsPerToken, windowMs: this.#liveWindowMs });
+    const opts: ConstructorParameters<typeof MetricsRecorder>[0] = {};
+    if (this.#charsPerToken !== undefined) opts.charsPerToken = this.#charsPerToken;
+    if (this.#replyCalibration !== undefined) opts.calibration = this.#replyCalibration;
+    if (this.#liveWindowMs !== undefined) opts.windowMs = this.#liveWindowMs;
+    if (this.#liveWindow !== undefined) opts.liveWindow = this.#liveWindow;
+    return new MetricsRecorder(opts);
+  }
+
+  /** The reply's model is known (`start`): use the better of the edge's and the stored calibration. */
+  #useCalibration(model: string, fromEdge: unknown): void {
+    if (typeof model !== 'string') return;
+    const edge = readCalibration(fromEdge);
+    const stored = this.#calibrations.load(model);
+    const best = betterCalibration(stored, edge?.model === model ? edge : undefined);
+    this.#replyModel = model;
+    this.#replyCalibration = best;
+    this.#metrics.setCalibration(best);
+  }
+
+  /** A reply finished with an exact count: refine the calibration it used and keep it. */
+  #learnCalibration(model: string): void {
+    if (this.#charsPerToken !== undefined) {
+      // The plain rule of thumb, re-measured (the `charsPerToken` option).
+      this.#charsPerToken = this.#metrics.calibratedCharsPerToken() ?? this.#charsPerToken;
+      return;
+    }
+    const sample = this.#metrics.calibrationSample();
+    if (sample === undefined || typeof model !== 'string') return;
+    const base = model === this.#replyModel ? this.#replyCalibration : this.#calibrations.load(model);
+    const next = calibrate(base, model, sample);
+    if (next !== undefined && next !== base) this.#calibrations.save(next);
   }
 
   /** User callbacks must not break the stream: their errors are rethrown outside it. */

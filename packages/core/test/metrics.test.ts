@@ -53,8 +53,12 @@ const FIXTURE: [number, number][] = [
   [1600, 8],
 ];
 
+// Character counts with the plain 4 chars/token rule and a fixed window with no readiness threshold,
+// so the arithmetic stays by hand; the content-aware estimate and adaptive window have their own tests.
+const PLAIN = { charsPerToken: 4, windowMs: 1500, liveWindow: { readyMs: 0, readyTokens: 0, readyReads: 1 } };
+
 function recordFixture(opts?: ConstructorParameters<typeof MetricsRecorder>[0]): MetricsRecorder {
-  const r = new MetricsRecorder(opts);
+  const r = new MetricsRecorder({ ...PLAIN, ...opts });
   r.markSent(1000);
   FIXTURE.forEach(([at, chars], i) => r.recordDelta(at, chars, 10 + i * 100));
   return r;
@@ -68,7 +72,7 @@ describe('MetricsRecorder', () => {
     expect(m.effectiveOtps.value).toBeCloseTo(15, 10);
     expect(m.effectiveOtps.isEstimate).toBe(true);
     expect(m.outputTokens).toEqual({ value: 9, isEstimate: true });
-    expect(m.liveOtps).toEqual({ value: 20, isEstimate: true });
+    expect(m.liveOtps).toMatchObject({ value: 20, isEstimate: true, state: 'live', windowMs: 400, windowStartAt: 1200, windowTokens: 8 });
     expect(m.series).toEqual([40, 25, 20]);
     expect(m.gaps).toEqual({ p50: 100, p90: 150, max: 150, count: 4 });
     expect(m.proxyBuffered).toBeNull();
@@ -82,7 +86,7 @@ describe('MetricsRecorder', () => {
     expect(m.otps).toEqual({ value: 25, isEstimate: false });
     expect(m.effectiveOtps.value).toBeCloseTo(11 / 0.6, 10);
     expect(m.effectiveOtps.isEstimate).toBe(false);
-    expect(m.liveOtps).toEqual({ value: 25, isEstimate: false });
+    expect(m.liveOtps).toMatchObject({ value: 25, isEstimate: false, state: 'final' });
     expect(m.outputTokens).toEqual({ value: 11, isEstimate: false });
     expect(m.ttftMs).toBe(200);
     expect(m.proxyBuffered).toBe(false);
@@ -128,7 +132,7 @@ describe('MetricsRecorder', () => {
   });
 
   it('bounds the series', () => {
-    const r = new MetricsRecorder({ seriesSize: 5 });
+    const r = new MetricsRecorder({ ...PLAIN, seriesSize: 5 });
     r.markSent(0);
     for (let i = 0; i < 50; i++) r.recordDelta(100 + i * 100, 4, i);
     expect(r.snapshot().series).toHaveLength(5);

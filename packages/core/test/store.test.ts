@@ -443,40 +443,41 @@ describe('createFastStream: metrics through the store', () => {
     await settle();
     clock.t = 1200;
     first.event('start', startEvent());
-    first.event('text', { delta: 'abcd', step: 0, index: 0, t: 200 });
+    first.event('text', { delta: 'one two three four five six seven eight', step: 0, index: 0, t: 200 });
     await settle();
     clock.t = 1300;
-    first.event('text', { delta: 'efghijkl', step: 0, index: 0, t: 300 });
+    first.event('text', { delta: ' nine ten eleven twelve', step: 0, index: 0, t: 300 });
     await settle();
     clock.t = 1600;
-    first.event('text', { delta: 'mnopqrstuvwx', step: 0, index: 0, t: 600 });
+    first.event('text', { delta: ' a b c d e f g h. ', step: 0, index: 0, t: 600 });
     await settle();
-    // Streaming: 24 chars / 4 = 6 estimated tokens; headline (6 − 1) / 0.4 s = 12.5.
+    // Streaming: 8 + 4 + 9 = 21 counted tokens (one per word and per "."); headline (21 − 1) / 0.4 s = 50.
     let m: FastStreamState['metrics'] = stream.getSnapshot().metrics;
     expect(m.ttftMs).toBe(200);
-    expect(m.otps).toEqual({ value: 12.5, isEstimate: true });
-    expect(m.outputTokens).toEqual({ value: 6, isEstimate: true });
-    first.event('done', doneEvent(12));
+    expect(m.otps).toEqual({ value: 50, isEstimate: true });
+    expect(m.outputTokens).toEqual({ value: 21, isEstimate: true });
+    first.event('done', doneEvent(30));
     await settle();
     m = stream.getSnapshot().metrics;
-    // Exact: (12 − 1) / 0.4 = 27.5; effective 12 / 0.6 = 20.
-    expect(m.otps).toEqual({ value: 27.5, isEstimate: false });
-    expect(m.effectiveOtps.value).toBeCloseTo(20, 10);
-    expect(m.liveOtps).toEqual({ value: 27.5, isEstimate: false });
+    // Exact: (30 − 1) / 0.4 = 72.5; effective 30 / 0.6 = 50.
+    expect(m.otps).toEqual({ value: 72.5, isEstimate: false });
+    expect(m.effectiveOtps.value).toBeCloseTo(50, 10);
+    expect(m.liveOtps).toMatchObject({ value: 72.5, isEstimate: false, state: 'final' });
     expect(m.gaps).toEqual({ p50: 200, p90: 280, max: 300, count: 2 });
 
-    // Next reply: calibrated at 24 chars / 12 tokens = 2 chars per token.
+    // Next reply: calibrated at 30 real ÷ 21 counted ≈ 1.43 per counted prose token.
     clock.t = 5000;
     stream.start(hello);
     await settle();
     clock.t = 5100;
-    second.event('text', { delta: 'abcd', step: 0, index: 0, t: 1 });
+    second.event('start', startEvent());
+    second.event('text', { delta: 'Hi', step: 0, index: 0, t: 1 });
     await settle();
     clock.t = 5200;
-    second.event('text', { delta: 'efgh', step: 0, index: 0, t: 2 });
+    second.event('text', { delta: ' there', step: 0, index: 0, t: 2 });
     await settle();
     m = stream.getSnapshot().metrics;
-    expect(m.outputTokens).toEqual({ value: 4, isEstimate: true });
+    expect(m.outputTokens).toEqual({ value: 3, isEstimate: true }); // 2 × 1.43 = 2.86
     expect(m.ttftMs).toBe(100);
   });
 });

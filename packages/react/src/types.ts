@@ -13,6 +13,14 @@ export interface MetricValue {
   isEstimate: boolean;
 }
 
+/** The live rate (core's `LiveMetric`); `state` says whether it is still measuring. */
+export interface LiveMetricValue extends MetricValue {
+  /** `measuring`: too little has arrived for a number within the meter's bound (core's `LiveState`). */
+  state?: 'waiting' | 'measuring' | 'live' | 'final';
+  /** Length of the window the value covers, ms. */
+  windowMs?: number | null;
+}
+
 /** Stream lifecycle (core's `FastStreamState['status']`). */
 export type StreamStatus = 'idle' | 'submitted' | 'streaming' | 'done' | 'error' | 'aborted';
 
@@ -20,7 +28,7 @@ export type StreamStatus = 'idle' | 'submitted' | 'streaming' | 'done' | 'error'
 export interface MeterMetrics {
   ttftMs: number | null;
   otps: MetricValue;
-  liveOtps: MetricValue;
+  liveOtps: LiveMetricValue;
   effectiveOtps?: MetricValue;
   outputTokens?: MetricValue;
   /** Rolling output-rate samples, oldest first. */

@@ -9,7 +9,7 @@ import { Message } from '../src/components/message.tsx';
 import { OtpsMeter } from '../src/components/otps-meter.tsx';
 import { RateLimitGauge } from '../src/components/rate-limit-gauge.tsx';
 import { SpeedBadge } from '../src/components/speed-badge.tsx';
-import { metrics, reply } from './fixtures.ts';
+import { live, metrics, reply } from './fixtures.ts';
 
 afterEach(cleanup);
 
@@ -36,7 +36,7 @@ describe('<OtpsMeter>', () => {
     const { rerender } = render(<OtpsMeter metrics={metrics()} status="streaming" />);
     const meter = screen.getByRole('meter');
     for (let v = 181; v < 190; v++) {
-      rerender(<OtpsMeter metrics={metrics({ liveOtps: { value: v, isEstimate: true } })} status="streaming" />);
+      rerender(<OtpsMeter metrics={metrics({ liveOtps: live(v) })} status="streaming" />);
       act(() => void vi.advanceTimersByTime(20));
     }
     // 180 ms passed: the meter has not moved yet.
@@ -44,7 +44,7 @@ describe('<OtpsMeter>', () => {
     act(() => void vi.advanceTimersByTime(300));
     expect(meter.getAttribute('aria-valuenow')).toBe('189');
     rerender(
-      <OtpsMeter metrics={metrics({ otps: { value: 203.7, isEstimate: false }, liveOtps: { value: 190, isEstimate: true } })} status="done" />,
+      <OtpsMeter metrics={metrics({ otps: { value: 203.7, isEstimate: false }, liveOtps: live(190) })} status="done" />,
     );
     expect(meter.getAttribute('aria-valuenow')).toBe('203.7');
     expect(meter.getAttribute('aria-valuetext')).toBe('204 tokens per second');

@@ -1,10 +1,21 @@
-import type { StreamMetrics } from '@slipstream/core';
+import type { LiveMetric, StreamMetrics } from '@slipstream/core';
 import type { FastChatMessage } from '../src/chat-types.ts';
+
+/** A live metric in its `live` state (or `measuring` for `null`). */
+export const live = (value: number | null, over: Partial<LiveMetric> = {}): LiveMetric => ({
+  value,
+  isEstimate: value !== null,
+  state: value === null ? 'measuring' : 'live',
+  windowMs: 1000,
+  windowStartAt: 1000,
+  windowTokens: 150,
+  ...over,
+});
 
 export const metrics = (over: Partial<StreamMetrics> = {}): StreamMetrics => ({
   ttftMs: 412,
   otps: { value: null, isEstimate: false },
-  liveOtps: { value: 180.4, isEstimate: true },
+  liveOtps: live(180.4),
   effectiveOtps: { value: null, isEstimate: false },
   outputTokens: { value: 120, isEstimate: true },
   series: [100, 150, 170, 180],

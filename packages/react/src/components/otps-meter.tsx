@@ -17,6 +17,8 @@ export interface OtpsReading {
   isEstimate: boolean;
   /** `true` once the stream ended and the value is the final one. */
   final: boolean;
+  /** `true` while streaming but too little has arrived for a number within the bound (`value` is `null`). */
+  measuring: boolean;
 }
 
 export type OtpsMeterState = 'idle' | 'waiting' | 'streaming' | 'done' | 'stopped';
@@ -45,15 +47,20 @@ export interface OtpsMeterProps extends ComponentPropsWithoutRef<'div'> {
 /** The reading a meter shows for a state: live estimate while streaming, exact final value after. */
 export function otpsReading(metrics: MeterMetrics, status: StreamStatus): OtpsReading {
   if (status === 'done' || status === 'error' || status === 'aborted') {
-    if (metrics.otps.value !== null) return { value: metrics.otps.value, isEstimate: metrics.otps.isEstimate, final: true };
-    return { value: metrics.liveOtps.value, isEstimate: true, final: true };
+    if (metrics.otps.value !== null) return { value: metrics.otps.value, isEstimate: metrics.otps.isEstimate, final: true, measuring: false };
+    return { value: metrics.liveOtps.value, isEstimate: true, final: true, measuring: false };
   }
-  if (status === 'streaming') return { value: metrics.liveOtps.value, isEstimate: metrics.liveOtps.isEstimate, final: false };
-  return { value: null, isEstimate: false, final: false };
+  if (status === 'streaming') {
+    const { value, isEstimate, state } = metrics.liveOtps;
+    // Older producers have no `state`: a missing value while streaming is "measuring" too.
+    const measuring = value === null && (state === undefined || state === 'measuring' || state === 'waiting');
+    return { value, isEstimate, final: false, measuring };
+  }
+  return { value: null, isEstimate: false, final: false, measuring: false };
 }
 
-function defaultValueLabel({ value, isEstimate, final }: OtpsReading): string {
-  if (value === null) return 'no reading yet';
+function defaultValueLabel({ value, isEstimate, final, measuring }: OtpsReading): string {
+  if (value === null) return measuring ? 'measuring' : 'no reading yet';
   const n = `${formatRate(value)} tokens per second`;
   return isEstimate ? `about ${n}, estimate${final ? '' : ', live'}` : n;
 }
@@ -67,10 +74,11 @@ function meterState(status: StreamStatus): OtpsMeterState {
 }
 
 /**
- * Live output speed. While streaming it shows the rolling estimate (marked `≈` and "estimate"), calmly:
- * at most one change per `updateIntervalMs`. When the stream ends it shows the exact value from the
- * server's token count at once. Parts carry `data-part`; the root carries `data-state` and
- * `data-estimate`.
+ * Live output speed. While streaming it says "measuring…" until core has enough data for a number
+ * within its bound (`liveOtps.state === 'measuring'`), then shows the rolling estimate (marked `≈` and
+ * "estimate"), calmly: at most one change per `updateIntervalMs`. When the stream ends it shows the
+ * exact value from the server's token count at once. Parts carry `data-part`; the root carries
+ * `data-state`, `data-estimate` and, while measuring, `data-measuring`.
  *
  * @example
  * <OtpsMeter metrics={stream.metrics} status={stream.status} />
@@ -111,6 +119,7 @@ export const OtpsMeter = forwardRef<HTMLDivElement, OtpsMeterProps>(function Otp
       data-slipstream="otps-meter"
       data-state={state}
       data-estimate={reading.value !== null && reading.isEstimate ? '' : undefined}
+      data-measuring={reading.value === null && reading.measuring ? '' : undefined}
       {...props}
       ref={ref}
     >
@@ -125,7 +134,7 @@ export const OtpsMeter = forwardRef<HTMLDivElement, OtpsMeterProps>(function Otp
       >
         <span data-part="value" aria-hidden="true">
           {reading.value !== null && reading.isEstimate && <span data-part="approx">≈</span>}
-          {reading.value === null ? '—' : formatRate(reading.value)}
+          {reading.value === null ? (reading.measuring ? <span data-part="measuring">measuring…</span> : '—') : formatRate(reading.value)}
         </span>{' '}
         <span data-part="unit" aria-hidden="true">
           tok/s
