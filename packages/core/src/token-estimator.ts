@@ -16,7 +16,8 @@
  * | any other ASCII symbol or punctuation mark | 1 |
  * | any non-ASCII character (accents, Cyrillic, CJK, emoji) | 1 |
  * | a run of line breaks | 1 |
- * | spaces before a line break | 1 each |
+ * | a tab, carriage return or other non-space whitespace | 1 |
+ * | spaces before a line break or such whitespace | 1 each |
  *
  * Other spaces belong to the piece after them (`·the` is one piece), and a piece longer than 7
  * characters, spaces included, is split every 6 (long words, deep indentation).
@@ -55,6 +56,15 @@ export type DeltaKind = 'text' | 'thinking' | 'tool_input';
 /** A fresh all-zero {@link ClassCounts}. */
 export function zeroCounts(): ClassCounts {
   return { prose: 0, code: 0, table: 0, cjk: 0 };
+}
+
+/** Whitespace other than the plain space and the line feed (what `\s` matches besides them). */
+function isOtherSpace(code: number): boolean {
+  if (code < 0x80) return code === 9 || code === 11 || code === 12 || code === 13;
+  return (
+    code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+  );
 }
 
 const enum Run {
@@ -142,13 +152,10 @@ export class TokenCounter {
   }
 
   #char(code: number): void {
-    const isNewline = code === 10 || code === 13;
-    if (isNewline) {
+    if (code === 10) {
       this.#endRun();
       this.chars[this.#lineClass] += 1;
-      // Spaces before a line break are pieces of their own.
-      if (this.#pendingSpaces > 0) this.#add(this.#lineClass, this.#pendingSpaces);
-      this.#pendingSpaces = 0;
+      this.#flushSpaces();
       if (!this.#newlines) this.#add(this.#lineClass, 1);
       this.#newlines = true;
       this.#lineStart = true;
@@ -156,11 +163,19 @@ export class TokenCounter {
       return;
     }
     this.#newlines = false;
-    if (code === 32 || code === 9) {
-      // Spaces belong to the next piece, unless a line break follows them.
+    if (code === 32) {
+      // Spaces belong to the next piece, unless whitespace of another kind follows them.
       this.#endRun();
       this.#pendingSpaces++;
       this.chars[this.#lineClass] += 1;
+      return;
+    }
+    if (isOtherSpace(code)) {
+      // Tabs, carriage returns, no-break spaces: a piece each, and they take no spaces.
+      this.#endRun();
+      this.chars[this.#lineClass] += 1;
+      this.#flushSpaces();
+      this.#add(this.#lineClass, 1);
       return;
     }
     if (this.#lineStart) this.#startLine(code);
@@ -195,6 +210,11 @@ export class TokenCounter {
     this.#runLead = lead;
     this.#runLength = 1;
     this.#add(cls, pieceTokens(kind, lead, 1));
+  }
+
+  #flushSpaces(): void {
+    if (this.#pendingSpaces > 0) this.#add(this.#lineClass, this.#pendingSpaces);
+    this.#pendingSpaces = 0;
   }
 
   #startLine(code: number): void {

@@ -159,3 +159,111 @@ describe('detectProxyBuffering', () => {
     expect(detectProxyBuffering([])).toBeNull();
   });
 });
+
+describe('live window and measuring state', () => {
+  /** One word ("·word" = 1 token) per read, `rate` reads a second, from t = 1000 for `seconds`. */
+  function steady(r: MetricsRecorder, rate: number, seconds: number, from = 1000): number {
+    const n = Math.round(rate * seconds);
+    let at = from;
+    for (let i = 0; i < n; i++) {
+      at = from + (i * 1000) / rate;
+      r.recordDelta(at, ' word', i);
+    }
+    return at;
+  }
+
+  it('says waiting, then measuring until enough has arrived, then live', () => {
+    const r = new MetricsRecorder();
+    r.markSent(0);
+    expect(r.snapshot().liveOtps).toMatchObject({ value: null, state: 'waiting' });
+    // 50 tok/s: ready once the window spans 500 ms and holds 50 tokens, i.e. after 1 s.
+    steady(r, 50, 0.9);
+    expect(r.snapshot().liveOtps).toMatchObject({ value: null, isEstimate: false, state: 'measuring' });
+    expect(r.snapshot().series).toEqual([]);
+    steady(r, 50, 0.2, 1900);
+    const m = r.snapshot().liveOtps;
+    expect(m.state).toBe('live');
+    expect(m.value).toBeCloseTo(50, 6);
+    expect(m.isEstimate).toBe(true);
+  });
+
+  it('stretches to ~150 tokens at low rates, within its time bounds, and tells its span', () => {
+    const slow = new MetricsRecorder();
+    const end = steady(slow, 50, 10);
+    let m = slow.snapshot().liveOtps;
+    expect(m.windowMs).toBeCloseTo(3000, 6); // 150 tokens at 50 tok/s
+    expect(m.windowTokens).toBeCloseTo(150, 6);
+    expect(m.windowStartAt).toBeCloseTo(end - 3000, 6);
+    expect(m.value).toBeCloseTo(50, 6);
+
+    const fast = new MetricsRecorder();
+    steady(fast, 1000, 3);
+    m = fast.snapshot().liveOtps;
+    expect(m.windowMs).toBeCloseTo(1000, 6); // the shortest window already holds 1000 tokens
+    expect(m.value).toBeCloseTo(1000, 6);
+
+    const crawl = new MetricsRecorder();
+    steady(crawl, 10, 20);
+    expect(crawl.snapshot().liveOtps.windowMs).toBeCloseTo(4000, 6); // capped: 40 tokens, not 150
+  });
+
+  it('follows a change of rate within one window', () => {
+    const r = new MetricsRecorder();
+    const end = steady(r, 100, 5);
+    steady(r, 200, 2, end + 5);
+    expect(r.snapshot().liveOtps.value).toBeCloseTo(200, 0);
+  });
+
+  it('never cuts a network read in two: a window opens at a read and excludes its tokens', () => {
+    const r = new MetricsRecorder({ liveWindow: { minMs: 100, tokens: 0, readyMs: 0, readyTokens: 0, readyReads: 1 } });
+    // Bursts of 10 tokens every 100 ms (one read each, several deltas per read).
+    for (let b = 0; b < 20; b++) for (let d = 0; d < 5; d++) r.recordDelta(1000 + b * 100, ' a b', b);
+    const m = r.snapshot().liveOtps;
+    expect(m.windowMs).toBe(100);
+    expect(m.windowTokens).toBe(10);
+    expect(m.value).toBeCloseTo(100, 10);
+  });
+
+  it('counts thinking and tool input like text, each stream on its own', () => {
+    const r = new MetricsRecorder();
+    r.recordDelta(1000, 'Let me th', 0, 'thinking');
+    r.recordDelta(1010, '{"path":"a', 1, 'tool_input', 'tool:1');
+    r.recordDelta(1020, '{"path":"b"}', 2, 'tool_input', 'tool:2');
+    r.recordDelta(1030, 'ink.', 3, 'thinking');
+    r.recordDelta(1040, '.ts"}', 4, 'tool_input', 'tool:1');
+    // "Let" " me" " think" "." = 4; { " path " : " a . ts " } = 11; {"path":"b"} = 9.
+    expect(r.estimatedTokens).toBe(24);
+    r.finish(24);
+    expect(r.calibrationSample()?.counted).toEqual({ prose: 4, code: 20, table: 0, cjk: 0 });
+  });
+
+  it('uses a calibration from the first delta', () => {
+    const cal = { model: 'm', charsPerToken: 4, sampleTokens: 500, estimator: { version: 1, scale: { prose: 0.8 }, classTokens: { prose: 500 } } };
+    const r = new MetricsRecorder({ calibration: cal });
+    r.recordDelta(1000, 'one two three four five', 0);
+    expect(r.estimatedTokens).toBeCloseTo(4, 10);
+    const late = new MetricsRecorder();
+    late.setCalibration(cal);
+    late.recordDelta(1000, 'one two three four five', 0);
+    expect(late.estimatedTokens).toBeCloseTo(4, 10);
+  });
+
+  it('ends final: the exact headline with usage, else the last estimate, or null if it was still measuring', () => {
+    const done = new MetricsRecorder();
+    steady(done, 100, 2);
+    done.finish(200);
+    expect(done.snapshot().liveOtps).toMatchObject({ state: 'final', isEstimate: false });
+    expect(done.snapshot().liveOtps.value).toBeCloseTo(199 / 1.99, 6);
+
+    const aborted = new MetricsRecorder();
+    steady(aborted, 100, 2);
+    aborted.finish();
+    expect(aborted.snapshot().liveOtps).toMatchObject({ state: 'final', isEstimate: true });
+    expect(aborted.snapshot().liveOtps.value).toBeCloseTo(100, 6);
+
+    const early = new MetricsRecorder();
+    steady(early, 100, 0.2);
+    early.finish();
+    expect(early.snapshot().liveOtps).toMatchObject({ state: 'final', value: null });
+  });
+});

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CALIBRATION_STORAGE_KEY, createMemoryCalibrationStorage, createWebCalibrationStorage, type KeyValueStorage } from '../src/calibration.ts';
 import { notifyManager } from '../src/notify.ts';
+import type { TokenCalibration } from '../src/protocol.ts';
+import { ESTIMATOR_VERSION } from '../src/token-estimator.ts';
 import { createFastStream, type FastStreamOptions } from '../src/store.ts';
 import { retryAfterRemainingMs, type FastStreamState, type StreamStatus } from '../src/stream-state.ts';
 import { controlledBody, doneEvent, fakeClock, mockFetch, settle, startEvent, usageOf } from './store-helpers.ts';
@@ -556,5 +559,78 @@ describe('createFastStream: proxy-buffering verdict', () => {
     expect(s.status).toBe('done');
     expect(s.metrics.proxyBuffered).toBe(true);
     expect(s.metrics.otps.value).toBeNull(); // no time passed between first and last delta: no honest rate
+  });
+});
+
+describe('createFastStream: token calibration', () => {
+  const MODEL = 'claude-opus-4-6';
+  const edgeCal = (scale: number, sampleTokens: number): TokenCalibration => ({
+    model: MODEL,
+    charsPerToken: 3.5,
+    sampleTokens,
+    estimator: { version: ESTIMATOR_VERSION, scale: { prose: scale }, classTokens: { prose: sampleTokens } },
+  });
+  const words = (n: number): string => ' word'.repeat(n);
+
+  function kvStorage(): KeyValueStorage & { map: Map<string, string> } {
+    const map = new Map<string, string>();
+    return { map, getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v) };
+  }
+
+  it("uses the edge's calibration from start for a brand-new client, from the first delta", async () => {
+    const body = controlledBody();
+    const { stream } = setup([body], { calibration: createMemoryCalibrationStorage() });
+    stream.start(hello);
+    await settle();
+    body.event('start', startEvent({ calibration: edgeCal(1.25, 10_000) }));
+    body.event('text', { delta: words(40), step: 0, index: 0, t: 1 });
+    await settle();
+    expect(stream.getSnapshot().metrics.outputTokens.value).toBe(50); // 40 counted × 1.25
+  });
+
+  it('stores what each reply teaches per model, so a new store (a returning user) starts calibrated without the edge', async () => {
+    const kv = kvStorage();
+    const first = controlledBody();
+    const a = setup([first], { calibration: createWebCalibrationStorage(kv) }).stream;
+    a.start(hello);
+    await settle();
+    first.event('start', startEvent());
+    first.event('text', { delta: words(100), step: 0, index: 0, t: 1 });
+    first.event('done', doneEvent(120));
+    await settle();
+    expect(JSON.parse(kv.map.get(`${CALIBRATION_STORAGE_KEY}${MODEL}`) as string)).toMatchObject({ model: MODEL, sampleTokens: 120 });
+
+    const second = controlledBody();
+    const b = setup([second], { calibration: createWebCalibrationStorage(kv) }).stream;
+    b.start(hello);
+    await settle();
+    second.event('start', startEvent()); // an edge isolate with no calibration yet
+    second.event('text', { delta: words(50), step: 0, index: 0, t: 1 });
+    await settle();
+    expect(b.getSnapshot().metrics.outputTokens.value).toBe(60); // 50 × 1.2
+  });
+
+  it('prefers the calibration measured over more tokens, stored or from the edge', async () => {
+    const storage = createMemoryCalibrationStorage();
+    storage.save(edgeCal(1.5, 50_000));
+    const body = controlledBody();
+    const { stream } = setup([body], { calibration: storage });
+    stream.start(hello);
+    await settle();
+    body.event('start', startEvent({ calibration: edgeCal(1.25, 100) }));
+    body.event('text', { delta: words(40), step: 0, index: 0, t: 1 });
+    await settle();
+    expect(stream.getSnapshot().metrics.outputTokens.value).toBe(60); // the stored 1.5
+  });
+
+  it('ignores a malformed calibration from the wire', async () => {
+    const body = controlledBody();
+    const { stream } = setup([body], { calibration: false });
+    stream.start(hello);
+    await settle();
+    body.event('start', startEvent({ calibration: { model: MODEL, charsPerToken: -3, sampleTokens: 1 } }));
+    body.event('text', { delta: words(40), step: 0, index: 0, t: 1 });
+    await settle();
+    expect(stream.getSnapshot().metrics.outputTokens.value).toBe(40);
   });
 });

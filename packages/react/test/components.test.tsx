@@ -51,6 +51,23 @@ describe('<OtpsMeter>', () => {
     expect(screen.queryByText('estimate')).toBeNull();
   });
 
+  it('says "measuring…" until core has enough data for a number, then shows it', () => {
+    vi.useFakeTimers();
+    const { container, rerender } = render(<OtpsMeter metrics={metrics({ liveOtps: live(null) })} status="streaming" />);
+    const meter = screen.getByRole('meter');
+    expect(screen.getByText('measuring…')).toBeTruthy();
+    expect(meter.hasAttribute('aria-valuenow')).toBe(false);
+    expect(meter.getAttribute('aria-valuetext')).toBe('measuring');
+    expect(container.firstElementChild?.hasAttribute('data-measuring')).toBe(true);
+    expect(container.firstElementChild?.hasAttribute('data-estimate')).toBe(false);
+    // Measuring lasts at least half a second in core; the calm meter shows the first number at once.
+    act(() => void vi.advanceTimersByTime(500));
+    rerender(<OtpsMeter metrics={metrics({ liveOtps: live(52.4) })} status="streaming" />);
+    expect(screen.queryByText('measuring…')).toBeNull();
+    expect(meter.getAttribute('aria-valuenow')).toBe('52');
+    expect(container.firstElementChild?.hasAttribute('data-measuring')).toBe(false);
+  });
+
   it('has no value before streaming and passes props and ref through', () => {
     const ref = createRef<HTMLDivElement>();
     const { container } = render(

@@ -139,6 +139,8 @@ function createStore(optionsRef: { current: UseFastStreamOptions }): FastStream 
     ...(first.clock !== undefined ? { clock: first.clock } : {}),
     ...(first.charsPerToken !== undefined ? { charsPerToken: first.charsPerToken } : {}),
     ...(first.liveWindowMs !== undefined ? { liveWindowMs: first.liveWindowMs } : {}),
+    ...(first.liveWindow !== undefined ? { liveWindow: first.liveWindow } : {}),
+    ...(first.calibration !== undefined ? { calibration: first.calibration } : {}),
     // Read per request or per event: always the latest.
     fetch: (input, init) => (latest().fetch ?? globalThis.fetch)(input, init),
     headers: () => {
