@@ -27,7 +27,7 @@ test('fallback: with the fast budget exhausted, auto is served standard and the 
   expect(streams.at(-1)?.speed).toBe('standard');
 });
 
-test('model picker: a model without fast mode is served standard under auto, and refused under fast', async ({ page }) => {
+test('model picker: a model without fast mode is served standard under auto with no fallback warning, and Fast is not offered', async ({ page }) => {
   const panel = await openTab(page, 'chat');
   await panel.getByTestId('model-select').selectOption('claude-sonnet-4-6');
   await panel.getByTestId('speed-auto').check();
@@ -35,13 +35,11 @@ test('model picker: a model without fast mode is served standard under auto, and
   await panel.getByTestId('composer-input').press('Enter');
   const first = panel.getByTestId('message-assistant').last();
   await expect(first).toHaveAttribute('data-status', 'done');
-  await expect(first.getByTestId('speed-badge')).toHaveAttribute('data-state', 'fallback');
-  await expect(first.getByTestId('fallback-note')).toContainText('no fast mode');
-
-  await panel.getByTestId('speed-fast').check();
-  await panel.getByTestId('composer-input').fill('and now fast? [[sim:tokens=20]]');
-  await panel.getByTestId('composer-input').press('Enter');
-  const second = panel.getByTestId('message-assistant').last();
-  await expect(second).toHaveAttribute('data-status', 'error');
-  await expect(second.getByTestId('message-error')).toHaveAttribute('data-kind', 'unsupported');
+  // Nothing fell back: the model simply has no fast mode, and Auto serves it standard.
+  await expect(first.getByTestId('speed-badge')).toHaveAttribute('data-state', 'standard');
+  await expect(first.getByTestId('fallback-note')).toHaveCount(0);
+  await expect(first.getByTestId('standard-note')).toContainText('no fast mode');
+  // Fast would be refused by the edge (400 unsupported, covered in the edge tests): the UI does not offer it.
+  await expect(panel.getByTestId('speed-fast')).toBeDisabled();
+  await expect(panel.getByTestId('fast-unavailable')).toContainText('Claude Sonnet 4.6 has no fast mode');
 });

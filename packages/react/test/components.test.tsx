@@ -73,7 +73,9 @@ describe('<OtpsMeter>', () => {
     const { container } = render(
       <OtpsMeter ref={ref} metrics={metrics({ ttftMs: null })} status="submitted" className="x" data-testid="m" />,
     );
-    expect(screen.getByRole('meter').hasAttribute('aria-valuenow')).toBe(false);
+    // ARIA requires aria-valuenow on a meter: 0 before the first reading, with a value text that says so.
+    expect(screen.getByRole('meter').getAttribute('aria-valuenow')).toBe('0');
+    expect(screen.getByRole('meter').getAttribute('aria-valuetext')).not.toMatch(/^0 /);
     expect(ref.current).toBe(container.firstElementChild);
     expect(ref.current?.className).toBe('x');
     expect(ref.current?.dataset.state).toBe('waiting');

@@ -6,11 +6,17 @@
 import type { SpeedPolicy } from '@slipstream/core';
 import { useState } from 'react';
 import { Conversation } from './Conversation.tsx';
-import { ModelSelect, SpeedSelect } from './controls.tsx';
+import { fastUnavailableReason, ModelSelect, SpeedSelect } from './controls.tsx';
 
 export function ChatTab() {
   const [speed, setSpeed] = useState<SpeedPolicy>('auto');
   const [model, setModel] = useState('claude-opus-4-8');
+  const noFast = fastUnavailableReason(model);
+  const pickModel = (next: string) => {
+    setModel(next);
+    // Fast cannot succeed on a standard-only model: move the policy to Auto rather than offer a sure error.
+    if (speed === 'fast' && fastUnavailableReason(next) !== null) setSpeed('auto');
+  };
   return (
     <Conversation
       id="chat"
@@ -18,8 +24,8 @@ export function ChatTab() {
       model={model}
       toolbar={
         <>
-          <SpeedSelect value={speed} onChange={setSpeed} name="chat-speed" />
-          <ModelSelect value={model} onChange={setModel} id="chat-model" />
+          <SpeedSelect value={speed} onChange={setSpeed} name="chat-speed" fastUnavailableReason={noFast} />
+          <ModelSelect value={model} onChange={pickModel} id="chat-model" />
         </>
       }
       empty={

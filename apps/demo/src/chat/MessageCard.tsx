@@ -64,6 +64,10 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
   const finished = message.status === 'done' || message.status === 'error' || message.status === 'aborted';
   const otps = finished && m?.otps.value != null ? m.otps : m?.liveOtps;
   const error = message.status === 'error' ? message.error : null;
+  // Under Auto, a standard-only model is simply served standard: nothing failed and nothing fell back,
+  // so no warning colour and no "fell back" note (the fallback event still says why, for the tooltip).
+  const expectedStandard = policy === 'auto' && message.fallback?.reason === 'unsupported_model';
+  const fallback = expectedStandard ? null : message.fallback;
   const shown = error ? { ...message, error: null } : message;
 
   return (
@@ -101,7 +105,7 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
           status={message.status}
           requestedSpeed={message.requestedSpeed}
           servedSpeed={message.servedSpeed}
-          fallback={message.fallback}
+          fallback={fallback}
           {...(policy ? { policy: policy as 'fast' | 'standard' | 'auto' } : {})}
           {...(retryAfterMs != null ? { retryAfterMs } : {})}
         />
@@ -160,9 +164,14 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
             </dd>
           </div>
         </dl>
-        {message.fallback ? (
+        {expectedStandard ? (
+          <p className="standard-note" data-testid="standard-note">
+            Served standard: this model has no fast mode.
+          </p>
+        ) : null}
+        {fallback ? (
           <p className="fallback-note" data-testid="fallback-note">
-            Asked for fast; served standard because {FALLBACK_REASONS[message.fallback.reason]}.
+            Asked for fast; served standard because {FALLBACK_REASONS[fallback.reason]}.
           </p>
         ) : null}
         <div className="msg-actions">

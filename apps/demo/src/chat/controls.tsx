@@ -7,25 +7,53 @@ const SPEEDS: readonly { value: SpeedPolicy; label: string; hint: string }[] = [
   { value: 'auto', label: 'Auto', hint: 'Fast when available, standard otherwise (says why)' },
 ];
 
-export function SpeedSelect(props: { value: SpeedPolicy; onChange: (value: SpeedPolicy) => void; name: string; disabled?: boolean }) {
+export function SpeedSelect(props: {
+  value: SpeedPolicy;
+  onChange: (value: SpeedPolicy) => void;
+  name: string;
+  disabled?: boolean;
+  /** The chosen model has no fast mode: Fast is offered disabled, with the reason beside it. */
+  fastUnavailableReason?: string | null;
+}) {
+  const noFast = props.fastUnavailableReason ?? null;
+  const noteId = `${props.name}-nofast`;
   return (
-    <fieldset className="segmented" data-testid="speed-select" disabled={props.disabled}>
-      <legend>Speed</legend>
-      {SPEEDS.map((s) => (
-        <label key={s.value} title={s.hint}>
-          <input
-            type="radio"
-            name={props.name}
-            value={s.value}
-            checked={props.value === s.value}
-            onChange={() => props.onChange(s.value)}
-            data-testid={`speed-${s.value}`}
-          />
-          {s.label}
-        </label>
-      ))}
-    </fieldset>
+    <>
+      <fieldset className="segmented" data-testid="speed-select" disabled={props.disabled}>
+        <legend>Speed</legend>
+        {SPEEDS.map((s) => {
+          const off = s.value === 'fast' && noFast !== null;
+          return (
+            <label key={s.value} title={off ? noFast : s.hint} data-disabled={off || undefined}>
+              <input
+                type="radio"
+                name={props.name}
+                value={s.value}
+                checked={props.value === s.value}
+                disabled={off}
+                aria-describedby={off ? noteId : undefined}
+                onChange={() => props.onChange(s.value)}
+                data-testid={`speed-${s.value}`}
+              />
+              {s.label}
+            </label>
+          );
+        })}
+      </fieldset>
+      {noFast ? (
+        <span className="control-note" id={noteId} data-testid="fast-unavailable">
+          {noFast}
+        </span>
+      ) : null}
+    </>
   );
+}
+
+/** Why Fast cannot be asked for with this model, or `null` when it can. */
+export function fastUnavailableReason(model: string): string | null {
+  const capability = MODEL_CAPABILITIES[model];
+  if (!capability || capability.fast) return null;
+  return `${capability.displayName} has no fast mode: Auto and Standard serve it at standard speed.`;
 }
 
 export function ModelSelect(props: { value: string; onChange: (value: string) => void; id: string; disabled?: boolean }) {

@@ -3,6 +3,7 @@
  * When both finish: the measured OTPS ratio, the TTFT difference and the cost of each.
  * @module
  */
+import { getModelCapability } from '@slipstream/core';
 import { OtpsMeter, SpeedBadge, StreamingMarkdown, useFastStream, type UseFastStreamResult } from '@slipstream/react';
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { formatCount, formatMs, formatRate, formatSignedMs, formatUsd } from '../format.ts';
@@ -26,12 +27,18 @@ export function RaceTab() {
   const runId = useRef(0);
 
   const running = isActive(fast) || isActive(standard);
+  // A standard-only model could only fail or fall back in the fast lane, and never reach a verdict:
+  // refuse it up front instead.
+  const capability = getModelCapability(model);
+  const raceable = capability?.fast === true;
+  const root = useRef<HTMLDivElement | null>(null);
+  const startButton = useRef<HTMLButtonElement | null>(null);
 
   const start = useCallback(
     (event?: FormEvent) => {
       event?.preventDefault();
-      const text = prompt.trim();
-      if (!text) return;
+        const text = prompt.trim();
+      if (!text || !raceable) return;
       runId.current += 1;
       const conversationId = `race-${Date.now().toString(36)}-${runId.current}`;
       const messages = [{ role: 'user' as const, content: text }];
@@ -40,18 +47,40 @@ export function RaceTab() {
       fast.start({ messages, speed: 'fast', model, conversationId: `${conversationId}-fast` });
       standard.start({ messages, speed: 'standard', model, conversationId: `${conversationId}-standard` });
     },
-    [prompt, model, fast, standard],
+    [prompt, model, fast, standard, raceable],
   );
 
-  const stop = () => {
+  const stop = useCallback(() => {
     fast.stop();
     standard.stop();
-  };
+    // "Stop both" disappears with the race: hand focus to the start button, never to <body>.
+    requestAnimationFrame(() => {
+      const active = document.activeElement;
+      if (!active || active === document.body || !active.isConnected) startButton.current?.focus();
+    });
+  }, [fast, standard]);
+
+  // Esc stops the race from anywhere in this panel.
+  useEffect(() => {
+    if (!running) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const el = root.current;
+      if (!el || el.offsetParent === null) return;
+      const panel = el.closest('[role=tabpanel]') ?? el;
+      const target = e.target as Node | null;
+      if (target && target !== document.body && !panel.contains(target)) return;
+      e.preventDefault();
+      stop();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [running, stop]);
 
   const presetNote = RACE_PRESETS.find((p) => p.id === preset)?.note ?? 'Your own prompt. Longer replies show the gap best.';
 
   return (
-    <div className="race">
+    <div className="race" ref={root}>
       <form className="card race-form" onSubmit={start} aria-describedby={`${promptId}-note`}>
         <div className="race-row" role="group" aria-label="Preset prompts">
           <span className="stat-label">Presets</span>
@@ -85,7 +114,10 @@ export function RaceTab() {
           }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) start();
-            if (e.key === 'Escape' && running) stop();
+            if (e.key === 'Escape' && running) {
+              e.preventDefault();
+              stop();
+            }
           }}
           rows={2}
         />
@@ -98,15 +130,23 @@ export function RaceTab() {
             </button>
           ) : null}
           <button
+            ref={startButton}
             type="submit"
             className="button primary"
-            disabled={running || !prompt.trim()}
+            disabled={running || !prompt.trim() || !raceable}
+            aria-describedby={raceable ? undefined : `${promptId}-model`}
             data-testid="race-start"
             title="Ctrl+Enter in the prompt also starts; Esc stops"
           >
             {startedAt === null ? 'Start race' : 'Race again'}
           </button>
         </div>
+        {raceable ? null : (
+          <p className="race-refusal" id={`${promptId}-model`} data-testid="race-refusal" role="status">
+            {capability?.displayName ?? model} has no fast mode, so there is nothing to race: the fast lane could only fail or fall
+            back. Pick a fast-capable model.
+          </p>
+        )}
         <p className="race-note" id={`${promptId}-note`}>
           {presetNote}
         </p>
@@ -156,7 +196,14 @@ function LaneView({ lane, speed, title, lead }: { lane: Lane; speed: 'fast' | 's
   return (
     <section className={`card lane lane-${speed}`} data-testid={`race-lane-${speed}`} data-status={lane.status} aria-label={`${title} lane`}>
       <header className="lane-head">
-        <h2 className="lane-title">{title}</h2>
+        <h2 className="lane-title">
+          {title}
+          {lane.status === 'aborted' ? (
+            <span className="lane-stopped" data-testid="lane-stopped">
+              Stopped
+            </span>
+          ) : null}
+        </h2>
         <SpeedBadge
           data-testid="speed-badge"
           status={lane.status}
@@ -214,7 +261,8 @@ function LaneView({ lane, speed, title, lead }: { lane: Lane; speed: 'fast' | 's
       ) : null}
       <div className="lane-body" tabIndex={0} aria-label={`${title} reply`} ref={follow.ref} onScroll={follow.onScroll}>
         {lane.text ? (
-          <StreamingMarkdown streaming={isActive(lane)}>{lane.text}</StreamingMarkdown>
+          // A stopped lane keeps rendering its cut-off tail as a tail (an open `**` as bold, not raw).
+          <StreamingMarkdown streaming={isActive(lane) || lane.status === 'aborted'}>{lane.text}</StreamingMarkdown>
         ) : (
           <p className="muted">{lane.status === 'submitted' ? 'Waiting for the first token…' : 'Start a race to see this lane stream.'}</p>
         )}
@@ -226,9 +274,13 @@ function LaneView({ lane, speed, title, lead }: { lane: Lane; speed: 'fast' | 's
 /** The measured result, shown once both lanes are done. Space is reserved so nothing shifts. */
 function Verdict({ fast, standard }: { fast: Lane; standard: Lane }) {
   const both = fast.status === 'done' && standard.status === 'done';
-  const fo = fast.metrics.otps.value;
-  const so = standard.metrics.otps.value;
-  const ratio = both && fo !== null && so !== null && so > 0 ? fo / so : null;
+  // Stopped before both finished: a partial verdict from what arrived, labelled as such.
+  const ended = fast.status !== 'idle' && !isActive(fast) && !isActive(standard);
+  const stopped = ended && (fast.status === 'aborted' || standard.status === 'aborted');
+  const laneOtps = (lane: Lane) => lane.metrics.otps.value ?? (stopped ? lane.metrics.liveOtps.value : null);
+  const fo = laneOtps(fast);
+  const so = laneOtps(standard);
+  const ratio = (both || stopped) && fo !== null && so !== null && so > 0 ? fo / so : null;
   const ft = fast.metrics.ttftMs;
   const st = standard.metrics.ttftMs;
   const ttftDiff = both && ft !== null && st !== null ? ft - st : null;
@@ -242,7 +294,20 @@ function Verdict({ fast, standard }: { fast: Lane; standard: Lane }) {
   const short = both && tokens > 0 && tokens < 40;
 
   return (
-    <section className="card verdict" aria-label="Race result" aria-live="polite" data-testid="race-verdict" data-ready={String(both)}>
+    <section
+      className="card verdict"
+      aria-label="Race result"
+      aria-live="polite"
+      data-testid="race-verdict"
+      data-ready={String(both)}
+      data-partial={String(stopped)}
+    >
+      {stopped ? (
+        <p className="verdict-callout" data-testid="race-stopped-note">
+          Stopped before both lanes finished: fast {laneSummary(fast)}, standard {laneSummary(standard)}. The ratio below is from
+          the tokens that arrived (partial); time saved and cost need both replies complete.
+        </p>
+      ) : null}
       {short && saved !== null ? (
         <p className="verdict-callout" data-testid="race-short-note">
           Only {tokens} tokens: both lanes spent most of their time waiting for the first token, and fast mode does not
@@ -251,8 +316,10 @@ function Verdict({ fast, standard }: { fast: Lane; standard: Lane }) {
       ) : null}
       <div className="stat verdict-ratio" data-testid="race-ratio" data-value={ratio ?? ''}>
         <span className="stat-label">Measured OTPS ratio</span>
-        <span className="stat-value">{ratio !== null ? `${ratio.toFixed(2)}×` : '—'}</span>
-        <span className="stat-sub">{ratio !== null ? `${formatRate(fo ?? 0)} vs ${formatRate(so ?? 0)} tok/s` : 'fast ÷ standard, after both finish'}</span>
+        <span className="stat-value">{ratio !== null ? `${stopped ? '≈' : ''}${ratio.toFixed(2)}×` : '—'}</span>
+        <span className="stat-sub">
+          {ratio !== null ? `${formatRate(fo ?? 0)} vs ${formatRate(so ?? 0)} tok/s${stopped ? ' (partial)' : ''}` : 'fast ÷ standard, after both finish'}
+        </span>
       </div>
       <div className="stat" data-testid="race-ttft-diff" data-value={ttftDiff ?? ''}>
         <span className="stat-label">TTFT difference</span>
@@ -278,4 +345,10 @@ function Verdict({ fast, standard }: { fast: Lane; standard: Lane }) {
       </div>
     </section>
   );
+}
+
+function laneSummary(lane: Lane): string {
+  const tokens = laneTokens(lane);
+  const state = lane.status === 'done' ? 'finished' : lane.status === 'aborted' ? 'stopped' : lane.status;
+  return `${state} at ${formatCount(tokens)} tokens`;
 }

@@ -128,7 +128,8 @@ export const OtpsMeter = forwardRef<HTMLDivElement, OtpsMeterProps>(function Otp
         aria-label={label}
         aria-valuemin={0}
         aria-valuemax={valueMax}
-        aria-valuenow={reading.value === null ? undefined : Math.round(reading.value * 10) / 10}
+        // A meter needs a value (ARIA): before the first reading it is 0, and the value text says why.
+        aria-valuenow={reading.value === null ? 0 : Math.round(reading.value * 10) / 10}
         aria-valuetext={getValueLabel(reading)}
         data-part="meter"
       >

@@ -67,7 +67,8 @@ export const RateLimitGauge = forwardRef<HTMLDivElement, RateLimitGaugeProps>(fu
         aria-label={name}
         aria-valuemin={0}
         aria-valuemax={limit ?? undefined}
-        aria-valuenow={limit !== null && remaining !== null ? Math.max(0, Math.min(remaining, limit)) : undefined}
+        // ARIA requires a value; while the budget is unknown it is 0 and the value text says "not known yet".
+        aria-valuenow={limit !== null && remaining !== null ? Math.max(0, Math.min(remaining, limit)) : 0}
         aria-valuetext={text}
         data-part="meter"
       >

@@ -59,12 +59,25 @@ export function speedBadgeState(p: Pick<SpeedBadgeProps, 'status' | 'requestedSp
 }
 
 const LABELS: Record<SpeedBadgeState, string> = {
-  idle: 'Speed',
-  pending: 'Pending',
+  idle: 'Not started',
+  pending: 'Waiting',
   fast: 'Fast',
   standard: 'Standard',
   fallback: 'Fell back to standard',
 };
+
+/**
+ * The visible label. Before the served speed is known the badge says what it does know: the speed
+ * asked for (the reply may already be streaming; `usage.speed` confirms it at the end), or that the
+ * reply stopped or failed before any speed was served. Never a placeholder word.
+ */
+function badgeLabel(state: SpeedBadgeState, status: SpeedBadgeProps['status'], requested: Speed | null): string {
+  if (state === 'pending') return requested ? `Asked ${requested}` : LABELS.pending;
+  if (state !== 'idle') return LABELS[state];
+  if (status === 'aborted') return requested ? `Asked ${requested}, stopped` : 'Stopped';
+  if (status === 'error') return requested ? `Asked ${requested}, not served` : 'Not served';
+  return LABELS.idle;
+}
 
 /**
  * A badge for the served speed: `pending` until the server says, then `fast` or `standard`, or
@@ -107,7 +120,8 @@ export const SpeedBadge = forwardRef<HTMLSpanElement, SpeedBadgeProps>(function 
     if (wait !== null && wait > 0) lines.push(`Fast expected back in ${formatCountdown(wait)}.`);
   }
   if (differs) lines.push(`Requested ${asked}, served ${servedSpeed}.`);
-  else if (state === 'pending' && (policy || requestedSpeed)) lines.push(`Requested ${requestedSpeed ?? policy}; waiting for the served speed.`);
+  else if (state === 'pending' && (policy || requestedSpeed))
+    lines.push(`Requested ${requestedSpeed ?? policy}; the served speed is confirmed when the reply ends (usage.speed).`);
   const hasTooltip = lines.length > 0;
 
   return (
@@ -141,7 +155,7 @@ export const SpeedBadge = forwardRef<HTMLSpanElement, SpeedBadgeProps>(function 
         if (!e.defaultPrevented && e.key === 'Escape') setOpen(false);
       }}
     >
-      <span data-part="label">{LABELS[state]}</span>
+      <span data-part="label">{badgeLabel(state, status, requestedSpeed)}</span>
       {differs && state !== 'fallback' && (
         <span data-part="requested">
           {' '}
