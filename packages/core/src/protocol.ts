@@ -18,10 +18,11 @@
  * (ratelimit | fallback)*  start
  *   step:  step_start  ratelimit?  (thinking | thinking_signature | text
  *                                   | tool_call_start tool_input_delta* tool_call | ratelimit)*
- *          step_finish  (tool_result)*  (fallback)?            ← repeated for each step
+ *          step_finish  (tool_result)*  (ratelimit | fallback)*  ← repeated for each step
  * usage  done                                                  ← or: error (then the stream ends)
  * ```
- * `fallback` comes before the `step_start` of the attempt it leads to. After `error` or `done` nothing
+ * `fallback` comes before the `step_start` of the attempt it leads to; a refused attempt's `ratelimit`
+ * (a fast 429 mid-loop) comes before its `fallback`. After `error` or `done` nothing
  * follows. Every content event carries the `step` it belongs to and upstream's content-block `index`
  * within that step, so (step, index) identifies one part of the reply.
  *
