@@ -1,7 +1,9 @@
 /**
- * `pnpm edge [--port N] [--host H] [--upstream URL] [--store redis://HOST:PORT] [--cors ORIGIN]...`: the
- * chat handler on a local Node server (@hono/node-server), at `POST /api/chat`. With `--store`, the
+ * `pnpm edge [--port N] [--host H] [--upstream URL] [--store redis://HOST:PORT] [--cors ORIGIN]... [--tools examples]`:
+ * the chat handler on a local Node server (@hono/node-server), at `POST /api/chat`. With `--store`, the
  * fallback memory is shared through Redis (the official `redis` client, loaded only then).
+ * `--tools examples` mounts the example tool set (`@slipstream/edge/examples`: an in-memory project the
+ * agent lists, reads, writes and checks), so the agent loop can be tried from a shell.
  *
  * Upstream: `--upstream URL` (a running sim or gateway); else Anthropic when `ANTHROPIC_API_KEY` is
  * set; else an embedded sim started in-process (and it says so). The first line printed is always
@@ -10,11 +12,12 @@
  * @module
  */
 import { parseArgs } from 'node:util';
+import { createExampleProject } from './examples.ts';
 import { createChatHandler, type StateStore } from './index.ts';
 import { createRedisStore } from './state/redis.ts';
 import { serveNode } from './serve.node.ts';
 
-const USAGE = 'usage: pnpm edge [--port N] [--host HOST] [--upstream URL] [--store redis://HOST:PORT] [--cors ORIGIN]...';
+const USAGE = 'usage: pnpm edge [--port N] [--host HOST] [--upstream URL] [--store redis://HOST:PORT] [--cors ORIGIN]... [--tools examples]';
 
 async function main(): Promise<void> {
   let args;
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
         upstream: { type: 'string' },
         store: { type: 'string' },
         cors: { type: 'string', multiple: true },
+        tools: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -41,6 +45,11 @@ async function main(): Promise<void> {
   const port = Number(args.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`--port must be 0..65535\n${USAGE}`);
+    process.exit(2);
+  }
+
+  if (args.tools !== undefined && args.tools !== 'examples') {
+    console.error(`--tools takes "examples" (the example tool set)\n${USAGE}`);
     process.exit(2);
   }
 
@@ -92,12 +101,17 @@ async function main(): Promise<void> {
     apiKey,
     ...(baseURL !== undefined ? { baseURL } : {}),
     ...(args.cors ? { cors: args.cors } : {}),
+    ...(args.tools === 'examples' ? { tools: createExampleProject().tools } : {}),
     onError: (e) => console.error(`[edge] ${e.phase} ${e.kind}${e.status !== undefined ? ` ${e.status}` : ''}: ${e.message}`),
   });
   const server = await serveNode(app, { port, host: args.host });
   console.log(`listening on ${server.url}`);
   console.log(`POST ${server.url}/api/chat`);
   console.log(note);
+  if (args.tools === 'examples') {
+    console.log('tools: examples (list_files, read_file, write_file, run_checks over an in-memory project)');
+    console.log('try: "Add a TTL to the LRU cache [[sim:tools=list_files,read_file,write_file,run_checks]]"');
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -70,6 +70,19 @@ describe('pnpm edge', () => {
     expect(await stopped(child)).toBe(0);
   });
 
+  it('--tools examples mounts the example tool set: a 4-tool loop runs from a shell', async () => {
+    sim ??= await startSim({ port: 0, ttftMs: 10, standardOtps: 0 });
+    const { child, url } = await startCli(['--port', '0', '--upstream', sim.url, '--tools', 'examples']);
+    const events = await collect(
+      await post(`${url}/api/chat`, { messages: user('Add a TTL to the LRU cache [[sim:tools=list_files,read_file,write_file,run_checks]]') }),
+    );
+    const done = events.at(-1);
+    expect(done?.event === 'done' && done.data).toMatchObject({ finishReason: 'stop', steps: 5 });
+    expect(events.filter((e) => e.event === 'tool_result').map((e) => e.event === 'tool_result' && e.data.error)).toEqual([undefined, undefined, undefined, undefined]);
+    child.kill('SIGTERM');
+    expect(await stopped(child)).toBe(0);
+  });
+
   it('refuses a bad port with a usage line', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'packages/edge/src/cli.node.ts', '--port', 'nope'], { cwd: root, stdio: 'ignore' });
     children.push(child);

@@ -2,7 +2,7 @@
 import { Miniflare } from 'miniflare';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FAKE_KEY } from '../helpers.ts';
+import { chat, FAKE_KEY, user } from '../helpers.ts';
 import { bundle } from './build.ts';
 import { abortDuringSilence, abortReachesSim, fallback, fastReply } from './scenarios.ts';
 
@@ -39,6 +39,23 @@ afterAll(async () => {
 describe('workerd (Miniflare)', () => {
   it('streams a fast reply', () => fastReply(chatUrl, sim));
   it('falls back on a fast 429', () => fallback(chatUrl, sim));
+  it('runs the agent loop: @cfworker/json-schema and zod validate in workerd', async () => {
+    sim.sim.reset();
+    const r = await chat(new URL('/loop/chat', chatUrl).href, {
+      messages: user('Add a TTL to the LRU cache [[sim:tools=search+lookup,write_file,run_checks]]'),
+      conversationId: 'workerd-loop',
+    });
+    expect(r.find('done')?.data).toMatchObject({ finishReason: 'stop', steps: 4 });
+    const results = r.events.flatMap((e) => (e.event === 'tool_result' ? [e.data] : []));
+    expect(results).toHaveLength(4);
+    const byName = new Map(r.events.flatMap((e) => (e.event === 'tool_call' ? [[e.data.toolCallId, e.data.name] as const] : [])));
+    const named = Object.fromEntries(results.map((x) => [byName.get(x.toolCallId), x]));
+    expect(named['search']?.error).toMatch(/^Invalid input for tool "search": #\/query: .*\^ZZZ\$/);
+    expect(named['lookup']?.output).toEqual({ found: expect.stringMatching(/^[^a-z]+$/) });
+    expect(named['write_file']?.output).toMatchObject({ path: 'src/lib/cache.ts', created: false });
+    expect(named['run_checks']?.output).toMatchObject({ passed: true });
+    expect(sim.stats().requests.total).toBe(4);
+  });
   it('a client abort reaches the sim within ~100 ms', TIMING, async () => {
     const { tokenMs, wallMs, end } = await abortReachesSim(chatUrl, sim);
     expect(end).toBe('client_abort');
