@@ -88,6 +88,7 @@ export {
   type ValidationResult,
 } from './validate.ts';
 export { parsePartialJson, type PartialJsonOptions } from './partial-json.ts';
+export { replyToMessages } from './history.ts';
 export { FAST_MODE_BETA, MODEL_CAPABILITIES, getModelCapability, type ModelCapability } from './models.ts';
 export { PRICING, CACHE_MULTIPLIERS, cost, type ModelPrice, type CostOptions } from './pricing.ts';
 export { systemClock, type Clock } from './clock.ts';

@@ -8,7 +8,7 @@ describe('public API', () => {
     const names = [
       'PROTOCOL_VERSION', 'PROTOCOL_HEADER', 'PROTOCOL_EVENT_NAMES',
       'encodeEvent', 'encodeComment', 'encodeSSEMessage', 'createSSEDecoder', 'readProtocolStream', 'SSEParseError', 'ProtocolStreamError',
-      'validateChatRequest', 'DEFAULT_REQUEST_LIMITS', 'parsePartialJson',
+      'validateChatRequest', 'DEFAULT_REQUEST_LIMITS', 'parsePartialJson', 'replyToMessages',
       'FAST_MODE_BETA', 'MODEL_CAPABILITIES', 'getModelCapability', 'PRICING', 'CACHE_MULTIPLIERS', 'cost',
       'createFastStream', 'retryAfterRemainingMs', 'systemClock', 'notifyManager', 'createNotifyManager', 'Subscribable',
       'MetricsRecorder', 'ttftMs', 'headlineOtps', 'effectiveOtps', 'percentile', 'gapStats', 'detectProxyBuffering',
