@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startSim, type StartSimOptions } from './server.node.ts';
+import { CHUNKINGS, type Chunking } from './chunking.ts';
 import { DEFAULT_OPTIONS } from './core.ts';
 
 /** Default port of the CLI (`--port 0` picks a free one). */
@@ -24,6 +25,7 @@ Options:
   --fast-output-tpm N   fast output tokens per minute (default ${DEFAULT_OPTIONS.fastOutputTpm})
   --prefill-tps N       uncached input tokens prefilled per second before the first token;
                         0 = instant (default ${DEFAULT_OPTIONS.prefillTokensPerSecond})
+  --chunking P          delta sizes: api (like the real API, the default) or token (one token per delta)
   --seed N              seed for text, token counts and ids (default ${DEFAULT_OPTIONS.seed})
   --help                show this help
 
@@ -57,7 +59,7 @@ function number(flag: string, raw: string, integer: boolean): number {
 
 function parse(argv: string[]): StartSimOptions | 'help' {
   const options = Object.fromEntries(
-    ['port', 'host', ...Object.keys(NUMERIC_FLAGS)].map((name) => [name, { type: 'string' as const }]),
+    ['port', 'host', 'chunking', ...Object.keys(NUMERIC_FLAGS)].map((name) => [name, { type: 'string' as const }]),
   );
   let parsed;
   try {
@@ -75,6 +77,10 @@ function parse(argv: string[]): StartSimOptions | 'help' {
   if (typeof v['host'] === 'string') {
     if (v['host'] === '') throw new UsageError('--host must not be empty');
     out.host = v['host'];
+  }
+  if (typeof v['chunking'] === 'string') {
+    if (!(CHUNKINGS as readonly string[]).includes(v['chunking'])) throw new UsageError(`--chunking must be one of ${CHUNKINGS.join(', ')}, got '${v['chunking']}'`);
+    out.chunking = v['chunking'] as Chunking;
   }
   for (const [flag, key] of Object.entries(NUMERIC_FLAGS)) {
     const raw = v[flag];

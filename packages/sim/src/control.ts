@@ -3,6 +3,7 @@
  * @module
  */
 import type { Hono } from 'hono';
+import { CHUNKINGS, type Chunking } from './chunking.ts';
 import { NUMERIC_OPTIONS } from './core.ts';
 import { corsHeaders } from './cors.ts';
 import { errorBody, invalid, SimApiError } from './errors.ts';
@@ -22,12 +23,17 @@ async function readJson(req: Request): Promise<unknown> {
   }
 }
 
-/** Check a config patch: only the numeric options, each a finite number ≥ 0. */
+/** Check a config patch: the numeric options, each a finite number ≥ 0, and `chunking`. */
 export function checkConfigPatch(value: unknown): Partial<SimOptions> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('config must be an object');
   const patch: Partial<SimOptions> = {};
   for (const [key, v] of Object.entries(value)) {
-    if (!(NUMERIC_OPTIONS as readonly string[]).includes(key)) throw invalid(`unknown option '${key}'; one of ${NUMERIC_OPTIONS.join(', ')}`);
+    if (key === 'chunking') {
+      if (typeof v !== 'string' || !(CHUNKINGS as readonly string[]).includes(v)) throw invalid(`chunking: one of ${CHUNKINGS.join(', ')}`);
+      patch.chunking = v as Chunking;
+      continue;
+    }
+    if (!(NUMERIC_OPTIONS as readonly string[]).includes(key)) throw invalid(`unknown option '${key}'; one of ${[...NUMERIC_OPTIONS, 'chunking'].join(', ')}`);
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalid(`${key}: must be a finite number >= 0`);
     patch[key as (typeof NUMERIC_OPTIONS)[number]] = v;
   }

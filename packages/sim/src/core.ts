@@ -3,6 +3,7 @@
  * @module
  */
 import { PromptCache } from './cache.ts';
+import { CHUNKINGS, type Chunking } from './chunking.ts';
 import { FaultQueue } from './faults.ts';
 import { DEFAULT_MODEL_PROFILES, type ModelProfile } from './models.ts';
 import { makeId } from './random.ts';
@@ -25,6 +26,7 @@ export interface ResolvedOptions {
   faults: FaultSpec[];
   clock: { now(): number };
   prefillTokensPerSecond: number;
+  chunking: Chunking;
 }
 
 /** The defaults, documented in the README. */
@@ -38,6 +40,7 @@ export const DEFAULT_OPTIONS = {
   seed: 1,
   maxBodyBytes: 32 * 1024 * 1024,
   prefillTokensPerSecond: 10_000,
+  chunking: 'api',
 } as const satisfies Partial<SimOptions>;
 
 /** Numeric options that may change at run time (`configure`, `POST /_sim/config`). */
@@ -45,6 +48,11 @@ export const NUMERIC_OPTIONS = [
   'ttftMs', 'standardOtps', 'fastMultiplier', 'jitter', 'fastInputTpm', 'fastOutputTpm', 'seed', 'maxBodyBytes',
   'prefillTokensPerSecond',
 ] as const;
+
+function checkChunking(value: string): Chunking {
+  if (!(CHUNKINGS as readonly string[]).includes(value)) throw new RangeError(`chunking must be one of ${CHUNKINGS.join(', ')}, got '${value}'`);
+  return value as Chunking;
+}
 
 /** Shared state of one sim instance. */
 export class SimCore {
@@ -62,6 +70,7 @@ export class SimCore {
       clock: options.clock ?? { now: epochNow },
     };
     this.#apply(options);
+    if (options.chunking) this.options.chunking = checkChunking(options.chunking);
     const now = (): number => this.options.clock.now();
     this.limits = new RateLimits(this.options.fastInputTpm, this.options.fastOutputTpm, now);
     this.faults = new FaultQueue(this.options.faults);
@@ -79,6 +88,7 @@ export class SimCore {
     this.#apply(patch);
     if (patch.models) this.options.models = [...patch.models];
     if (patch.clock) this.options.clock = patch.clock;
+    if (patch.chunking) this.options.chunking = checkChunking(patch.chunking);
     if (patch.faults) {
       this.options.faults = [...patch.faults];
       this.faults.reset(this.options.faults);

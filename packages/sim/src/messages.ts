@@ -5,8 +5,9 @@
 import { readBodyLimited } from './body.ts';
 import type { SimCore } from './core.ts';
 import { NO_CACHE, type CacheUsage } from './cache.ts';
+import { CHUNKINGS, type Chunking } from './chunking.ts';
 import { corsHeaders } from './cors.ts';
-import { errorBody, SimApiError } from './errors.ts';
+import { errorBody, invalid, SimApiError } from './errors.ts';
 import { faultFromHeaders, type ChosenFault } from './faults.ts';
 import { nonStreaming } from './json-reply.ts';
 import { planReply } from './plan.ts';
@@ -31,6 +32,14 @@ function resetSocket(env: unknown): boolean {
   if (socket.resetAndDestroy) socket.resetAndDestroy();
   else socket.destroy?.();
   return true;
+}
+
+/** The `x-sim-chunking` test header, if present. */
+function chunkingFromHeaders(headers: Headers): Chunking | undefined {
+  const value = headers.get('x-sim-chunking');
+  if (value === null || value === '') return undefined;
+  if (!(CHUNKINGS as readonly string[]).includes(value)) throw invalid(`x-sim-chunking: one of ${CHUNKINGS.join(', ')}, got '${value}'`);
+  return value as Chunking;
 }
 
 /** Bodies up to this size are kept in the request log as parsed JSON. */
@@ -81,6 +90,7 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
   let request: MessagesRequest;
   let fault: ChosenFault | undefined;
   let cache: CacheUsage = NO_CACHE;
+  let chunking: Chunking = core.options.chunking;
   try {
     const text = await readBodyLimited(req, core.options.maxBodyBytes).catch((err: unknown) => {
       entry.body = '[body not stored: too large]';
@@ -96,6 +106,7 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
       throw new SimApiError(400, 'invalid_request_error', 'There was an issue with the format or content of your request: the body is not valid JSON.');
     }
     request = readMessagesRequest(body, req.headers, core.options.models);
+    chunking = chunkingFromHeaders(req.headers) ?? chunking;
     fault = faultFromHeaders(req.headers) ?? core.faults.take(request.speed, createRng(hashString(`fault:${n}`, core.options.seed)).next());
     if (request.speed === 'fast') speedHeaders = core.limits.fastHeaders();
     switch (fault?.fault) {
@@ -171,6 +182,8 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
     otps: core.otps(request.speed),
     jitter: core.options.jitter,
     rng: createRng(hashString(request.conversationKey, core.options.seed) ^ 0x9e3779b9),
+    chunking,
+    chunkRng: createRng(hashString(request.conversationKey, core.options.seed) ^ 0x2545f491),
     fault,
     signal: run.abort.signal,
   };

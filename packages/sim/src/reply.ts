@@ -5,6 +5,7 @@
  * @module
  */
 import type { CacheUsage } from './cache.ts';
+import { chunkBlock, type Chunking } from './chunking.ts';
 import type { ChosenFault } from './faults.ts';
 import type { PlannedBlock, ReplyPlan } from './plan.ts';
 import type { Rng } from './random.ts';
@@ -27,7 +28,11 @@ export interface ReplySetup {
   /** Output tokens per second; 0 = unlimited. */
   otps: number;
   jitter: number;
+  /** Jitter draws. */
   rng: Rng;
+  /** Delta sizes: the profile, and its own seeded generator (so sizes do not depend on jitter). */
+  chunking: Chunking;
+  chunkRng: Rng;
   fault: ChosenFault | undefined;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
@@ -117,16 +122,31 @@ export async function* replyFrames(s: ReplySetup): AsyncGenerator<ReplyChunk, Re
       // The API's first input_json_delta is often an empty fragment (spec 4.3).
       yield { frame: sseFrame({ type: 'content_block_delta', index, delta: deltaOf(block, '') }), tokens: 0 };
     }
+    // The reply's first delta carries 1 token (so "tokens after the first" is exact); see chunking.ts.
+    const sizes = chunkBlock(block.type, block.tokens.length, s.chunking, s.chunkRng, emitted === 0);
+    let q = 0;
     for (let i = 0; i < block.tokens.length; ) {
       if (faultDue()) return yield* fireFault(s);
-      // Deltas carry 1–4 tokens; the reply's first carries 1 (so "tokens after the first" is exact),
-      // and a delta never crosses a pending fault's token count.
-      let k = emitted === 0 ? 1 : s.rng.int(1, 4);
-      if (s.fault !== undefined && s.fault.after > emitted) k = Math.min(k, s.fault.after - emitted);
+      const planned = sizes[q]!;
+      let k = planned.size;
+      // A delta never crosses a pending fault's token count: cut it there, the rest goes next.
+      if (s.fault !== undefined && s.fault.after > emitted && k > s.fault.after - emitted) k = s.fault.after - emitted;
+      const whole = k === planned.size;
+      const held = planned.hold && whole;
+      if (whole) q += 1;
+      else planned.size -= k;
       const delta = block.tokens.slice(i, i + k);
       i += delta.length;
-      let due = emitted === 0 ? firstAt : firstAt + (emitted + delta.length - 1) * msPerToken;
-      if (emitted > 0) due += jitterAt(delta.length * msPerToken);
+      // A held delta (a burst) goes out at the time the group's last one is due: late, never early.
+      let upTo = delta.length;
+      if (held) {
+        for (let j = q; j < sizes.length; j++) {
+          upTo += sizes[j]!.size;
+          if (!sizes[j]!.hold) break;
+        }
+      }
+      let due = emitted === 0 ? firstAt : firstAt + (emitted + upTo - 1) * msPerToken;
+      if (emitted > 0 && !held) due += jitterAt(delta.length * msPerToken);
       due = Math.max(due, lastDue);
       lastDue = due;
       // Timers have ~1 ms resolution: sleep only when the delta is due later than that, otherwise

@@ -2,6 +2,7 @@
  * Public option, fault, stats and record types of `@slipstream/sim`.
  * @module
  */
+import type { Chunking } from './chunking.ts';
 import type { ModelProfile } from './models.ts';
 
 /** Names of the faults the sim can inject. */
@@ -80,6 +81,12 @@ export interface SimOptions {
    * own `prefillTokensPerSecond` wins. @defaultValue 10_000
    */
   prefillTokensPerSecond?: number;
+  /**
+   * How output is cut into deltas: `api` looks like the real API (text deltas of 1–8 tokens, thinking and
+   * tool input chunked their own way, occasional bursts); `token` sends one token per delta. A request
+   * can override it with the header `x-sim-chunking: api|token`. @defaultValue 'api'
+   */
+  chunking?: Chunking;
 }
 
 /** Counters served at `GET /_sim/stats`. */

@@ -36,12 +36,20 @@ afterAll(() => {
 
 describe('pnpm sim (cli.node.ts)', () => {
   it('prints "listening on http://HOST:PORT" first, serves, and exits 0 on SIGTERM', async () => {
-    const child = run(['--port', '0', '--seed', '3', '--ttft-ms', '5', '--standard-otps', '2000']);
+    const child = run(['--port', '0', '--seed', '3', '--ttft-ms', '5', '--standard-otps', '2000', '--chunking', 'token']);
     const line = await firstLine(child);
     expect(line).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/u);
     const url = line.slice('listening on '.length);
     const stats = await fetch(`${url}/_sim/stats`);
     expect(stats.status).toBe(200);
+    const reply = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 100, stream: true, messages: [{ role: 'user', content: '[[sim:tokens=30]]' }] }),
+    });
+    await reply.text();
+    const [record] = (await (await fetch(`${url}/_sim/streams`)).json()) as { deltaTokens: number[] }[];
+    expect(record!.deltaTokens).toEqual(Array.from({ length: 30 }, () => 1));
     process.kill(child.pid!, 'SIGTERM');
     expect(await exitCode(child)).toBe(0);
   });
@@ -56,6 +64,7 @@ describe('pnpm sim (cli.node.ts)', () => {
     expect(err).toMatch(/--port expects a non-negative integer/u);
     const unknown = run(['--turbo']);
     expect(await exitCode(unknown)).toBe(2);
+    expect(await exitCode(run(['--chunking', 'words']))).toBe(2);
   });
 
   it('--help documents every flag and exits 0', async () => {
@@ -65,7 +74,7 @@ describe('pnpm sim (cli.node.ts)', () => {
       out += d.toString();
     });
     expect(await exitCode(child)).toBe(0);
-    for (const flag of ['--port', '--host', '--ttft-ms', '--standard-otps', '--fast-multiplier', '--fast-input-tpm', '--fast-output-tpm', '--seed']) {
+    for (const flag of ['--port', '--host', '--ttft-ms', '--standard-otps', '--fast-multiplier', '--fast-input-tpm', '--fast-output-tpm', '--prefill-tps', '--chunking', '--seed']) {
       expect(out).toContain(flag);
     }
   });

@@ -1,0 +1,125 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunkBlock } from '../src/chunking.ts';
+import type { RunningSim } from '../src/node.ts';
+import { createRng } from '../src/random.ts';
+import { client, fastParams, post, sim } from './helpers.ts';
+
+let s: RunningSim;
+beforeAll(async () => {
+  s = await sim({ standardOtps: 0, seed: 5 });
+});
+afterAll(() => s.close());
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** Stream a request; return the text and thinking fragments as sent and the ground-truth record. */
+async function run(content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const stream = client(s.url).beta.messages.stream(fastParams(content, extra), { headers });
+  const fragments: { type: string; text: string }[] = [];
+  stream.on('streamEvent', (e: Anthropic.Beta.Messages.BetaRawMessageStreamEvent) => {
+    if (e.type !== 'content_block_delta') return;
+    if (e.delta.type === 'text_delta') fragments.push({ type: 'text', text: e.delta.text });
+    if (e.delta.type === 'thinking_delta') fragments.push({ type: 'thinking', text: e.delta.thinking });
+    if (e.delta.type === 'input_json_delta' && e.delta.partial_json !== '') fragments.push({ type: 'tool', text: e.delta.partial_json });
+  });
+  const msg = await stream.finalMessage();
+  const record = s.sim.streams().find((r) => r.id === msg.id)!;
+  return { msg, fragments, record };
+}
+
+describe('chunking: api (the default)', () => {
+  it('text deltas carry 1–8 tokens, mostly several, the first exactly 1; counts stay exact', async () => {
+    const { msg, record, fragments } = await run('[[sim:tokens=3000]]', { max_tokens: 4000 });
+    const sizes = record.deltaTokens;
+    expect(sum(sizes)).toBe(msg.usage.output_tokens);
+    expect(sizes[0]).toBe(1);
+    expect(Math.min(...sizes)).toBe(1);
+    expect(Math.max(...sizes)).toBe(8);
+    const mean = sum(sizes) / sizes.length;
+    expect(mean).toBeGreaterThan(3);
+    expect(mean).toBeLessThan(5.5);
+    expect(new Set(sizes).size).toBe(8);
+    expect(sizes.filter((k) => k === 1).length / sizes.length).toBeLessThan(0.15);
+    expect(fragments.length).toBe(sizes.length);
+  });
+
+  it('thinking alternates tiny deltas and large chunks; tool input comes in mid-sized fragments', async () => {
+    const thinking = await run('Explain the plan in detail', { thinking: { type: 'enabled', budget_tokens: 2000 }, max_tokens: 6000 });
+    const blocks = thinking.msg.content.map((b) => b.type);
+    expect(blocks[0]).toBe('thinking');
+    const nThinking = thinking.fragments.filter((f) => f.type === 'thinking').length;
+    const thinkingSizes = thinking.record.deltaTokens.slice(0, nThinking);
+    expect(thinkingSizes.some((k) => k >= 10)).toBe(true);
+    expect(thinkingSizes.slice(1).some((k) => k <= 2)).toBe(true);
+
+    const tools = [{ name: 'write_file', input_schema: { type: 'object', properties: { path: { type: 'string' }, content: { type: 'string' } } } }];
+    const tool = await run('go [[sim:tools=write_file]]', { tools, max_tokens: 4000 });
+    const nText = tool.fragments.filter((f) => f.type === 'text').length;
+    const toolSizes = tool.record.deltaTokens.slice(nText);
+    expect(toolSizes.length).toBe(tool.fragments.filter((f) => f.type === 'tool').length);
+    expect(Math.max(...toolSizes)).toBeLessThanOrEqual(10);
+    expect(sum(toolSizes) / toolSizes.length).toBeGreaterThan(4);
+  });
+
+  it('bursts hold a few deltas back and send them together, never early', () => {
+    const plan = chunkBlock('text', 20_000, 'api', createRng(9), true);
+    const held = plan.filter((d) => d.hold).length / plan.length;
+    expect(held).toBeGreaterThan(0.03);
+    expect(held).toBeLessThan(0.15);
+    expect(plan[0]).toEqual({ size: 1, hold: false });
+    expect(plan.at(-1)!.hold).toBe(false);
+    expect(sum(plan.map((d) => d.size))).toBe(20_000);
+  });
+
+  it('is deterministic under both profiles: same request, same deltas', async () => {
+    for (const chunking of ['api', 'token']) {
+      const a = await run('Compare caching strategies in a table', {}, { 'x-sim-chunking': chunking });
+      const b = await run('Compare caching strategies in a table', {}, { 'x-sim-chunking': chunking });
+      expect(b.fragments).toEqual(a.fragments);
+      expect(b.record.deltaTokens).toEqual(a.record.deltaTokens);
+    }
+  });
+});
+
+describe('chunking: token', () => {
+  it('one token per delta, by header or by configuration; the text is the same as under api', async () => {
+    const api = await run('Write a plan for the launch');
+    const byHeader = await run('Write a plan for the launch', {}, { 'x-sim-chunking': 'token' });
+    expect(byHeader.record.deltaTokens.every((k) => k === 1)).toBe(true);
+    expect(byHeader.fragments.length).toBe(byHeader.msg.usage.output_tokens);
+    expect(byHeader.fragments.map((f) => f.text).join('')).toBe(api.fragments.map((f) => f.text).join(''));
+    s.sim.configure({ chunking: 'token' });
+    try {
+      expect((await run('Write a plan for the launch')).record.deltaTokens).toEqual(byHeader.record.deltaTokens);
+    } finally {
+      s.sim.configure({ chunking: 'api' });
+    }
+  });
+
+  it('a bad x-sim-chunking is a 400 naming the header', async () => {
+    const res = await post(s.url, { model: 'claude-opus-4-8', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }, { 'x-sim-chunking': 'words' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('x-sim-chunking');
+  });
+});
+
+describe('pacing under api chunking', () => {
+  it('every delta, bursts included, leaves at or after its ideal time; the average rate is exact', async () => {
+    const paced = await sim({ ttftMs: 10, standardOtps: 1000, jitter: 0 });
+    try {
+      const msg = await client(paced.url).beta.messages.stream(fastParams('[[sim:tokens=600]]', { speed: undefined, betas: undefined })).finalMessage();
+      const r = paced.sim.streams().find((x) => x.id === msg.id)!;
+      let cum = 0;
+      const first = r.startedAt + r.ttftMs;
+      for (const [j, t] of r.deltaTimes.entries()) {
+        cum += r.deltaTokens[j]!;
+        expect(t).toBeGreaterThanOrEqual(first + (cum - 1) - 2);
+      }
+      // No drift: the last delta is due 599 ms after the first one's ideal time (slack for a busy machine).
+      expect(r.deltaTimes.at(-1)! - first).toBeLessThan(599 + 100);
+    } finally {
+      await paced.close();
+    }
+  });
+});
