@@ -9,6 +9,18 @@
 export { useFastStream, type UseFastStreamOptions, type UseFastStreamResult } from './hooks/use-fast-stream.ts';
 export { useFastChat, toHistory, type UseFastChatOptions, type UseFastChatResult } from './hooks/use-fast-chat.ts';
 export {
+  ToolCallCard,
+  toolCallStatus,
+  prettyJson,
+  type ToolCallCardProps,
+  type ToolCallStatus,
+  type ToolRendererProps,
+  type ToolRenderers,
+} from './components/tool-call.tsx';
+export { ThinkingBlock, type ThinkingBlockProps } from './components/thinking-block.tsx';
+export { StepDivider, type StepDividerProps } from './components/step-divider.tsx';
+export { MessageParts, type MessagePartsProps, type ToolHandlers } from './components/message-parts.tsx';
+export {
   CompareRace,
   Race,
   raceResult,
@@ -32,7 +44,16 @@ export { Message, type MessageProps } from './components/message.tsx';
 export { ChatThread, Thread, type ChatThreadProps } from './components/chat-thread.tsx';
 export { Sparkline, type SparklineProps } from './components/sparkline.tsx';
 export { LiveAnnouncer, type LiveAnnouncerProps } from './live-region.tsx';
-export type { FastChatMessage } from './chat-types.ts';
+export type {
+  FastChatMessage,
+  FastChatMessageInit,
+  FastChatPart,
+  ChatReplyPart,
+  ChatToolCallPart,
+  ToolApproval,
+  ToolResultInput,
+  UserPart,
+} from './chat-types.ts';
 export type { MeterMetrics, MetricValue, StreamStatus } from './types.ts';
 export {
   StreamingMarkdown,

@@ -17,10 +17,12 @@ import {
 } from 'react';
 import type { FastChatMessage } from '../chat-types.ts';
 import { Message, type MessageProps } from './message.tsx';
+import type { ToolHandlers } from './message-parts.tsx';
+import type { ToolRenderers } from './tool-call.tsx';
 
 const useIsoLayoutEffect = typeof document !== 'undefined' ? useLayoutEffect : useEffect;
 
-export interface ChatThreadProps extends ComponentPropsWithoutRef<'div'> {
+export interface ChatThreadProps extends ComponentPropsWithoutRef<'div'>, ToolHandlers {
   messages: readonly FastChatMessage[];
   /** Renders one message; default `<Message message={m} />`. */
   renderMessage?: (message: FastChatMessage, index: number) => ReactNode;
@@ -32,17 +34,33 @@ export interface ChatThreadProps extends ComponentPropsWithoutRef<'div'> {
   empty?: ReactNode;
   /** Accessible name. Default `Conversation`. */
   label?: string;
+  /** Renderers by tool name for every default `<Message>`: `{ get_weather: WeatherCard }`. Keep it stable. */
+  toolRenderers?: ToolRenderers;
 }
 
 /**
- * A scrollable `role="log"` of messages. The log itself is `aria-live="off"`: streamed tokens are not
+ * A scrollable `role="log"` of messages. Tool handlers and `toolRenderers` go to every default
+ * `<Message>` (pass `chat.approve`, `chat.deny`, `chat.addToolResult`: they are stable). The log itself is `aria-live="off"`: streamed tokens are not
  * announced one by one; each reply's own polite region reads finished sentences instead.
  *
  * @example
- * <ChatThread messages={chat.messages} />
+ * <ChatThread messages={chat.messages} onApprove={chat.approve} onDeny={chat.deny} toolRenderers={renderers} />
  */
 export const ChatThread = forwardRef<HTMLDivElement, ChatThreadProps>(function ChatThread(
-  { messages, renderMessage, messageProps, stickToBottom = true, empty = null, label = 'Conversation', onScroll, ...props },
+  {
+    messages,
+    renderMessage,
+    messageProps,
+    stickToBottom = true,
+    empty = null,
+    label = 'Conversation',
+    onScroll,
+    toolRenderers,
+    onApprove,
+    onDeny,
+    onToolResult,
+    ...props
+  },
   forwardedRef,
 ) {
   const inner = useRef<HTMLDivElement | null>(null);
@@ -59,7 +77,8 @@ export const ChatThread = forwardRef<HTMLDivElement, ChatThreadProps>(function C
   useIsoLayoutEffect(() => {
     const el = inner.current;
     if (el && stickToBottom && atBottom.current) el.scrollTop = el.scrollHeight;
-  }, [messages.length, last?.content, stickToBottom]);
+    // The last message changes identity on every streamed frame (text, tool input, thinking).
+  }, [messages.length, last, stickToBottom]);
 
   return (
     <div
@@ -79,7 +98,19 @@ export const ChatThread = forwardRef<HTMLDivElement, ChatThreadProps>(function C
       {messages.length === 0
         ? empty
         : messages.map((m, i) =>
-            renderMessage ? <Fragment key={m.id}>{renderMessage(m, i)}</Fragment> : <Message key={m.id} message={m} {...messageProps} />,
+            renderMessage ? (
+              <Fragment key={m.id}>{renderMessage(m, i)}</Fragment>
+            ) : (
+              <Message
+                key={m.id}
+                message={m}
+                toolRenderers={toolRenderers}
+                onApprove={onApprove}
+                onDeny={onDeny}
+                onToolResult={onToolResult}
+                {...messageProps}
+              />
+            ),
           )}
     </div>
   );

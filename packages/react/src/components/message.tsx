@@ -6,11 +6,12 @@
  */
 import { forwardRef, memo, type ComponentPropsWithoutRef, type ReactNode } from 'react';
 import type { FastChatMessage } from '../chat-types.ts';
-import { StreamingMarkdown } from '../markdown/streaming-markdown.tsx';
+import { MessageParts, type ToolHandlers } from './message-parts.tsx';
 import { OtpsMeter } from './otps-meter.tsx';
 import { SpeedBadge } from './speed-badge.tsx';
+import type { ToolRenderers } from './tool-call.tsx';
 
-export interface MessageProps extends ComponentPropsWithoutRef<'article'> {
+export interface MessageProps extends ComponentPropsWithoutRef<'article'>, ToolHandlers {
   message: FastChatMessage;
   /** Show the speed badge and meter under replies. Default `true`. */
   meta?: boolean;
@@ -19,12 +20,19 @@ export interface MessageProps extends ComponentPropsWithoutRef<'article'> {
   /** Passed to `<StreamingMarkdown>`: highlights finished code blocks. */
   highlight?: (code: string, lang: string) => ReactNode;
   linkTarget?: string;
+  /**
+   * Renderers by tool name, used instead of the default `<ToolCallCard>`:
+   * `toolRenderers={{ get_weather: WeatherCard }}`. Keep the object stable (module scope or `useMemo`).
+   */
+  toolRenderers?: ToolRenderers;
 }
 
 /**
- * A message. User text renders as plain text; replies render as streaming markdown with a polite live
- * region that reads finished sentences. `data-role` is `user`/`assistant`; `data-state` is the
- * message status. Errors show in a `role="alert"` part, and a stopped reply keeps its partial text.
+ * A message, its parts in order (see `<MessageParts>`): user text as plain text, images and documents;
+ * reply text as streaming markdown with a polite live region that reads finished sentences, thinking
+ * blocks, tool call cards (Approve/Deny call `onApprove`/`onDeny`; `toolRenderers` replace the card per
+ * tool name) and, in a multi-step reply, a divider with each step's speed, TTFT and OTPS.
+ * `data-role` is `user`/`assistant`; `data-state` is the message status. Errors show in a `role="alert"` part, and a stopped reply keeps its partial text.
  * When core's detector says a proxy buffered the stream (`metrics.proxyBuffered`), a note says so.
  * Memoized: a finished message in a long thread does not re-render while another streams.
  *
@@ -33,25 +41,24 @@ export interface MessageProps extends ComponentPropsWithoutRef<'article'> {
  */
 export const Message = memo(
   forwardRef<HTMLElement, MessageProps>(function Message(
-    { message, meta = true, renderContent, highlight, linkTarget, ...props },
+    { message, meta = true, renderContent, highlight, linkTarget, toolRenderers, onApprove, onDeny, onToolResult, ...props },
     ref,
   ) {
     const streaming = message.status === 'submitted' || message.status === 'streaming';
     const isUser = message.role === 'user';
-    let content: ReactNode;
-    if (renderContent) content = renderContent(message);
-    else if (isUser) content = <div data-part="text">{message.content}</div>;
-    else
-      content = (
-        <StreamingMarkdown
-          streaming={streaming}
-          announce
-          {...(highlight ? { highlight } : {})}
-          {...(linkTarget ? { linkTarget } : {})}
-        >
-          {message.content}
-        </StreamingMarkdown>
-      );
+    const content: ReactNode = renderContent ? (
+      renderContent(message)
+    ) : (
+      <MessageParts
+        message={message}
+        toolRenderers={toolRenderers}
+        highlight={highlight}
+        linkTarget={linkTarget}
+        onApprove={onApprove}
+        onDeny={onDeny}
+        onToolResult={onToolResult}
+      />
+    );
     return (
       <article
         data-slipstream="message"

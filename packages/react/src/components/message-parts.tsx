@@ -1,0 +1,125 @@
+'use client';
+/**
+ * `<MessageParts>`: a message's parts in order: text as streaming markdown, thinking blocks, tool call
+ * cards (or the app's own renderer per tool name), images and documents, with a step divider before each
+ * step of a multi-step reply.
+ *
+ * @module
+ */
+import { Fragment, memo, useCallback, type ReactNode } from 'react';
+import type { ChatToolCallPart, FastChatMessage, FastChatPart, ReplyStep, ToolResultInput } from '@slipstream/core';
+import { StreamingMarkdown } from '../markdown/streaming-markdown.tsx';
+import { StepDivider } from './step-divider.tsx';
+import { ThinkingBlock } from './thinking-block.tsx';
+import { ToolCallCard, type ToolRenderers } from './tool-call.tsx';
+
+/** What the tool parts of a message can do: pass `chat.approve`, `chat.deny`, `chat.addToolResult`. */
+export interface ToolHandlers {
+  onApprove?: (toolCallId: string) => void;
+  onDeny?: (toolCallId: string, reason?: string) => void;
+  onToolResult?: (toolCallId: string, result: ToolResultInput) => void;
+}
+
+export interface MessagePartsProps extends ToolHandlers {
+  message: FastChatMessage;
+  /** Renderers by tool name, instead of the default card. Keep the object stable. */
+  toolRenderers?: ToolRenderers;
+  /** Passed to `<StreamingMarkdown>`. */
+  highlight?: (code: string, lang: string) => ReactNode;
+  linkTarget?: string;
+}
+
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+/**
+ * The parts of one message, in order. Every part is its own memoized element keyed by step and index,
+ * so only the part that is streaming re-renders each frame; finished parts are skipped.
+ *
+ * @example
+ * <MessageParts message={m} toolRenderers={renderers} onApprove={chat.approve} onDeny={chat.deny} />
+ */
+export function MessageParts({ message, toolRenderers, highlight, linkTarget, ...handlers }: MessagePartsProps): ReactNode {
+  const inFlight = message.status === 'submitted' || message.status === 'streaming';
+  const parts = message.parts.length > 0 || message.content === '' ? message.parts : [{ type: 'text' as const, text: message.content }];
+  const stepped = message.steps.length > 1;
+  const last = parts.length - 1;
+  let shownStep = -1;
+  return parts.map((part, i) => {
+    const key = 'step' in part ? `${part.step}:${part.index}` : `u${i}`;
+    let divider: ReactNode = null;
+    if (stepped && 'step' in part && part.step !== shownStep) {
+      shownStep = part.step;
+      const step = findStep(message.steps, part.step);
+      if (step) divider = <StepDivider step={step} />;
+    }
+    return (
+      <Fragment key={key}>
+        {divider}
+        <PartView
+          part={part}
+          role={message.role}
+          streaming={inFlight && i === last}
+          inFlight={inFlight}
+          toolRenderers={toolRenderers}
+          highlight={highlight}
+          linkTarget={linkTarget}
+          {...handlers}
+        />
+      </Fragment>
+    );
+  });
+}
+
+function findStep(steps: readonly ReplyStep[], n: number): ReplyStep | undefined {
+  const at = steps[n];
+  return at !== undefined && at.step === n ? at : steps.find((s) => s.step === n);
+}
+
+interface PartViewProps extends ToolHandlers {
+  part: FastChatPart;
+  role: FastChatMessage['role'];
+  /** This part is the one receiving deltas. */
+  streaming: boolean;
+  /** The message is in flight (a thinking block before the streaming part may still await its signature). */
+  inFlight: boolean;
+  toolRenderers: ToolRenderers | undefined;
+  highlight: ((code: string, lang: string) => ReactNode) | undefined;
+  linkTarget: string | undefined;
+}
+
+const PartView = memo(function PartView({ part, role, streaming, inFlight, toolRenderers, highlight, linkTarget, ...handlers }: PartViewProps): ReactNode {
+  switch (part.type) {
+    case 'text':
+      if (role === 'user') return <div data-part="text">{part.text}</div>;
+      return (
+        <StreamingMarkdown streaming={streaming} announce {...(highlight ? { highlight } : {})} {...(linkTarget ? { linkTarget } : {})}>
+          {part.text}
+        </StreamingMarkdown>
+      );
+    case 'thinking':
+      return <ThinkingBlock part={part} streaming={inFlight} />;
+    case 'tool_call':
+      return <ToolPart part={part} toolRenderers={toolRenderers} {...handlers} />;
+    case 'image':
+      // Only the image types the protocol allows, as a data URL: nothing here can run script.
+      return IMAGE_TYPES.has(part.mediaType) ? (
+        <img data-part="image" src={`data:${part.mediaType};base64,${part.data}`} alt={part.name ?? 'Attached image'} />
+      ) : null;
+    case 'document':
+      return (
+        <div data-part="document" data-media-type={part.mediaType}>
+          {part.name ?? (part.mediaType === 'application/pdf' ? 'PDF document' : 'Text document')}
+        </div>
+      );
+  }
+});
+
+function ToolPart({ part, toolRenderers, onApprove, onDeny, onToolResult }: ToolHandlers & { part: ChatToolCallPart; toolRenderers: ToolRenderers | undefined }): ReactNode {
+  const id = part.toolCallId;
+  const approve = useCallback(() => onApprove?.(id), [onApprove, id]);
+  const deny = useCallback((reason?: string) => onDeny?.(id, reason), [onDeny, id]);
+  const addResult = useCallback((result: ToolResultInput) => onToolResult?.(id, result), [onToolResult, id]);
+  const Custom = toolRenderers !== undefined && Object.hasOwn(toolRenderers, part.name) ? toolRenderers[part.name] : undefined;
+  if (Custom) return <Custom part={part} approve={approve} deny={deny} addResult={addResult} />;
+  return <ToolCallCard part={part} {...(onApprove ? { onApprove } : {})} {...(onDeny ? { onDeny } : {})} />;
+}
