@@ -22,7 +22,6 @@ import type {
   JsonValue,
   MessagePart,
   PendingToolCall,
-  ProtocolEvent,
   Speed,
   SpeedPolicy,
   FallbackEvent,
@@ -130,11 +129,11 @@ export interface FastChatOptions extends Omit<FastStreamOptions, 'onFinish'> {
    */
   autoContinue?: boolean;
   /**
-   * Runs a client tool when a reply ends waiting for it. Return (or resolve) its output to record it as
+   * Runs a client tool when a reply ends waiting for it (`awaiting-client`). Return (or resolve) its output to record it as
    * the result, throw (or reject) to record an error, or return `undefined` to answer later with
    * {@link FastChat.addToolResult}.
    */
-  onToolCall?(call: ChatToolCallPart): JsonValue | undefined | void | Promise<JsonValue | undefined | void>;
+  onClientToolCall?(call: ChatToolCallPart): JsonValue | undefined | void | Promise<JsonValue | undefined | void>;
   /** A request of a reply ended (done, error or stopped), with the message as it now stands. */
   onFinish?(message: FastChatMessage, state: FastStreamState): void;
 }
@@ -230,9 +229,9 @@ interface Run {
   base: Base;
   /** The request as the stream validated it, for `retry`. */
   request: ChatRequest | null;
-  /** Results of earlier calls (step -1) that arrived in this request, by call id. */
-  early: Map<string, ToolResultEvent>;
-  /** `base.parts` with `early` applied; rebuilt when `early` grows. */
+  /** The stream's `earlierToolResults` last applied to `baseView`. */
+  early: readonly ToolResultEvent[];
+  /** `base.parts` with the results of their calls that arrived in this request (step -1) applied. */
   baseView: readonly ChatReplyPart[];
 }
 
@@ -286,11 +285,11 @@ class FastChatStore extends Subscribable implements FastChat {
   #streamOptions(): FastStreamOptions {
     const o = this.#options;
     const wrapped: FastStreamOptions = {
-      onEvent: (e) => {
-        this.#onEvent(e);
-        o.onEvent?.(e);
-      },
+      onEvent: (e) => o.onEvent?.(e),
       onDelta: (delta, kind) => o.onDelta?.(delta, kind),
+      onToolCall: (part) => o.onToolCall?.(part),
+      onToolResult: (result, part) => o.onToolResult?.(result, part),
+      onStep: (step) => o.onStep?.(step),
       onFinish: (s) => this.#settle(s),
       onError: (e, s) => {
         this.#settle(s);
@@ -332,6 +331,15 @@ class FastChatStore extends Subscribable implements FastChat {
   /** The message `m` as it stands with the request `run` streaming into it (stream state `s`). */
   #live(m: FastChatMessage, run: Run, s: FastStreamState): FastChatMessage {
     const { base } = run;
+    if (s.earlierToolResults !== run.early && s.earlierToolResults.length > 0) {
+      // Results of calls made in an earlier request of this reply (approved calls, run before step 0).
+      const byId = new Map(s.earlierToolResults.map((r) => [r.toolCallId, r]));
+      run.baseView = base.parts.map((p) => {
+        const r = p.type === 'tool_call' ? byId.get(p.toolCallId) : undefined;
+        return r === undefined || p.type !== 'tool_call' ? p : withResult(p, r);
+      });
+    }
+    run.early = s.earlierToolResults;
     let streamed: readonly ChatReplyPart[] = s.parts;
     // A store that keeps no parts (or none yet) still has the text.
     if (streamed.length === 0 && s.text !== '') streamed = [{ type: 'text', step: 0, index: 0, text: s.text }];
@@ -377,18 +385,6 @@ class FastChatStore extends Subscribable implements FastChat {
 
   // ---- stream events ---------------------------------------------------------------------------
 
-  #onEvent(e: ProtocolEvent): void {
-    const run = this.#run;
-    // Results of calls made in an earlier request of this reply (approved calls, run before step 0).
-    if (run === null || e.event !== 'tool_result' || e.data.step >= 0) return;
-    run.early.set(e.data.toolCallId, e.data);
-    run.baseView = run.base.parts.map((p) => {
-      const r = p.type === 'tool_call' ? run.early.get(p.toolCallId) : undefined;
-      return r === undefined || p.type !== 'tool_call' ? p : withResult(p, r);
-    });
-    this.#version++;
-  }
-
   /** The request in flight ended (done, error, or stopped): freeze its message into the list. */
   #settle(s: FastStreamState): void {
     const run = this.#run;
@@ -409,17 +405,17 @@ class FastChatStore extends Subscribable implements FastChat {
   }
 
   #runClientTools(message: FastChatMessage): void {
-    const onToolCall = this.#options.onToolCall;
-    if (onToolCall === undefined) return;
+    const onClientToolCall = this.#options.onClientToolCall;
+    if (onClientToolCall === undefined) return;
     for (const p of message.parts) {
       if (p.type !== 'tool_call' || p.state !== 'awaiting-client') continue;
       const answer = (result: ToolResultInput): void => {
         // The conversation may have moved on (edited, reset) while the tool ran.
         if (this.#findCall(p.toolCallId)?.call.state === 'awaiting-client') this.addToolResult(p.toolCallId, result);
       };
-      let value: ReturnType<NonNullable<FastChatOptions['onToolCall']>>;
+      let value: ReturnType<NonNullable<FastChatOptions['onClientToolCall']>>;
       try {
-        value = onToolCall.call(this.#options, p);
+        value = onClientToolCall.call(this.#options, p);
       } catch (err) {
         answer({ error: describe(err) });
         continue;
@@ -599,7 +595,7 @@ class FastChatStore extends Subscribable implements FastChat {
   }
 
   #start(messageId: string, base: Base, request: ChatRequest): void {
-    const run: Run = { messageId, base, request: null, early: new Map(), baseView: base.parts };
+    const run: Run = { messageId, base, request: null, early: NONE, baseView: base.parts };
     this.#run = run;
     this.#lastRun = run;
     this.#version++;

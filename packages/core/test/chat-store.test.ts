@@ -354,7 +354,7 @@ describe('createFastChat: tools', () => {
     expect(messages()[1]!.content).toBe('Let me check.\n\nOK.');
   });
 
-  it('onToolCall runs client tools when a reply ends waiting for them', async () => {
+  it('onClientToolCall runs client tools when a reply ends waiting for them; the reply streams its parts and continues', async () => {
     const waiting: Ev[] = [
       ['start', startEvent()],
       text('Checking.'),
@@ -363,17 +363,29 @@ describe('createFastChat: tools', () => {
       ['tool_call', { toolCallId: 'toolu_9', name: 'get_time', input: { tz: 'UTC' }, step: 0, index: 1, execution: 'client', t: 7 }],
       ...finished(5, { stopReason: 'tool_use', finishReason: 'tool_calls', pendingToolCalls: [{ toolCallId: 'toolu_9', name: 'get_time', awaiting: 'client' }] }),
     ];
-    const onToolCall = vi.fn(async (c: ChatToolCallPart) => ({ now: '12:00', tz: (c.input as { tz: string }).tz }));
-    const { store, calls, messages } = chat([waiting, answer('It is noon.')], { onToolCall });
+    const onClientToolCall = vi.fn(async (c: ChatToolCallPart) => ({ now: '12:00', tz: (c.input as { tz: string }).tz }));
+    const { store, calls, messages } = chat([waiting, answer('It is noon.')], { onClientToolCall });
     store.send('Time?');
     await settle();
-    const parts = messages()[1]!.parts;
-    // Needs the stream to keep parts (protocol v2 store); without them there is no call to run.
-    if (parts.some((p) => p.type === 'tool_call')) {
-      expect(onToolCall).toHaveBeenCalledWith(expect.objectContaining({ toolCallId: 'toolu_9', state: 'awaiting-client' }));
-      expect(calls[1]!.body.messages.at(-1)).toEqual({ role: 'user', content: [{ type: 'tool_result', toolCallId: 'toolu_9', output: { now: '12:00', tz: 'UTC' } }] });
-      expect(messages()[1]!.content).toBe('Checking.\n\nIt is noon.');
-    }
+    expect(onClientToolCall).toHaveBeenCalledTimes(1);
+    expect(onClientToolCall).toHaveBeenCalledWith(expect.objectContaining({ toolCallId: 'toolu_9', state: 'awaiting-client', input: { tz: 'UTC' } }));
+    expect(calls[1]!.body.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Checking.' },
+          { type: 'tool_call', toolCallId: 'toolu_9', name: 'get_time', input: { tz: 'UTC' } },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', toolCallId: 'toolu_9', output: { now: '12:00', tz: 'UTC' } }] },
+    ]);
+    const a = messages()[1]!;
+    expect(a.content).toBe('Checking.\n\nIt is noon.');
+    expect(a.parts.map((p) => [p.type, 'step' in p ? p.step : null, p.type === 'tool_call' ? p.state : null])).toEqual([
+      ['text', 0, null],
+      ['tool_call', 0, 'output-available'],
+      ['text', 1, null],
+    ]);
   });
 
   it('sending a new message instead of answering cancels the pending calls and tells the model', async () => {

@@ -55,7 +55,7 @@ export interface UseFastChatOptions extends Omit<UseFastStreamOptions, 'onFinish
    * Runs a client tool when a reply ends waiting for it: return (or resolve) its output, throw to
    * record an error, or return `undefined` and answer later with `addToolResult`.
    */
-  onToolCall?: (call: ChatToolCallPart) => JsonValue | undefined | void | Promise<JsonValue | undefined | void>;
+  onClientToolCall?: (call: ChatToolCallPart) => JsonValue | undefined | void | Promise<JsonValue | undefined | void>;
   /** Called when a request of a reply ends (done, error or stopped), with the message as it stands. */
   onFinish?: (message: FastChatMessage, state: FastStreamState) => void;
 }
@@ -190,7 +190,10 @@ function createStore(optionsRef: { current: UseFastChatOptions }): FastChat {
     onFinish: (message, state) => latest().onFinish?.(message, state),
     onError: (error, state) => latest().onError?.(error, state),
     onFallback: (f) => latest().onFallback?.(f),
-    onToolCall: (call) => latest().onToolCall?.(call),
+    onToolCall: (part) => latest().onToolCall?.(part),
+    onToolResult: (result, part) => latest().onToolResult?.(result, part),
+    onStep: (step) => latest().onStep?.(step),
+    onClientToolCall: (call) => latest().onClientToolCall?.(call),
   };
   for (const key of ['endpoint', 'defaults', 'limits', 'system', 'body', 'speed', 'model', 'autoContinue'] as const) {
     Object.defineProperty(wrapped, key, { enumerable: true, get: () => latest()[key] });
