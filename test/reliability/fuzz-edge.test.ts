@@ -219,7 +219,7 @@ describe('edge handler fuzz', () => {
   }, 120_000);
 
   it('answers 300 random VALID requests with a complete reply or a typed 4xx, never an upstream 400', async () => {
-    const app = createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, onError: (e) => logEvents.push(e) });
+    const app = createChatHandler({ apiKey: FAKE_KEY, baseURL: sim.url, allowClientSystem: true, onError: (e) => logEvents.push(e) });
     sim.sim.reset();
     const rng = createRng(SEED + 7);
     const models = ['claude-opus-4-8', 'claude-opus-4-6', 'claude-sonnet-4-6', 'claude-haiku-4-5', undefined];

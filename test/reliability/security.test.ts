@@ -213,7 +213,7 @@ describe('no content is kept', () => {
         return inner.set(k, v, ttl);
       },
     };
-    const app = edge({ fallbackStore: store, fastWaitMaxMs: 0 });
+    const app = edge({ fallbackStore: store, fastWaitMaxMs: 0, allowClientSystem: true });
     const MARK = `CONTENT-MARK-${Math.random().toString(36).slice(2)}`;
     sim.sim.reset();
     // A fast 429 (auto falls back and remembers), then a normal fast reply (remembers the budget).

@@ -204,7 +204,9 @@ export type FallbackReason =
   /** The model has no fast mode. */
   | 'unsupported_model'
   /** Fast kept failing with 5xx/529 before the first token. */
-  | 'overloaded';
+  | 'overloaded'
+  /** The user's fast-mode spend allowance for this window is used up (edge `spendLimits`). */
+  | 'spend_limit';
 
 /** One rate-limit dimension, parsed from `anthropic-{fast,ratelimit}-*-{limit,remaining,reset}`. */
 export interface RateLimitWindow {
@@ -455,6 +457,11 @@ export interface ErrorEvent {
   requestId?: string;
   /** For `invalid_request`: the request field at fault, as a path (`messages[2].content`). */
   field?: string;
+  /**
+   * For `rate_limited` refusals by the edge's own spend limits: `spend_limit` (the user's budget for the
+   * window is used up) or `fast_spend_limit` (its fast-mode allowance is; standard still works).
+   */
+  code?: 'spend_limit' | 'fast_spend_limit';
   t?: number;
 }
 

@@ -11,6 +11,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { BetaTextBlockParam, BetaToolChoice } from '@anthropic-ai/sdk/resources/beta/messages/messages';
 import {
+  cost,
   getModelCapability,
   MODEL_CAPABILITIES,
   PROTOCOL_HEADER,
@@ -19,7 +20,9 @@ import {
   type ChatRequest,
   type ErrorBody,
   type ErrorEvent,
+  type Speed,
   type ToolChoice,
+  type Usage,
 } from '@slipstream/core';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
@@ -31,6 +34,8 @@ import { decideSpeed } from './policy.ts';
 import { runReply } from './loop.ts';
 import { readJsonBody } from './read-body.ts';
 import { allowsConnectionHeader, readEnv } from './runtime.ts';
+import { spendMeter, spendRefusal, worstCaseUsage, type SpendMeter, type SpendReservation } from './spend.ts';
+import { createMemoryStore } from './state/memory.ts';
 import { withLocalFallback } from './state/resilient.ts';
 import type { StateStore } from './state/store.ts';
 import { prepareTools, type ToolSet } from './tools.ts';
@@ -97,20 +102,32 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     if (problem) throw new TypeError(`toolChoice: ${problem.message}`);
   }
   const cacheBreakpoints = opts.cacheBreakpoints ?? tools !== undefined;
+  const localState = createMemoryStore({ now: opts.now });
+  const resilientStores = new WeakMap<StateStore, StateStore>();
   const sharedFallback = new WeakMap<StateStore, FallbackStore>();
-  /** The fallback memory for this request: an explicit `fallbackStore`, the shared `store`, or this isolate's. */
-  const fallbackStoreFor = (env: EnvBindings): FallbackStore => {
-    if (options.fallbackStore !== undefined || opts.store === undefined) return opts.fallbackStore;
+  /** This request's state store: the shared `store` behind its local-memory fallback, or this isolate's memory. */
+  const stateFor = (env: EnvBindings): StateStore => {
+    if (opts.store === undefined) return localState;
     const store = typeof opts.store === 'function' ? opts.store(env) : opts.store;
-    let memory = sharedFallback.get(store);
-    if (memory === undefined) {
-      const resilient = withLocalFallback(store, {
+    let resilient = resilientStores.get(store);
+    if (resilient === undefined) {
+      resilient = withLocalFallback(store, {
         timeoutMs: opts.storeTimeoutMs,
         now: opts.now,
         onHealth: (e) => log({ kind: 'network', message: e.message, phase: 'store', recovered: e.state === 'recovered' }),
       });
-      memory = fallbackStoreFrom(resilient);
-      sharedFallback.set(store, memory);
+      resilientStores.set(store, resilient);
+    }
+    return resilient;
+  };
+  /** The fallback memory for this request: an explicit `fallbackStore`, the shared `store`, or this isolate's. */
+  const fallbackStoreFor = (env: EnvBindings): FallbackStore => {
+    if (options.fallbackStore !== undefined || opts.store === undefined) return opts.fallbackStore;
+    const state = stateFor(env);
+    let memory = sharedFallback.get(state);
+    if (memory === undefined) {
+      memory = fallbackStoreFrom(state);
+      sharedFallback.set(state, memory);
     }
     return memory;
   };
@@ -170,10 +187,12 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     if (allowed !== undefined && allowed !== '*' && origin !== undefined && !allowed.includes(origin)) {
       return refuse({ kind: 'forbidden', message: 'This origin may not call the chat endpoint.', retryable: false }, 403);
     }
+    let userId: string | undefined;
     if (opts.authorize) {
       const verdict = await opts.authorize(c);
       if (verdict instanceof Response) return verdict;
-      if (verdict !== true) return refuse({ kind: 'unauthorized', message: 'Not authorized.', retryable: false }, 401);
+      if (typeof verdict === 'object' && verdict !== null && typeof verdict.userId === 'string') userId = verdict.userId;
+      else if (verdict !== true) return refuse({ kind: 'unauthorized', message: 'Not authorized.', retryable: false }, 401);
     }
     if (opts.rateLimit) {
       const limited = await opts.rateLimit(c);
@@ -213,6 +232,12 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       return refuse({ kind: 'invalid_request', message: checked.message, retryable: false, field: checked.field }, 400);
     }
     const request = checked.value;
+    if (request.system !== undefined && !opts.allowClientSystem) {
+      return refuse(
+        { kind: 'invalid_request', message: 'This edge does not take a system prompt from the client (allowClientSystem is off).', retryable: false, field: 'system' },
+        400,
+      );
+    }
     const model = request.model ?? defaultModel;
     if (!allowedModels.includes(model)) {
       return refuse({ kind: 'invalid_request', message: `Model "${model}" is not allowed here.`, retryable: false, field: 'model' }, 400);
@@ -247,7 +272,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
         storeKeys.conversation !== undefined ? fallbackStore.get(storeKeys.conversation).catch(() => undefined) : undefined,
       ]);
     }
-    const decision = decideSpeed({
+    let decision = decideSpeed({
       policy,
       fastCapable: capability?.fast === true,
       maxTokens,
@@ -256,6 +281,26 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       now: opts.now(),
     });
     if ('refuse' in decision) return refuse(decision.refuse, 400);
+
+    // Spend limits: the first step's worst case is reserved before anything goes upstream.
+    let spend: SpendMeter | undefined;
+    let firstReservation: SpendReservation | undefined;
+    if (opts.spendLimits !== undefined) {
+      const pricing = opts.pricing;
+      const priced = (usage: Usage, speed: Speed) => (typeof pricing === 'function' ? pricing(usage, model, speed) : cost(usage, model, speed, pricing));
+      spend = spendMeter(stateFor(env), opts.spendLimits, `spend:${keyHash}:${userId ?? 'anonymous'}`, priced);
+      const worst = worstCaseUsage(maxTokens, requestChars(request, tools));
+      let reserved = await spend.reserve(decision.speed, worst).catch(() => undefined);
+      if (reserved !== undefined && !reserved.ok && reserved.exhausted === 'fast' && policy === 'auto') {
+        decision = { speed: 'standard', fallback: { reason: 'spend_limit', until: reserved.resetAt } };
+        reserved = await spend.reserve('standard', worst).catch(() => undefined);
+      }
+      if (reserved !== undefined && !reserved.ok) {
+        const { message, retryAfterMs, code } = spendRefusal(reserved, opts.now());
+        return refuse({ kind: 'rate_limited', code, message, retryable: true, retryAfterMs }, 429, { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) });
+      }
+      firstReservation = reserved?.reservation;
+    }
 
     // `messages`, `system`, tools and breakpoints are set per step by the loop.
     const params: BaseParams = { model, max_tokens: maxTokens, messages: [] };
@@ -268,7 +313,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       params,
       messages: request.messages,
       verdicts: conversation.verdicts,
-      system: systemBlocks(opts.system, opts.allowClientSystem ? request.system : undefined),
+      system: systemBlocks(opts.system, request.system),
       tools,
       toolChoice: tools ? upstreamToolChoice(choice, opts.disableParallelToolUse) : undefined,
       cache: cacheBreakpoints,
@@ -283,6 +328,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       storeKeys,
       keyMemory,
       log,
+      ...(spend !== undefined ? { spend: { meter: spend, first: firstReservation, maxTokens } } : {}),
     });
     return new Response(out.body, { status: 200, headers: streamHeaders() });
   });
@@ -346,4 +392,10 @@ function resolveMaxTokens(
     return invalid('thinking.budget_tokens', `thinking.budget_tokens (${budget}) must be less than max_tokens (${maxTokens}${given}).`);
   }
   return maxTokens;
+}
+
+/** Characters of what goes upstream, for the spend limit's input estimate. */
+function requestChars(request: ChatRequest, tools: ToolSet | undefined): number {
+  const toolChars = tools === undefined ? 0 : JSON.stringify(tools.list.map((t) => t.definition)).length;
+  return JSON.stringify(request.messages).length + (request.system?.length ?? 0) + toolChars;
 }

@@ -7,6 +7,7 @@
  */
 export { createChatHandler, streamHeaders } from './handler.ts';
 export type {
+  AuthorizeVerdict,
   ChatHandlerOptions,
   EdgeLogEvent,
   EnvBindings,
@@ -32,3 +33,4 @@ export {
   type ToolInput,
   type ToolInputSchema,
 } from './tools.ts';
+export type { SpendLimits } from './spend.ts';

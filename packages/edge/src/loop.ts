@@ -44,6 +44,7 @@ import type { EdgeLogEvent, ResolvedOptions } from './options.ts';
 import { rememberBudget, rememberRateLimit, type SpeedDecision } from './policy.ts';
 import { parseRateLimitHeaders } from './ratelimit-headers.ts';
 import { relayStep, type StepResult, type StepToolCall } from './relay.ts';
+import { spendRefusal, worstCaseUsage, type SpendMeter, type SpendReservation } from './spend.ts';
 import type { ToolOutcome, ToolSet } from './tools.ts';
 import { backoffMs, openAttempt, sleep, type BaseParams, type OpenStream } from './upstream.ts';
 
@@ -72,6 +73,8 @@ export interface ReplyContext {
   storeKeys: { key: string; conversation?: string };
   keyMemory: FallbackMemory | undefined;
   log: (event: EdgeLogEvent) => void;
+  /** Spend limits: the user's meter, and the reservation the handler made for the first step. */
+  spend?: { meter: SpendMeter; first: SpendReservation | undefined; maxTokens: number };
 }
 
 const zero = (): Usage => ({ inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 });
@@ -158,7 +161,10 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
         sendFallback('budget_low', undefined, keyMemory?.fastOutputResetAt);
         speed = 'standard';
       }
-      const result = await runStep(step, body(conversation, previousLength));
+      const params = body(conversation, previousLength);
+      const reservation = step === 0 ? ctx.spend?.first : await reserveStep(params);
+      if (reservation === null) return;
+      const result = await runStep(step, params);
       if (result === undefined) return;
       steps += 1;
       last = result;
@@ -170,6 +176,7 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
       const pricing = opts.pricing;
       const price = typeof pricing === 'function' ? pricing(result.usage, result.model, result.served) : cost(result.usage, result.model, result.served, pricing);
       totalCost = addCost(totalCost, price);
+      if (reservation !== undefined) await ctx.spend?.meter.settle(reservation, price, result.served).catch(() => {});
       out.send('step_finish', {
         step,
         stopReason: result.stopReason,
@@ -236,6 +243,28 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
     if (plan.tools) params.tools = plan.tools;
     if (ctx.toolChoice && plan.tools) params.tool_choice = ctx.toolChoice;
     return params;
+  }
+
+  /**
+   * Reserve a later step's worst case. A spent fast allowance under `auto` moves the rest of the loop to
+   * standard; a spent budget ends the reply with a typed error (`null`). `undefined`: no limits, or the
+   * store failed (never the user's problem).
+   */
+  async function reserveStep(params: BaseParams): Promise<SpendReservation | null | undefined> {
+    const spend = ctx.spend;
+    if (spend === undefined) return undefined;
+    const worst = worstCaseUsage(spend.maxTokens, JSON.stringify(params.messages).length + JSON.stringify(params.tools ?? []).length);
+    let decision = await spend.meter.reserve(speed, worst).catch(() => undefined);
+    if (decision !== undefined && !decision.ok && decision.exhausted === 'fast' && policy === 'auto') {
+      sendFallback('spend_limit', undefined, decision.resetAt);
+      speed = 'standard';
+      decision = await spend.meter.reserve(speed, worst).catch(() => undefined);
+    }
+    if (decision === undefined) return undefined;
+    if (decision.ok) return decision.reservation;
+    const { message, retryAfterMs, code } = spendRefusal(decision, opts.now());
+    fail({ kind: 'rate_limited', code, message, status: 429, retryable: true, retryAfterMs });
+    return null;
   }
 
   function budgetLow(memory: FallbackMemory | undefined): boolean {

@@ -7,6 +7,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Context } from 'hono';
 import type { Cost, ErrorKind, ModelCapability, ModelPrice, Speed, SpeedPolicy, ToolChoice, Usage } from '@slipstream/core';
 import type { FallbackStore } from './fallback-store.ts';
+import type { SpendLimits } from './spend.ts';
 import type { StateStore } from './state/store.ts';
 import type { Tool } from './tools.ts';
 
@@ -42,6 +43,9 @@ export interface EdgeLogEvent {
   /** Whether the edge recovered (retry or fallback) after this event. */
   recovered?: boolean;
 }
+
+/** What {@link ChatHandlerOptions.authorize} answers: allow (`true` or `{ userId }`), refuse (`false`), or a response of its own. */
+export type AuthorizeVerdict = boolean | Response | { userId: string };
 
 /** Result of the per-client {@link ChatHandlerOptions.rateLimit} hook: `{ retryAfterMs }` refuses with 429. */
 export type RateLimitDecision = undefined | null | false | { retryAfterMs: number };
@@ -92,13 +96,29 @@ export interface ChatHandlerOptions {
   fallbackTtlMs?: number;
   /** Allowed browser origins. Unset: no CORS headers (same origin only). `'*'` allows any. */
   cors?: readonly string[] | '*';
-  /** Called before anything else. `false` → 401; a `Response` is sent as is. */
-  authorize?: (c: Context) => boolean | Response | Promise<boolean | Response>;
+  /**
+   * Called before anything else. `false` → 401; a `Response` is sent as is; `{ userId }` allows the
+   * request and names the user whose {@link spendLimits} it counts against.
+   */
+  authorize?: (c: Context) => AuthorizeVerdict | Promise<AuthorizeVerdict>;
+  /**
+   * Per-user budgets in USD per window and a separate fast-mode allowance, enforced atomically in
+   * {@link store} (reserve the worst case before each upstream request, settle to the real cost after).
+   * Over budget: 429 with `retry-after` and `code: 'spend_limit'`; a spent fast allowance under `auto`
+   * serves standard (`fallback` reason `spend_limit`), under `fast` a 429 with `code: 'fast_spend_limit'`.
+   * Users come from {@link authorize}'s `{ userId }`; without one, all requests share one budget.
+   */
+  spendLimits?: SpendLimits;
   /** Per-client rate limit. Return `{ retryAfterMs }` to refuse with 429 and `retry-after`. */
   rateLimit?: (c: Context) => RateLimitDecision | Promise<RateLimitDecision>;
   /** Edge-authored system prompt, sent before the client's. */
   system?: string | SystemPromptOption;
-  /** Whether the request's own `system` is sent upstream. @default true */
+  /**
+   * Whether a client may send its own `system` prompt (sent after the edge's). Off by default: a system
+   * prompt is the product's, and a client that can replace it can talk the model out of its rules. When
+   * off, a request carrying `system` is refused with a 400 naming the field (never silently dropped).
+   * @default false
+   */
   allowClientSystem?: boolean;
   /**
    * Where state that must outlive an isolate is kept: the fast-mode fallback memory (a fast 429 seen by
@@ -109,7 +129,11 @@ export interface ChatHandlerOptions {
    * {@link onError} with phase `store`. @default memory in this isolate
    */
   store?: StateStore | ((env: EnvBindings) => StateStore);
-  /** Longest wait for the shared {@link store} per operation before serving from local memory. @default 150 */
+  /**
+   * Longest wait for the shared {@link store} per operation before serving from local memory. Loopback
+   * Redis answers in well under a millisecond; this bounds a slow or partitioned store, not a busy one.
+   * @default 500
+   */
   storeTimeoutMs?: number;
   /** Memory of fast rate limits across requests. Overrides {@link store} for the fallback memory. @default derived from `store` */
   fallbackStore?: FallbackStore;
@@ -152,12 +176,12 @@ export interface ChatHandlerOptions {
 export type ResolvedOptions = Required<
   Omit<
     ChatHandlerOptions,
-    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore' | 'store' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
+    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore' | 'store' | 'spendLimits' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
   >
 > &
   Pick<
     ChatHandlerOptions,
-    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'store' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
+    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'store' | 'spendLimits' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
   > & {
     fallbackStore: FallbackStore;
   };
@@ -180,8 +204,8 @@ export const DEFAULTS = {
   idleTimeoutMs: 60_000,
   heartbeatMs: 2_500,
   fallbackTtlMs: 60_000,
-  storeTimeoutMs: 150,
-  allowClientSystem: true,
+  storeTimeoutMs: 500,
+  allowClientSystem: false,
   now: () => Date.now(),
   disableParallelToolUse: false,
   maxSteps: 8,

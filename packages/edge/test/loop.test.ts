@@ -278,7 +278,7 @@ describe('agent loop: one speed, cache breakpoints', () => {
   });
 
   it('cache breakpoints: at most 4, moving forward so each step reads the previous prefix', async () => {
-    rig = await startRig({}, { tools: recordingTools([]), system: { text: 'You are an agent.', cache: '1h' } });
+    rig = await startRig({}, { tools: recordingTools([]), system: { text: 'You are an agent.', cache: '1h' }, allowClientSystem: true });
     await chat(rig.chatUrl, { messages: user('Go [[sim:tools=search,read_file,write_file]]'), system: 'Be brief.' });
     const sent = bodies(rig);
     expect(sent).toHaveLength(4);

@@ -22,6 +22,7 @@ interface Edge {
 const edges: Edge[] = [];
 let sim: RunningSim;
 let redis: RunningRedis;
+let firstLimitAt = 0;
 
 function startEdge(args: string[]): Promise<Edge> {
   const env = { ...process.env };
@@ -73,7 +74,10 @@ beforeEach(() => sim.sim.reset());
 describe('fallback memory shared through Redis by three edge processes', () => {
   it('a fast 429 seen by one process makes the other two serve standard ("remembered") with no fast request', async () => {
     const [a, b, c] = edges as [Edge, Edge, Edge];
-    sim.sim.injectFaults({ fault: 'rate_limit', after: 20_000, speed: 'fast' });
+    // retry-after 3 s: long enough for the checks below, short enough that the key-level memory is gone
+    // before the next test's own 429.
+    firstLimitAt = Date.now();
+    sim.sim.injectFaults({ fault: 'rate_limit', after: 3_000, speed: 'fast' });
     const first = await chat(a.chatUrl, { messages: user('one [[sim:tokens=8]]'), conversationId: 'conv-shared' });
     expect(first.find('fallback')?.data).toMatchObject({ reason: 'rate_limited', to: 'standard' });
     expect(fastRequests()).toBe(1);
@@ -111,6 +115,8 @@ describe('fallback memory shared through Redis by three edge processes', () => {
     }
     expect(edges.slice(0, 2).every((e) => e.stderr.some((l) => /answers again/.test(l)))).toBe(true);
     sim.sim.reset();
+    // The first test's key-level memory (retry-after 3 s) must have run out, or A would not ask for fast.
+    await new Promise((r) => setTimeout(r, Math.max(0, firstLimitAt + 3_200 - Date.now())));
     sim.sim.injectFaults({ fault: 'rate_limit', after: 20_000, speed: 'fast' });
     const hit = await chat(a.chatUrl, { messages: user('after [[sim:tokens=4]]'), conversationId: 'conv-after' });
     expect(hit.find('fallback')?.data.reason).toBe('rate_limited');

@@ -140,7 +140,7 @@ describe('default model', () => {
 describe('request mapping (what the SDK sends to the sim)', () => {
   let rig: Rig;
   beforeAll(async () => {
-    rig = await startRig({}, { system: { text: 'Edge rules.', cache: '1h' } });
+    rig = await startRig({}, { system: { text: 'Edge rules.', cache: '1h' }, allowClientSystem: true });
   });
   afterAll(() => rig.close());
 

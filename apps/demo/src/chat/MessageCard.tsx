@@ -50,6 +50,7 @@ const FALLBACK_REASONS: Record<FallbackReason, string> = {
   budget_low: 'the fast budget left cannot cover this reply',
   unsupported_model: 'this model has no fast mode',
   overloaded: 'fast kept failing with 529',
+  spend_limit: 'your fast-mode allowance for now is used up',
 };
 
 /** `proxyBuffered` lives on core's full `StreamMetrics`; the message type only promises a subset. */

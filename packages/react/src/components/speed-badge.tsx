@@ -25,6 +25,7 @@ const REASONS: Record<FallbackReason, string> = {
   budget_low: 'The fast output budget left is too small for this request.',
   unsupported_model: 'This model has no fast mode.',
   overloaded: 'Fast mode was overloaded.',
+  spend_limit: 'Your fast-mode allowance for now is used up.',
 };
 
 /** A sentence explaining a fallback reason. */
