@@ -26,9 +26,11 @@ export interface RequestLimits {
   /** Most messages in one request. @default 100 */
   maxMessages: number;
   /**
-   * Most UTF-16 code units of text in one message: its string content, or the sum over its parts of
-   * text, thinking, tool-approval reasons, and the strings and keys inside tool inputs and outputs.
-   * Images and documents have their own limits. @default 100_000
+   * Most UTF-16 code units of text in one message: its string content, or the sum of its text parts and
+   * approval reasons. Thinking (signed by Anthropic) and tool inputs and outputs are not counted: they
+   * are what the model and the tools produced, and a history the kit built must not be refused by its
+   * own edge; the edge's body-size cap bounds them. Images and documents have their own limits.
+   * @default 100_000
    */
   maxMessageChars: number;
   /** Most UTF-16 code units in `system`. @default 50_000 */
@@ -398,7 +400,6 @@ function parsePart(raw: Record<string, unknown>, type: MessagePartType, p: strin
       if (typeof signature !== 'string' || signature.length === 0) {
         throw new Invalid(`${p}.signature`, `${p}.signature must be the non-empty signature the thinking came with`);
       }
-      budget.chars += thinking.length;
       return { type, thinking, signature };
     }
     case 'redacted_thinking': {
@@ -416,7 +417,7 @@ function parsePart(raw: Record<string, unknown>, type: MessagePartType, p: strin
       }
       const input = own(raw, 'input');
       if (!isRecord(input)) throw new Invalid(`${p}.input`, `${p}.input must be an object`);
-      return { type, toolCallId, name, input: jsonObject(input, `${p}.input`, 1, budget) };
+      return { type, toolCallId, name, input: jsonObject(input, `${p}.input`, 1) };
     }
     case 'tool_result': {
       checkKeys(raw, p, ['type', 'toolCallId', 'output', 'error'], ctx);
@@ -430,10 +431,9 @@ function parsePart(raw: Record<string, unknown>, type: MessagePartType, p: strin
       }
       if (hasError) {
         if (typeof error !== 'string' || error.trim().length === 0) throw new Invalid(`${p}.error`, `${p}.error must be a non-empty string`);
-        budget.chars += error.length;
         return { type, toolCallId, error };
       }
-      return { type, toolCallId, output: jsonValue(output, `${p}.output`, 1, budget) };
+      return { type, toolCallId, output: jsonValue(output, `${p}.output`, 1) };
     }
     case 'tool_approval': {
       checkKeys(raw, p, ['type', 'toolCallId', 'approved', 'reason'], ctx);
@@ -525,13 +525,9 @@ function decodedBytes(base64: string): number {
   return (base64.length / 4) * 3 - padding;
 }
 
-/** A deep copy of a JSON value, refusing anything JSON cannot carry; strings and keys count as text. */
-function jsonValue(value: unknown, path: string, depth: number, budget: { chars: number }): JsonValue {
-  if (value === null || typeof value === 'boolean') return value;
-  if (typeof value === 'string') {
-    budget.chars += value.length;
-    return value;
-  }
+/** A deep copy of a JSON value, refusing anything JSON cannot carry. */
+function jsonValue(value: unknown, path: string, depth: number): JsonValue {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Invalid(path, `${path} must be a finite number`);
     return value;
@@ -539,22 +535,21 @@ function jsonValue(value: unknown, path: string, depth: number, budget: { chars:
   if (depth > MAX_JSON_DEPTH) throw new Invalid(path, `${path} is nested more than ${MAX_JSON_DEPTH} levels deep`);
   if (Array.isArray(value)) {
     const out: JsonValue[] = [];
-    for (let i = 0; i < value.length; i++) out.push(jsonValue(value[i], `${path}[${i}]`, depth + 1, budget));
+    for (let i = 0; i < value.length; i++) out.push(jsonValue(value[i], `${path}[${i}]`, depth + 1));
     return out;
   }
-  if (isRecord(value)) return jsonObject(value, path, depth, budget);
+  if (isRecord(value)) return jsonObject(value, path, depth);
   throw new Invalid(path, `${path} must be a JSON value`);
 }
 
-function jsonObject(value: Record<string, unknown>, path: string, depth: number, budget: { chars: number }): { [key: string]: JsonValue } {
+function jsonObject(value: Record<string, unknown>, path: string, depth: number): { [key: string]: JsonValue } {
   if (depth > MAX_JSON_DEPTH) throw new Invalid(path, `${path} is nested more than ${MAX_JSON_DEPTH} levels deep`);
   const out: { [key: string]: JsonValue } = {};
   for (const key of Object.keys(value)) {
     const v = value[key];
     // JSON.stringify would drop it too.
     if (v === undefined) continue;
-    budget.chars += key.length;
-    const copy = jsonValue(v, `${path}${keyPath(key)}`, depth + 1, budget);
+    const copy = jsonValue(v, `${path}${keyPath(key)}`, depth + 1);
     // A tool's data may legitimately hold a "__proto__" key: define it, never assign through it.
     if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
     else out[key] = copy;

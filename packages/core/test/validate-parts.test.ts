@@ -102,9 +102,12 @@ describe('validateChatRequest: message parts', () => {
     passes([pdf('JVBERi0xLjQK')], { maxDocumentBytes: 9 });
     fails([pdf('JVBERi0xLjQK')], 'messages[0].content[0].data', /9 bytes/, { maxDocumentBytes: 8 });
     fails([user([{ type: 'document', mediaType: 'text/plain', data: 'abcd' }])], 'messages[0].content[0].data', /at most 3/, { maxDocumentChars: 3 });
-    // Text in all parts counts toward maxMessageChars, tool data included.
+    // Text parts add up toward maxMessageChars; thinking and tool data (what the model and tools made) do not.
     fails([user([text('aaa'), text('bbb')])], 'messages[0].content[1]', /at most 5 characters/, { maxMessageChars: 5 });
-    fails([user('a'), assistant([call('t1', 'f', { key: 'xxxxxx' })]), user([result('t1')])], 'messages[1].content[0]', undefined, { maxMessageChars: 5 });
+    passes(
+      [user('a'), assistant([{ type: 'thinking', thinking: 'long thoughts', signature: 's' }, call('t1', 'f', { key: 'xxxxxx' })]), user([result('t1', 'a long tool output')])],
+      { maxMessageChars: 5 },
+    );
   });
 
   it('refuses tool data nested deeper than 64 levels, naming the path', () => {
