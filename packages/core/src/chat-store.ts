@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { replyToMessages } from './history.ts';
 import { notifyManager } from './notify.ts';
 import type {
   ChatMessage,
@@ -26,7 +27,9 @@ import type {
   SpeedPolicy,
   FallbackEvent,
   TextPart,
+  ToolApprovalPart,
   ToolResultEvent,
+  ToolResultPart,
   Usage,
 } from './protocol.ts';
 import type { StreamMetrics } from './metrics.ts';
@@ -810,9 +813,9 @@ function addCost(a: Cost | null, b: Cost | null): Cost | null {
  * The request history for a conversation, in the protocol's shape: alternating turns starting and
  * ending with `user`. A text-only message goes as a plain string. A reply becomes, per step, an
  * `assistant` turn (thinking with its signature, text, tool calls) and a `user` turn with that step's
- * tool results (or, for calls waiting for approval, the verdicts). Calls whose input never completed
- * (no `execution` yet) are left out; a complete call nobody answered goes back with an error result saying why, since
- * every call needs an answer in the next user turn. Empty turns are skipped and same-role neighbours
+ * tool results (or, for calls waiting for approval, the verdicts): core's `replyToMessages`. Calls
+ * whose input never completed are left out; a complete call nobody answered goes back with an error
+ * result saying why, since every call needs an answer in the next user turn. Empty turns are skipped and same-role neighbours
  * are joined (strings with a blank line).
  *
  * @example
@@ -843,7 +846,10 @@ export function toHistory(messages: readonly FastChatMessage[]): ChatMessage[] {
       push('user', parts.filter((p) => p.type !== 'text' || p.text.trim() !== '').map(userPartOut));
       continue;
     }
-    for (const turn of replyToTurns(parts.filter(isReplyPart), m.status)) push(turn.role, turn.content);
+    const reply = parts.filter(isReplyPart);
+    for (const turn of replyToMessages(reply, answersOf(reply, m.status))) {
+      push(turn.role, typeof turn.content === 'string' ? [{ type: 'text', text: turn.content }] : turn.content);
+    }
   }
   while (turns.length > 0 && turns[0]!.role !== 'user') turns.shift();
   while (turns.length > 0 && turns[turns.length - 1]!.role !== 'user') turns.pop();
@@ -863,48 +869,23 @@ function userPartOut(p: FastChatPart): MessagePart {
   return p as MessagePart;
 }
 
-/** One reply's parts as turns: per step, an assistant turn and a user turn with that step's answers. */
-function replyToTurns(parts: readonly ChatReplyPart[], status: FastChatMessage['status']): { role: 'user' | 'assistant'; content: MessagePart[] }[] {
-  const out: { role: 'user' | 'assistant'; content: MessagePart[] }[] = [];
-  let i = 0;
-  while (i < parts.length) {
-    const step = parts[i]!.step;
-    const said: MessagePart[] = [];
-    const answers: MessagePart[] = [];
-    for (; i < parts.length && parts[i]!.step === step; i++) {
-      const p = parts[i]!;
-      if (p.type === 'text') {
-        if (p.text.trim() !== '') said.push({ type: 'text', text: p.text });
-      } else if (p.type === 'thinking') {
-        if (p.redacted && p.signature !== null) said.push({ type: 'redacted_thinking', data: p.signature });
-        else if (p.signature !== null && p.signature !== '') said.push({ type: 'thinking', thinking: p.thinking, signature: p.signature });
-      } else {
-        // Only complete calls (the edge's `tool_call` set `execution`); a half-streamed input is no call.
-        if (p.execution === null || p.state === 'input-streaming' || !isPlainObject(p.input)) continue;
-        said.push({ type: 'tool_call', toolCallId: p.toolCallId, name: p.name, input: p.input });
-        answers.push(answerOf(p, status));
-      }
+/**
+ * Answers the store knows that the parts do not carry: verdicts on calls waiting for approval, and
+ * calls the conversation went on without (cancelled in a finished reply).
+ */
+function answersOf(parts: readonly ChatReplyPart[], status: FastChatMessage['status']): (ToolResultPart | ToolApprovalPart)[] {
+  const out: (ToolResultPart | ToolApprovalPart)[] = [];
+  for (const p of parts) {
+    if (p.type !== 'tool_call' || hasResult(p)) continue;
+    if (p.approval !== undefined && p.state !== 'cancelled') {
+      const verdict: ToolApprovalPart = { type: 'tool_approval', toolCallId: p.toolCallId, approved: p.approval.approved };
+      if (p.approval.reason !== undefined) verdict.reason = p.approval.reason;
+      out.push(verdict);
+    } else if (p.state === 'cancelled' && status === 'done') {
+      out.push({ type: 'tool_result', toolCallId: p.toolCallId, error: 'Not run: the conversation went on without answering this tool call.' });
     }
-    if (said.length > 0) out.push({ role: 'assistant', content: said });
-    if (answers.length > 0) out.push({ role: 'user', content: answers });
   }
   return out;
-}
-
-function answerOf(p: ChatToolCallPart, status: FastChatMessage['status']): MessagePart {
-  if (p.error !== undefined) return { type: 'tool_result', toolCallId: p.toolCallId, error: p.error };
-  if (p.output !== undefined) return { type: 'tool_result', toolCallId: p.toolCallId, output: p.output };
-  if (p.approval !== undefined && p.state !== 'cancelled') {
-    const verdict: MessagePart = { type: 'tool_approval', toolCallId: p.toolCallId, approved: p.approval.approved };
-    if (p.approval.reason !== undefined) verdict.reason = p.approval.reason;
-    return verdict;
-  }
-  const why = status === 'done' ? 'the user went on without answering this tool call' : 'the reply was stopped before this tool call finished';
-  return { type: 'tool_result', toolCallId: p.toolCallId, error: `Not run: ${why}.` };
-}
-
-function isPlainObject(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isPromiseLike<T>(v: unknown): v is PromiseLike<T> {

@@ -396,7 +396,7 @@ describe('createFastChat: tools', () => {
     expect(calls[0]!.body.messages.at(-1)).toEqual({
       role: 'user',
       content: [
-        { type: 'tool_result', toolCallId: 'toolu_1', error: 'Not run: the user went on without answering this tool call.' },
+        { type: 'tool_result', toolCallId: 'toolu_1', error: 'Not run: the conversation went on without answering this tool call.' },
         { type: 'text', text: 'Never mind.' },
       ],
     });
