@@ -243,6 +243,8 @@ function checkToolResult(obj: Json, path: string, ctx: BlockContext, role: strin
       }
     });
   }
+  const empty = content === undefined || content === '' || (Array.isArray(content) && content.length === 0);
+  if (obj['is_error'] === true && empty) throw fail(inner, 'content cannot be empty if `is_error` is true');
   ctx.cache.check(obj['cache_control'], at(inner, 'cache_control'));
   return parts.join('\n');
 }
