@@ -303,8 +303,8 @@ export function checkBlock(value: unknown, path: string, ctx: BlockContext, role
       return { type, id };
     }
     case 'tool_result': {
-      const id = string(obj['tool_use_id'], at(inner, 'tool_use_id'));
-      return { type, text: checkToolResult(obj, path, ctx, role), id };
+      const text = checkToolResult(obj, path, ctx, role);
+      return { type, text, id: obj['tool_use_id'] as string };
     }
     default: {
       const [req, opt] = SHALLOW[type] ?? [[], []];
