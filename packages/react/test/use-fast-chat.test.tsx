@@ -1,7 +1,7 @@
 import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { notifyManager } from '@slipstream/core';
-import { StrictMode } from 'react';
+import { Profiler, StrictMode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toHistory, useFastChat } from '../src/hooks/use-fast-chat.ts';
 import { ChatThread } from '../src/components/chat-thread.tsx';
@@ -157,6 +157,36 @@ describe('useFastChat', { timeout: 20_000 }, () => {
     await waitFor(() => expect(screen.getAllByRole('article')).toHaveLength(2));
     await waitFor(() => expect(screen.getAllByRole('article')[1]!.getAttribute('data-state')).toBe('done'));
     expect(screen.getAllByRole('article')[1]!.textContent).toContain('Reply 1.');
+    expect(fetch.calls).toHaveLength(1);
+  });
+
+  it('commits once per store notification under StrictMode, with stable commands', async () => {
+    // The whole reply in one network read: one frame's notification carries it all.
+    const fetch = fakeFetch((_b, signal) => sseResponse(reply({ text: 'One read carries every delta of this reply.', chunks: 12 }), signal));
+    const commits: string[] = [];
+    let chat!: ReturnType<typeof useFastChat>;
+    function App() {
+      chat = useFastChat({ fetch });
+      return <ChatThread messages={chat.messages} onApprove={chat.approve} onDeny={chat.deny} onToolResult={chat.addToolResult} />;
+    }
+    render(
+      <StrictMode>
+        <Profiler id="chat" onRender={(_id, phase) => commits.push(phase)}>
+          <App />
+        </Profiler>
+      </StrictMode>,
+    );
+    const first = chat;
+    const mounted = commits.length;
+    act(() => chat.send('Hi'));
+    await waitFor(() => expect(chat.status).toBe('done'));
+    expect(chat.messages[1]!.content).toBe('One read carries every delta of this reply.');
+    // send, then the frame that carries the 12 deltas, usage and done (and at most one more).
+    expect(commits.length - mounted).toBeGreaterThanOrEqual(2);
+    expect(commits.length - mounted).toBeLessThanOrEqual(3);
+    for (const k of ['send', 'stop', 'regenerate', 'retry', 'edit', 'setMessages', 'addToolResult', 'approve', 'deny', 'continueReply'] as const) {
+      expect(chat[k], k).toBe(first[k]);
+    }
     expect(fetch.calls).toHaveLength(1);
   });
 });
