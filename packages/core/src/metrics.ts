@@ -279,6 +279,7 @@ export class MetricsRecorder {
   readonly #estimate: ReplyTokenEstimate;
   #fallbackCpt: number;
   #countedOnly = true;
+  #sawThinking = false;
 
   #sentAt: number | null = null;
   #deltas: DeltaArrival[] = [];
@@ -363,6 +364,7 @@ export class MetricsRecorder {
     if (this.#finished) return;
     let chars: number;
     let tokens: number;
+    if (kind === 'thinking') this.#sawThinking = true;
     if (typeof delta === 'string') {
       chars = delta.length;
       tokens = this.#plainCpt === undefined ? this.#estimate.push(delta, kind, stream ?? kind) : chars / this.#plainCpt;
@@ -413,10 +415,11 @@ export class MetricsRecorder {
 
   /**
    * What this reply teaches the calibration (see `calibrate`): `undefined` unless it finished with an
-   * exact token count and every delta was given as text.
+   * exact token count, every delta was given as text, and it had no thinking (Claude 4 models bill the
+   * full thinking but stream a summary, so the text does not account for the tokens).
    */
   calibrationSample(): CalibrationSample | undefined {
-    if (!this.#finished || this.#exactTokens === null || !this.#countedOnly || this.#chars === 0 || this.#plainCpt !== undefined) return undefined;
+    if (!this.#finished || this.#exactTokens === null || !this.#countedOnly || this.#sawThinking || this.#chars === 0 || this.#plainCpt !== undefined) return undefined;
     return this.#estimate.sample(this.#exactTokens);
   }
 

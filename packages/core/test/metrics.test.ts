@@ -234,7 +234,13 @@ describe('live window and measuring state', () => {
     // "Let" " me" " think" "." = 4; { " path " : " a . ts " } = 11; {"path":"b"} = 9.
     expect(r.estimatedTokens).toBe(24);
     r.finish(24);
-    expect(r.calibrationSample()?.counted).toEqual({ prose: 4, code: 20, table: 0, cjk: 0 });
+    // Thinking may be a summary of what was billed: such a reply teaches no calibration.
+    expect(r.calibrationSample()).toBeUndefined();
+    const tools = new MetricsRecorder();
+    tools.recordDelta(1000, 'Done: ', 0);
+    tools.recordDelta(1010, '{"path":"a.ts"}', 1, 'tool_input', 'tool:1');
+    tools.finish(13);
+    expect(tools.calibrationSample()?.counted).toEqual({ prose: 2, code: 11, table: 0, cjk: 0 });
   });
 
   it('uses a calibration from the first delta', () => {

@@ -28,6 +28,7 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { checkConversation } from './conversation.ts';
 import { createEventStream } from './event-stream.ts';
+import { createMemoryCalibrationTable } from './calibration.ts';
 import { createMemoryFallbackStore, fallbackStoreFrom, hashKey, memoryKeys, type FallbackStore } from './fallback-store.ts';
 import { DEFAULTS, type ChatHandlerOptions, type EdgeLogEvent, type EnvBindings, type FromEnv, type ResolvedOptions, type SystemPromptOption } from './options.ts';
 import { decideSpeed } from './policy.ts';
@@ -94,6 +95,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     ...DEFAULTS,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     fallbackStore: options.fallbackStore ?? createMemoryFallbackStore(10_000, options.now ?? DEFAULTS.now),
+    calibration: options.calibration === false ? undefined : (options.calibration ?? createMemoryCalibrationTable()),
   } as ResolvedOptions;
   if (!(Number.isSafeInteger(opts.maxSteps) && opts.maxSteps >= 1)) throw new TypeError('maxSteps must be a positive integer.');
   const tools: ToolSet | undefined = opts.tools && opts.tools.length > 0 ? prepareTools(opts.tools, opts.toolTimeoutMs) : undefined;

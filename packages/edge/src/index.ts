@@ -19,6 +19,7 @@ export { createMemoryFallbackStore, fallbackStoreFrom, hashKey, type FallbackMem
 export type { StateStore, StateDocument, StateValue, MergeOptions, Reservation } from './state/store.ts';
 export { createMemoryStore } from './state/memory.ts';
 export { withLocalFallback, type LocalFallbackOptions, type StoreHealthEvent } from './state/resilient.ts';
+export { createMemoryCalibrationTable, stepSample, type CalibrationTable, type CountedBlock } from './calibration.ts';
 export { decideSpeed, type SpeedDecision } from './policy.ts';
 export { parseRateLimitHeaders, parseRetryAfterMs } from './ratelimit-headers.ts';
 export { classifyUpstreamError, type UpstreamFailure } from './errors.ts';

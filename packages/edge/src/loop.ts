@@ -328,6 +328,7 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
           sentT,
           idleTimeoutMs: opts.idleTimeoutMs,
           upstream,
+          calibration: opts.calibration,
           ...(rl && step > 0 ? { ratelimit: rl } : {}),
           describeCall: async (name, input) => {
             const tool = ctx.tools?.get(name);

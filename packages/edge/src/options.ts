@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import type { Cost, ErrorKind, ModelCapability, ModelPrice, Speed, SpeedPolicy, ToolChoice, Usage } from '@slipstream/core';
 import type { FallbackStore } from './fallback-store.ts';
 import type { SpendLimits } from './spend.ts';
+import type { CalibrationTable } from './calibration.ts';
 import type { StateStore } from './state/store.ts';
 import type { Tool } from './tools.ts';
 
@@ -170,13 +171,19 @@ export interface ChatHandlerOptions {
    * previous steps from cache. @default true when `tools` is non-empty, else false
    */
   cacheBreakpoints?: boolean;
+  /**
+   * Token calibrations per model, learned from every finished step's text and `usage.output_tokens` and
+   * sent to clients in `start.calibration`, so a brand-new client's live tok/s is right from its first
+   * reply. `false` sends none. @default a table in this isolate's memory
+   */
+  calibration?: CalibrationTable | false;
 }
 
 /** The options after defaults, as the handler uses them. */
 export type ResolvedOptions = Required<
   Omit<
     ChatHandlerOptions,
-    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore' | 'store' | 'spendLimits' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
+    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore' | 'store' | 'spendLimits' | 'tools' | 'toolChoice' | 'cacheBreakpoints' | 'calibration'
   >
 > &
   Pick<
@@ -184,6 +191,8 @@ export type ResolvedOptions = Required<
     'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'store' | 'spendLimits' | 'tools' | 'toolChoice' | 'cacheBreakpoints'
   > & {
     fallbackStore: FallbackStore;
+    /** `undefined` when calibration is off. */
+    calibration: CalibrationTable | undefined;
   };
 
 export const DEFAULTS = {

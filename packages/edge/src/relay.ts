@@ -9,6 +9,7 @@
  */
 import type { BetaContentBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages';
 import type { ErrorEvent, JsonValue, RateLimitEvent, Speed, SpeedPolicy, StartEvent, StepTimings, StopReason, ToolExecution, Usage } from '@slipstream/core';
+import { stepSample, type CalibrationTable } from './calibration.ts';
 import { classifyUpstreamError, type UpstreamFailure } from './errors.ts';
 import type { EventStream } from './event-stream.ts';
 import type { OpenStream } from './upstream.ts';
@@ -58,6 +59,8 @@ export interface RelayInput {
   /** Whether a tool runs at the edge or in the client, and whether this call waits for approval. */
   describeCall: (name: string, input: { [key: string]: JsonValue }) => Promise<{ execution: ToolExecution; needsApproval: boolean }>;
   fail: (error: ErrorEvent, failure?: UpstreamFailure) => void;
+  /** Token calibrations per model: sent in `start`, refined by each finished step. */
+  calibration?: CalibrationTable | undefined;
 }
 
 type Block =
@@ -127,6 +130,8 @@ export async function relayStep(input: RelayInput): Promise<StepResult | undefin
               t: t(),
             };
             if (input.conversationId !== undefined) start.conversationId = input.conversationId;
+            const calibration = input.calibration?.get(m.model);
+            if (calibration !== undefined) start.calibration = calibration;
             out.send('start', start);
           }
           out.send('step_start', { step, messageId: m.id, model: m.model, requestedSpeed: input.speed, attempt: input.attempt, t: t() });
@@ -213,6 +218,8 @@ export async function relayStep(input: RelayInput): Promise<StepResult | undefin
     input.fail(classified.error, classified);
     return undefined;
   }
+  const sample = input.calibration === undefined ? undefined : stepSample(blocks.values(), usage.outputTokens);
+  if (sample !== undefined) input.calibration?.observe(model, sample);
   return {
     messageId,
     model,
