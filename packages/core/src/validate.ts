@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { imageSize, looksLikePdf, sniffImage } from './media.ts';
 import type {
   ChatMessage,
   ChatRequest,
@@ -116,6 +117,10 @@ const MAX_NAME_CHARS = 256;
 const TOOL_CALL_ID = /^[a-zA-Z0-9_-]{1,256}$/;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// Anthropic's image size rules: longest side at most 8000 px, or 2000 px when a request has more than 20 images.
+const MAX_IMAGE_SIDE = 8000;
+const MANY_IMAGES = 20;
+const MANY_IMAGES_SIDE = 2000;
 // Deeper tool inputs/outputs are refused instead of risking the stack (and Anthropic's own limits).
 const MAX_JSON_DEPTH = 64;
 // Anthropic's documented floor for a thinking budget.
@@ -140,6 +145,8 @@ interface Ctx {
    */
   unknown: Invalid | undefined;
   attachments: number;
+  /** Every image's path and longest side (when its header tells), for the many-images rule. */
+  images: { path: string; side: number | undefined }[];
 }
 
 /**
@@ -165,7 +172,7 @@ interface Ctx {
  * if (!r.ok) return Response.json({ error: { kind: 'invalid_request', field: r.field, message: r.message, retryable: false } }, { status: 400 });
  */
 export function validateChatRequest(input: unknown, limits?: Partial<RequestLimits>): ValidationResult {
-  const ctx: Ctx = { l: { ...DEFAULT_REQUEST_LIMITS, ...definedOnly(limits) }, unknown: undefined, attachments: 0 };
+  const ctx: Ctx = { l: { ...DEFAULT_REQUEST_LIMITS, ...definedOnly(limits) }, unknown: undefined, attachments: 0, images: [] };
   try {
     const value = parse(input, ctx);
     if (ctx.unknown !== undefined) return { ok: false, field: ctx.unknown.field, message: ctx.unknown.message };
@@ -182,6 +189,16 @@ function parse(input: unknown, ctx: Ctx): ChatRequest {
   if (!isRecord(input)) throw new Invalid('', 'request body must be a JSON object');
 
   const out: ChatRequest = { messages: parseMessages(own(input, 'messages'), ctx) };
+  if (ctx.images.length > MANY_IMAGES) {
+    for (const image of ctx.images) {
+      if (image.side !== undefined && image.side > MANY_IMAGES_SIDE) {
+        throw new Invalid(
+          image.path,
+          `${image.path}: with more than ${MANY_IMAGES} images in a request, each may be at most ${MANY_IMAGES_SIDE} px on its longest side (this one is ${image.side} px)`,
+        );
+      }
+    }
+  }
 
   const speed = own(input, 'speed');
   if (speed != null) out.speed = oneOf('speed', speed, SPEEDS);
@@ -457,6 +474,15 @@ function parsePart(raw: Record<string, unknown>, type: MessagePartType, p: strin
       if (data.length > ctx.l.maxImageBytes) {
         throw new Invalid(`${p}.data`, `${p}.data is ${data.length} characters of base64; an image may have at most ${ctx.l.maxImageBytes}`);
       }
+      const actual = sniffImage(data);
+      if (actual === undefined) throw new Invalid(`${p}.data`, `${p}.data is not a JPEG, PNG, GIF or WebP image`);
+      if (actual !== mediaType) throw new Invalid(`${p}.mediaType`, `${p}.mediaType is "${mediaType}" but the data is a ${actual} image`);
+      const size = imageSize(data, actual);
+      const side = size === undefined ? undefined : Math.max(size.width, size.height);
+      if (side !== undefined && side > MAX_IMAGE_SIDE) {
+        throw new Invalid(`${p}.data`, `${p}.data is ${size?.width}×${size?.height} px; an image may be at most ${MAX_IMAGE_SIDE} px on its longest side`);
+      }
+      ctx.images.push({ path: `${p}.data`, side });
       const part: ImagePart = { type, mediaType, data };
       const name = parseName(raw, p);
       if (name !== undefined) part.name = name;
@@ -469,6 +495,7 @@ function parsePart(raw: Record<string, unknown>, type: MessagePartType, p: strin
       let data: string;
       if (mediaType === 'application/pdf') {
         data = parseBase64(own(raw, 'data'), `${p}.data`);
+        if (!looksLikePdf(data)) throw new Invalid(`${p}.data`, `${p}.data is not a PDF (it does not start with %PDF-)`);
         const bytes = decodedBytes(data);
         if (bytes > ctx.l.maxDocumentBytes) {
           throw new Invalid(`${p}.data`, `${p}.data decodes to ${bytes} bytes; a PDF may have at most ${ctx.l.maxDocumentBytes}`);
