@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { startSim } from '@slipstream/sim/node';
-import { createChatHandler } from '@slipstream/edge';
+import { createChatHandler, defineTool } from '@slipstream/edge';
 import { convertToModelMessages, streamText, type UIMessage } from 'ai';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { serveIpc } from './proc.node.ts';
@@ -58,6 +58,14 @@ const sim = await startSim({
   seed: 5,
 });
 const edge = createChatHandler({ baseURL: sim.url, apiKey: 'sk-ant-bench', maxTokensCap: 128_000, maxMessageChars: 100_000 } as Parameters<typeof createChatHandler>[0]);
+// The tool-input benchmark: one client tool whose `content` the sim fills with ~2,000 tokens, so the
+// reply is that input streaming and then waiting for the client (no tool runs).
+const writeFile = defineTool({
+  name: 'write_file',
+  description: 'Write a whole file.',
+  inputSchema: { type: 'object', properties: { path: { type: 'string' }, content: { type: 'string', minLength: 5_600 } }, required: ['path', 'content'] },
+});
+const agentEdge = createChatHandler({ baseURL: sim.url, apiKey: 'sk-ant-bench', maxTokensCap: 128_000, path: '/api/agent', tools: [writeFile] } as Parameters<typeof createChatHandler>[0]);
 const anthropic = createAnthropic({ baseURL: `${sim.url}/v1`, apiKey: 'sk-ant-bench' });
 
 const html = (app: string): string =>
@@ -66,6 +74,7 @@ const html = (app: string): string =>
 async function handle(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (req.method === 'POST' && url.pathname === '/api/chat') return edge.fetch(req);
+  if (req.method === 'POST' && url.pathname === '/api/agent') return agentEdge.fetch(req);
   if (req.method === 'POST' && url.pathname === '/api/aisdk') {
     const { messages } = (await req.json()) as { messages: UIMessage[] };
     const result = streamText({
