@@ -294,6 +294,35 @@ describe('agent loop: one speed, cache breakpoints', () => {
     expect(sent[0]!.system![0]!.cache_control).toBeUndefined();
   });
 
+  it('each step reads the whole previous step from the prompt cache (sim usage)', async () => {
+    const system = `You are a careful coding agent. ${'Keep every change small, tested and explained. '.repeat(120)}`;
+    rig = await startRig({}, { tools: recordingTools([]), system });
+    const r = await chat(rig.chatUrl, { messages: user('Go [[sim:tools=search,read_file,write_file]]') });
+    const usage = of(r.events, 'step_finish').map((f) => f.usage);
+    expect(usage).toHaveLength(4);
+    expect(usage[0]!.cacheReadInputTokens).toBe(0);
+    expect(usage[0]!.cacheCreationInputTokens).toBeGreaterThan(1_024);
+    for (let k = 1; k < usage.length; k++) {
+      const prev = usage[k - 1]!;
+      // Step k's prompt starts with step k-1's entire cacheable prompt, all of it read from cache
+      // (input_tokens is the sim's small uncacheable tail).
+      expect(usage[k]!.cacheReadInputTokens).toBe(prev.cacheReadInputTokens + prev.cacheCreationInputTokens);
+      expect(usage[k]!.inputTokens).toBeLessThan(20);
+      expect(usage[k]!.cacheCreationInputTokens).toBeGreaterThan(0);
+    }
+  });
+
+  it('thinking blocks go back upstream with their signatures on every step', async () => {
+    rig = await startRig({}, { tools: recordingTools([]) });
+    const r = await chat(rig.chatUrl, { messages: user('Go [[sim:tools=search,read_file]]'), thinking: { type: 'enabled', budget_tokens: 1024 } });
+    expect(r.find('done')!.data).toMatchObject({ finishReason: 'stop', steps: 3 });
+    const signatures = of(r.events, 'thinking_signature');
+    expect(signatures.length).toBe(3);
+    const sent = bodies(rig);
+    const turn = sent[2]!.messages[3]!.content as { type: string; signature?: string }[];
+    expect(turn[0]).toMatchObject({ type: 'thinking', signature: signatures[1]!.signature });
+  });
+
   it('tool_choice and disable_parallel_tool_use go upstream on every step', async () => {
     rig = await startRig({}, { tools: recordingTools([]), toolChoice: { type: 'auto' }, disableParallelToolUse: true });
     const r = await chat(rig.chatUrl, { messages: user('Go [[sim:tools=search+read_file]]') });
