@@ -9,7 +9,7 @@
  * @module
  */
 import { Validator, type Schema, type SchemaDraft } from '@cfworker/json-schema';
-import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
 import type { BetaTool } from '@anthropic-ai/sdk/resources/beta/messages/messages';
 import type { JsonValue, ToolExecution } from '@slipstream/core';
 
@@ -59,7 +59,12 @@ export interface ToolCommon {
  * `@cfworker/json-schema`. An invalid input, a throw, or a timeout becomes an `is_error` result that the
  * model sees; the loop goes on.
  */
-export interface ServerTool<Input = ToolInput> extends ToolCommon {
+export interface ServerTool<Input = ToolInput> extends Omit<ToolCommon, 'inputSchema'> {
+  /**
+   * The input's JSON Schema, sent upstream as `input_schema`. May be left out when `schema` can produce
+   * one itself (Standard JSON Schema, `~standard.jsonSchema`, as zod ≥ 4.2 does).
+   */
+  inputSchema?: ToolInputSchema;
   /** Validates (and may transform) the input instead of `inputSchema`; `inputSchema` still goes upstream. */
   schema?: StandardSchemaV1<unknown, Input>;
   /**
@@ -149,11 +154,12 @@ export function prepareTools(tools: readonly Tool[], defaultTimeoutMs: number): 
     }
     if (byName.has(name)) throw new TypeError(`${where}.name: two tools are named "${name}"; tool names must be unique.`);
     if (tool.description !== undefined && typeof tool.description !== 'string') throw new TypeError(`${where}.description must be a string.`);
-    const schema = tool.inputSchema as unknown;
+    const inputSchema = tool.inputSchema ?? derivedSchema(tool, where, name);
+    const schema = inputSchema as unknown;
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || (schema as { type?: unknown }).type !== 'object') {
       throw new TypeError(`${where}.inputSchema (tool "${name}") must be a JSON Schema object with type "object".`);
     }
-    const definition: BetaTool = { name, input_schema: structuredClone(tool.inputSchema) as BetaTool['input_schema'] };
+    const definition: BetaTool = { name, input_schema: structuredClone(inputSchema) as BetaTool['input_schema'] };
     if (tool.description !== undefined) definition.description = tool.description;
 
     let prepared: PreparedTool;
@@ -172,7 +178,7 @@ export function prepareTools(tools: readonly Tool[], defaultTimeoutMs: number): 
       if (standard !== undefined && typeof standard?.['~standard']?.validate !== 'function') {
         throw new TypeError(`${where}.schema (tool "${name}") must be a Standard Schema (an object with "~standard".validate).`);
       }
-      const validate = standard !== undefined ? standardValidator(standard) : jsonSchemaValidator(tool.inputSchema, where, name);
+      const validate = standard !== undefined ? standardValidator(standard) : jsonSchemaValidator(inputSchema, where, name);
       const approval = tool.needsApproval;
       const execute = tool.execute.bind(tool);
       prepared = {
@@ -195,6 +201,20 @@ export function prepareTools(tools: readonly Tool[], defaultTimeoutMs: number): 
     return prepared;
   });
   return { list, get: (name) => byName.get(name) };
+}
+
+/** A Standard Schema's own JSON Schema (`~standard.jsonSchema.input`), when it has one and no `inputSchema` was given. */
+function derivedSchema(tool: Tool, where: string, name: string): ToolInputSchema {
+  const props = (tool as { schema?: { '~standard'?: Partial<StandardJSONSchemaV1.Props> } }).schema?.['~standard'];
+  const converter = props?.jsonSchema;
+  if (typeof converter?.input !== 'function') {
+    throw new TypeError(`${where}.inputSchema (tool "${name}") is required: give a JSON Schema, or a \`schema\` that produces one (~standard.jsonSchema).`);
+  }
+  try {
+    return converter.input({ target: 'draft-2020-12' }) as ToolInputSchema;
+  } catch (err) {
+    throw new TypeError(`${where}.schema (tool "${name}") could not produce a JSON Schema: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 type Validate = (input: ToolInput) => Promise<{ ok: true; value: unknown } | { ok: false; message: string }>;

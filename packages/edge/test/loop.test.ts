@@ -163,6 +163,21 @@ describe('agent loop: server tools', () => {
     expect(r.find('done')!.data.finishReason).toBe('stop');
   });
 
+  it('a zod schema without inputSchema: its own JSON Schema (~standard.jsonSchema) goes upstream', async () => {
+    const got: string[] = [];
+    const search = defineTool({
+      name: 'search',
+      schema: z.object({ query: z.string().describe('What to look for') }),
+      execute: ({ query }) => got.push(query),
+    });
+    rig = await startRig({}, { tools: [search] });
+    const r = await chat(rig.chatUrl, { messages: user('Find the cache [[sim:tools=search]]') });
+    expect(r.find('done')!.data.finishReason).toBe('stop');
+    expect(got).toHaveLength(1);
+    const sent = rig.sim.sim.requests()[0]!.body as { tools: { input_schema: unknown }[] };
+    expect(sent.tools[0]!.input_schema).toMatchObject({ type: 'object', properties: { query: { type: 'string', description: 'What to look for' } }, required: ['query'] });
+  });
+
   it('a throwing tool and a timed-out tool are is_error results; the timed-out tool sees its signal fire', async () => {
     let signal: AbortSignal | undefined;
     const tools: Tool[] = [
@@ -341,6 +356,8 @@ describe('tools option: checked at construction', () => {
     [[{ name: 'a', inputSchema: schema }, { name: 'a', inputSchema: schema }], /two tools are named "a"/],
     [[{ name: 'a', inputSchema: { type: 'string' } }], /tools\[0\]\.inputSchema \(tool "a"\) must be a JSON Schema object with type "object"/],
     [[{ name: 'a', inputSchema: schema, execute: () => 1, timeoutMs: 0 }], /timeoutMs/],
+    [[{ name: 'a', execute: () => 1 }], /tools\[0\]\.inputSchema \(tool "a"\) is required/],
+    [[{ name: 'a', inputSchema: schema, needsApproval: true }], /needsApproval is for server tools/],
   ])('refuses %j', (tools, message) => {
     expect(() => createChatHandler({ tools: tools as Tool[] })).toThrow(message);
   });
