@@ -355,8 +355,8 @@ describe('tools option: checked at construction', () => {
     [[{ name: 'has space', inputSchema: schema }], /tools\[0\]\.name "has space" is not a valid tool name/],
     [[{ name: 'a', inputSchema: schema }, { name: 'a', inputSchema: schema }], /two tools are named "a"/],
     [[{ name: 'a', inputSchema: { type: 'string' } }], /tools\[0\]\.inputSchema \(tool "a"\) must be a JSON Schema object with type "object"/],
-    [[{ name: 'a', inputSchema: schema, execute: () => 1, timeoutMs: 0 }], /timeoutMs/],
-    [[{ name: 'a', execute: () => 1 }], /tools\[0\]\.inputSchema \(tool "a"\) is required/],
+    [[{ name: 'a', inputSchema: schema, execute: (): number => 1, timeoutMs: 0 }], /timeoutMs/],
+    [[{ name: 'a', execute: (): number => 1 }], /tools\[0\]\.inputSchema \(tool "a"\) is required/],
     [[{ name: 'a', inputSchema: schema, needsApproval: true }], /needsApproval is for server tools/],
   ])('refuses %j', (tools, message) => {
     expect(() => createChatHandler({ tools: tools as Tool[] })).toThrow(message);
