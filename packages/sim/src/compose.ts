@@ -5,13 +5,15 @@
 import {
   CLAUSES, CLOSERS, CODE_SNIPPETS, GREETINGS, HEADINGS, OBJECTS, OPENERS, SUBJECTS, TABLE_ROWS, THOUGHTS, VERBS,
 } from './corpus.ts';
+import { codeReply, jsonReply, planReply, tableReply } from './answers.ts';
+import { readIntent } from './intent.ts';
 import type { Rng } from './random.ts';
 
 /** Kinds of material a prompt can ask for. */
 export type ContentKind = 'short' | 'code' | 'table' | 'json' | 'plan' | 'list' | 'long';
 
 const KEYWORDS: readonly [ContentKind, RegExp][] = [
-  ['code', /\b(code|function|snippet|typescript|python|script|implement)\b/iu],
+  ['code', /\b(code|function|snippet|typescript|javascript|python|golang|rust|sql|bash|script|implement|class)\b/iu],
   ['table', /\b(table|compare|comparison)\b/iu],
   ['json', /\bjson\b/iu],
   ['plan', /\b(plan|steps|roadmap)\b/iu],
@@ -105,9 +107,18 @@ export function section(rng: Rng, kind: ContentKind, topic: string): string {
 export function composeReply(rng: Rng, prompt: string): string {
   const kinds = kindsFor(prompt);
   if (kinds[0] === 'short') return rng.pick(GREETINGS);
-  const topic = topicOf(prompt);
-  const parts = [`${fill(rng.pick(OPENERS), topic)} ${paragraph(rng)}`];
   const asked = kinds.filter((k) => k !== 'long');
+  // What was asked for comes first, shaped by the request itself (intent.ts, answers.ts).
+  const intent = readIntent(prompt);
+  const primary = asked[0];
+  if (primary === 'code') return codeReply(rng, intent);
+  if (primary === 'table') return tableReply(rng, intent, prompt);
+  if (primary === 'json') return jsonReply(rng, intent, prompt);
+  if (primary === 'plan') return planReply(rng, intent, prompt);
+  // The request's own phrase ("how prompt caching works") reads better than a bag of its words.
+  const phrase = (intent.about || intent.object).replace(/[.?!]+$/u, '');
+  const topic = phrase.length > 0 && phrase.length <= 60 && phrase !== 'answer' ? phrase : topicOf(prompt);
+  const parts = [`${fill(rng.pick(OPENERS), topic)} ${paragraph(rng)}`];
   for (const kind of asked) parts.push(section(rng, kind, topic));
   // Default replies mix a little of everything so the UI has realistic material.
   const extra = asked.length === 0 ? rng.int(2, 3) : rng.int(0, 1);

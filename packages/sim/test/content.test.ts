@@ -100,3 +100,48 @@ describe('directives', () => {
     expect(plan.outputTokens).toBe(plan.blocks.reduce((n, b) => n + b.tokens.length, 0));
   });
 });
+
+describe('replies that fit the prompt', () => {
+  const code = (text: string, lang: string): string => new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\\n\`\`\``, 'u').exec(text)?.[1] ?? '';
+
+  it('code in the language asked for, on the subject asked for', async () => {
+    const ts = (await reply(s.url, 'Write a TypeScript LRU cache')).text;
+    expect(code(ts, 'ts')).toMatch(/export class LruCache<K, V>/u);
+    expect(ts).not.toMatch(/```python/u);
+    expect(ts).toMatch(/## How it works/u);
+    const py = (await reply(s.url, 'Write a Python LRU cache')).text;
+    expect(code(py, 'python')).toMatch(/OrderedDict/u);
+    const go = (await reply(s.url, 'Write a Go function that counts words in a file')).text;
+    expect(code(go, 'go')).toMatch(/^func CountWords/mu);
+    const generic = (await reply(s.url, 'Write a TypeScript function that parses CSV rows')).text;
+    expect(code(generic, 'ts')).toMatch(/export function parseCsvRows\(/u);
+  });
+
+  it('a table whose rows are the items named, with columns for their domain', async () => {
+    const { text } = await reply(s.url, 'Compare Redis, Memcached and DynamoDB for caching in a table');
+    const rows = text.split('\n').filter((l) => l.startsWith('| **'));
+    expect(rows.map((r) => /\*\*(.+?)\*\*/u.exec(r)?.[1])).toEqual(['Redis', 'Memcached', 'DynamoDB']);
+    expect(text).toMatch(/\| Option \| Latency \| Persistence \| Scaling \| Best for \|/u);
+  });
+
+  it("the demo's presets read as answers: code, plan, JSON, short", async () => {
+    const c = (await reply(s.url, 'Implement a TypeScript function that retries fetch with exponential backoff and jitter. Show the code and explain it.')).text;
+    expect(code(c, 'ts')).toMatch(/export async function fetchWithRetry/u);
+    expect(c).toMatch(/jitter/iu);
+    const plan = (await reply(s.url, 'Write a step-by-step rollout plan for moving our chat endpoint to the edge, with risks and a roadmap.', { max_tokens: 4000 })).text;
+    for (const h of ['## Steps', '## Risks', '## Roadmap']) expect(plan).toContain(h);
+    expect(plan).toContain('your chat endpoint');
+    const json = (await reply(s.url, 'Return a JSON config for a per-tenant rate limiter with overrides and comments on each field.')).text;
+    const body = code(json, 'jsonc');
+    const parsed = JSON.parse(body.replace(/^\s*\/\/.*$/gmu, '')) as Record<string, unknown>;
+    expect(parsed).toHaveProperty('overrides');
+    expect(parsed).toHaveProperty('defaults');
+    expect((await reply(s.url, 'hi')).text.includes('\n')).toBe(false);
+  });
+
+  it('[[sim:tokens=N]] stays exact on a shaped reply', async () => {
+    const r = await reply(s.url, 'Write a TypeScript LRU cache [[sim:tokens=900]]', { max_tokens: 2000 });
+    expect(r.tokens).toBe(900);
+    expect(r.text.startsWith((await reply(s.url, 'Write a TypeScript LRU cache')).text.slice(0, 200))).toBe(true);
+  });
+});
