@@ -160,8 +160,56 @@ export function parsePartialJson(text: string, options?: PartialJsonOptions): Js
  * escape or a high surrogate whose pair has not arrived.
  */
 function readString(text: string, start: number): { value: string; end: number; closed: boolean } {
+  // Find the closing quote with native indexOf: a quote is escaped when an odd run of backslashes
+  // precedes it. Each backslash is counted for one quote at most, so the scan stays linear.
+  let q = start;
+  for (;;) {
+    q = text.indexOf('"', q);
+    if (q === -1) break;
+    let k = q - 1;
+    while (k >= start && text.charCodeAt(k) === 0x5c) k--;
+    if ((q - 1 - k) % 2 === 0) {
+      const value = decode(text.slice(start, q));
+      return value === undefined ? slowString(text, start) : { value, end: q + 1, closed: true };
+    }
+    q++;
+  }
+  let raw = text.slice(start);
+  // A half-sent escape at the end: a lone backslash, or \u with fewer than four hex digits.
+  const tail = Math.max(0, raw.length - 6);
+  const u = /\\u[0-9a-fA-F]{0,3}$/.exec(raw.slice(tail));
+  if (u !== null && trailingBackslashes(raw, tail + u.index + 1) % 2 === 1) raw = raw.slice(0, tail + u.index);
+  else if (trailingBackslashes(raw, raw.length) % 2 === 1) raw = raw.slice(0, -1);
+  const value = decode(raw);
+  return value === undefined ? slowString(text, start) : open([value]);
+}
+
+/** How many backslashes end `s.slice(0, end)`. */
+function trailingBackslashes(s: string, end: number): number {
+  let k = end - 1;
+  while (k >= 0 && s.charCodeAt(k) === 0x5c) k--;
+  return end - 1 - k;
+}
+
+/**
+ * A complete string body decoded natively; `undefined` when JSON.parse refuses it (a bad escape, or a
+ * raw control character, which the careful path lets through as a body without escapes does).
+ */
+function decode(raw: string): string | undefined {
+  if (raw.indexOf('\\') === -1) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The careful path for a string JSON.parse refuses: decode escape by escape and stop before the first
+ * bad one (the string is then treated as still open). Raw control characters are let through.
+ */
+function slowString(text: string, start: number): { value: string; end: number; closed: boolean } {
   const n = text.length;
-  // Pieces between escapes, joined once: linear however many escapes there are.
   const pieces: string[] = [];
   let from = start;
   let i = start;
@@ -180,8 +228,7 @@ function readString(text: string, start: number): { value: string; end: number; 
     if (e === undefined) return open(pieces);
     if (e === 'u') {
       const hex = text.slice(i + 2, i + 6);
-      if (hex.length < 4) return open(pieces);
-      if (!/^[0-9a-fA-F]{4}$/.test(hex)) return open(pieces);
+      if (hex.length < 4 || !/^[0-9a-fA-F]{4}$/.test(hex)) return open(pieces);
       pieces.push(String.fromCharCode(Number.parseInt(hex, 16)));
       i += 6;
     } else {

@@ -171,3 +171,35 @@ describe('validateChatRequest: unknown fields and tool_choice', () => {
     expect(passes({ ...ok, tool_choice: null })).toEqual(ok);
   });
 });
+
+describe('validateChatRequest: random parts', () => {
+  it('never throws on random part-shaped input, and names a path under messages when it refuses', async () => {
+    const fc = (await import('fast-check')).default;
+    const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }), fc.array(fc.jsonValue(), { maxLength: 3 }));
+    const part = fc.record(
+      {
+        type: fc.constantFrom('text', 'thinking', 'redacted_thinking', 'tool_call', 'tool_result', 'tool_approval', 'image', 'document', 'video'),
+        text: value,
+        thinking: value,
+        signature: value,
+        data: fc.oneof(value, fc.constant(PNG), fc.constant('JVBERi0xLjQK')),
+        toolCallId: fc.oneof(fc.constantFrom('t1', 't2'), value),
+        name: value,
+        input: value,
+        output: value,
+        error: value,
+        approved: value,
+        mediaType: fc.constantFrom('image/png', 'application/pdf', 'text/plain', 'image/gif'),
+      },
+      { requiredKeys: ['type'] },
+    );
+    const message = fc.record({ role: fc.constantFrom('user', 'assistant'), content: fc.oneof(fc.string(), fc.array(part, { maxLength: 4 })) });
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 5 }), (messages) => {
+        const r = validateChatRequest({ messages });
+        if (!r.ok) expect(r.field).toMatch(/^messages/);
+      }),
+      { seed: 21, numRuns: 1500 },
+    );
+  });
+});
