@@ -42,6 +42,11 @@ export class SimControl {
   async stats(): Promise<SimStats> {
     return (await (await this.request.get('/api/sim/stats')).json()) as SimStats;
   }
+  /** The sim's request log: what each upstream request asked for. */
+  async requests(): Promise<{ path: string; body: { speed?: string; messages?: unknown[] } }[]> {
+    const body = (await (await this.request.get('/api/sim/requests')).json()) as unknown;
+    return (Array.isArray(body) ? body : (body as { requests: unknown[] }).requests) as { path: string; body: { speed?: string; messages?: unknown[] } }[];
+  }
   async streams(): Promise<SimStreamRecord[]> {
     const body = (await (await this.request.get('/api/sim/streams')).json()) as SimStreamRecord[] | { streams: SimStreamRecord[] };
     return Array.isArray(body) ? body : body.streams;
@@ -78,7 +83,7 @@ export const test = base.extend<{ sim: SimControl; dialogs: string[] }>({
 export { expect };
 
 /** Opens the demo on a tab, with a fixed theme; returns that tab's panel (every panel stays mounted). */
-export async function openTab(page: Page, tab: 'chat' | 'race' | 'limits', theme: 'light' | 'dark' = 'light'): Promise<Locator> {
+export async function openTab(page: Page, tab: 'chat' | 'race' | 'agent' | 'limits', theme: 'light' | 'dark' = 'light'): Promise<Locator> {
   await page.addInitScript((t) => localStorage.setItem('slipstream-theme', t), theme);
   await page.goto(`/#${tab}`);
   await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-selected', 'true');

@@ -1,13 +1,14 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { DemoInfo } from './info.ts';
+import { AgentTab } from './agent/AgentTab.tsx';
 import { ChatTab } from './chat/ChatTab.tsx';
 import { LimitsTab } from './limits/LimitsTab.tsx';
 import { RaceTab } from './race/RaceTab.tsx';
 import { TabList, useHashTab, type TabSpec } from './Tabs.tsx';
 import { useTheme } from './theme.ts';
 
-type TabId = 'chat' | 'race' | 'limits';
-const TAB_IDS: readonly TabId[] = ['chat', 'race', 'limits'];
+type TabId = 'chat' | 'race' | 'agent' | 'limits';
+const TAB_IDS: readonly TabId[] = ['chat', 'race', 'agent', 'limits'];
 
 function useDemoInfo(): DemoInfo | null {
   const [info, setInfo] = useState<DemoInfo | null>(null);
@@ -43,6 +44,7 @@ export function App() {
   const tabs: TabSpec<TabId>[] = [
     { id: 'chat', label: 'Chat' },
     { id: 'race', label: 'Race' },
+    { id: 'agent', label: 'Agent' },
     { id: 'limits', label: 'Limits & faults', note: 'sim only' },
   ];
 
@@ -91,6 +93,9 @@ export function App() {
         </section>
         <section role="tabpanel" id="panel-race" aria-labelledby="tab-race" hidden={tab !== 'race'} className="panel">
           <RaceTab />
+        </section>
+        <section role="tabpanel" id="panel-agent" aria-labelledby="tab-agent" hidden={tab !== 'agent'} className="panel">
+          <AgentTab simulated={simulated} />
         </section>
         <section role="tabpanel" id="panel-limits" aria-labelledby="tab-limits" hidden={tab !== 'limits'} className="panel">
           {info && !simulated ? (

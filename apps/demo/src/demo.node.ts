@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createChatHandler, createMemoryFallbackStore, type ChatHandlerOptions, type FallbackStore } from '@slipstream/edge';
+import { createChatHandler, createMemoryFallbackStore, defineTool, type ChatHandlerOptions, type FallbackStore } from '@slipstream/edge';
+import { createExampleProject } from '@slipstream/edge/examples';
 import { DEFAULT_OPTIONS as SIM_DEFAULTS, startSim, type RunningSim, type SimOptions } from '@slipstream/sim/node';
 import { Hono } from 'hono';
 import type { DemoInfo } from './info.ts';
@@ -97,8 +98,34 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     ...options.edge,
   });
 
+  // The Agent tab: the example project's tools, with a little tool time each so the timeline shows it,
+  // plus a client tool the browser answers. `/api/agent` runs writes at once; `/api/agent-review`
+  // asks the user first.
+  const upstream = sim ? { baseURL: sim.url, apiKey: 'sk-sim-demo' } : { apiKey };
+  const latencyMs = { list_files: 60, read_file: 90, write_file: 150, run_checks: 700 };
+  const userTime = defineTool({
+    name: 'get_user_time',
+    description: "The user's local time and time zone, read in their browser.",
+    inputSchema: { type: 'object', properties: {} },
+  });
+  const agentHandler = (path: string, approveWrites: boolean) =>
+    createChatHandler({
+      ...upstream,
+      path,
+      defaultSpeedPolicy: 'auto',
+      fallbackStore,
+      tools: [...createExampleProject({ latencyMs, approveWrites }).tools, userTime],
+      maxSteps: 8,
+      ...(sim ? { idleTimeoutMs: 6_000 } : {}),
+      ...options.edge,
+    });
+  const agent = agentHandler('/api/agent', false);
+  const agentReview = agentHandler('/api/agent-review', true);
+
   const app = new Hono();
   app.get('/api/info', (c) => c.json(info));
+  app.all('/api/agent', (c) => agent.fetch(c.req.raw));
+  app.all('/api/agent-review', (c) => agentReview.fetch(c.req.raw));
   app.all('/api/chat', (c) => chat.fetch(c.req.raw));
   app.all('/api/chat/*', (c) => chat.fetch(c.req.raw));
   if (sim) mountSimControls(app, { simUrl: sim.url, chatFetch: (r) => chat.fetch(r), fallbackStore, simOptions: options.sim ?? {} });

@@ -8,7 +8,7 @@ import type { ToolChoice, Turn } from './conversation.ts';
 import { parseDirectives, stripDirectives } from './directives.ts';
 import { createRng, hashString, makeId } from './random.ts';
 import { signThinking } from './signature.ts';
-import { inputFor } from './schema-input.ts';
+import { inputFor, knownPathFor } from './schema-input.ts';
 import { decideTools, type ToolDecision, type ToolDef } from './tool-plan.ts';
 import { tokenize } from './tokens.ts';
 import { XSS_PAYLOADS } from './xss.ts';
@@ -123,10 +123,13 @@ export function planReply(input: PlanInput): ReplyPlan {
   let stopReason: ReplyPlan['stopReason'] = truncated ? 'max_tokens' : 'end_turn';
   if (decision.kind === 'call' && !truncated) {
     stopReason = 'tool_use';
+    const turns = input.turns ?? [];
+    const ask = [...turns].reverse().find((t) => t.role === 'user' && t.text.trim() !== '')?.text ?? input.prompt;
+    const knownPath = knownPathFor(stripDirectives(ask), turns.flatMap((t) => t.toolResults.filter((r) => !r.isError).map((r) => r.text)));
     for (const [j, tool] of decision.calls.entries()) {
       // Inputs depend on the topic and the tool, not on the step, so the tools of a plan agree (same path).
       const rng = createRng(hashString(`${decision.topic}\u0000${tool.name}`, input.seed));
-      const json = tokenize(JSON.stringify(inputFor(tool.inputSchema, { rng, topic: decision.topic })));
+      const json = tokenize(JSON.stringify(inputFor(tool.inputSchema, knownPath !== undefined ? { rng, topic: decision.topic, knownPath } : { rng, topic: decision.topic })));
       // A call cut by max_tokens is streamed as far as it got, as the API does (its input is then incomplete JSON).
       const cut = json.slice(0, budget);
       blocks.push({ type: 'tool_use', id: makeId('toolu', base, input.counter * 16 + j), name: tool.name, tokens: cut });

@@ -13,6 +13,36 @@ export interface InputContext {
   rng: Rng;
   /** A few words from the user's request. */
   topic: string;
+  /**
+   * A project path the conversation already names (in the user's request or an earlier tool result),
+   * used for `path`-like properties instead of an invented one, as a model reads the file it was told
+   * about or that a listing showed.
+   */
+  knownPath?: string;
+}
+
+const PATH_IN_TEXT = /(?:^|[\s"'`(\[])((?:[\w.-]+\/)*[\w-]+\.(?:ts|tsx|js|mjs|json|md|py|go|rs|java|css|html|yaml|yml|toml))(?=$|[\s"'`),\].:;])/gu;
+
+/**
+ * The project path a request is most likely about: the first path the ask names, else the path from
+ * earlier tool results that shares the most words with the ask; `undefined` when none is named.
+ */
+export function knownPathFor(ask: string, earlierResults: readonly string[]): string | undefined {
+  const named = [...ask.matchAll(PATH_IN_TEXT)].map((m) => m[1]!);
+  if (named.length > 0) return named[0];
+  const seen = [...new Set(earlierResults.flatMap((text) => [...text.matchAll(PATH_IN_TEXT)].map((m) => m[1]!)))];
+  if (seen.length === 0) return undefined;
+  const words = new Set(ask.toLowerCase().split(/[^a-z0-9]+/u).filter((w) => w.length > 2));
+  let best: string | undefined;
+  let bestScore = 0;
+  for (const path of seen) {
+    const score = path.toLowerCase().split(/[^a-z0-9]+/u).filter((w) => words.has(w)).length;
+    if (score > bestScore) {
+      best = path;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 type Schema = Record<string, unknown>;
@@ -87,10 +117,10 @@ function stringFor(name: string, s: Schema, ctx: InputContext): string {
 function stringByName(name: string, ctx: InputContext, className: string): string {
   const { rng, topic } = ctx;
   if (CODE_PROP.test(name)) {
-    return DIFF_PROP.test(name) ? unifiedDiff(rng, pathFor(topic), className) : tsModule(rng, className);
+    return DIFF_PROP.test(name) ? unifiedDiff(rng, ctx.knownPath ?? pathFor(topic), className) : tsModule(rng, className);
   }
   if (/old_str|old_string|search_text/iu.test(name)) return `  constructor(options: ${className}Options, now: () => number = Date.now) {`;
-  if (/path|file/iu.test(name)) return pathFor(topic);
+  if (/path|file/iu.test(name)) return ctx.knownPath ?? pathFor(topic);
   if (/dir|folder/iu.test(name)) return 'src/lib';
   if (/query|^q$|search|pattern|keyword|term/iu.test(name)) return topic === 'this topic' ? className : topic;
   if (/command|cmd/iu.test(name)) return `pnpm vitest run test/${kebabCase(className)}.test.ts`;

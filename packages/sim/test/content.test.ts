@@ -143,5 +143,14 @@ describe('replies that fit the prompt', () => {
     const r = await reply(s.url, 'Write a TypeScript LRU cache [[sim:tokens=900]]', { max_tokens: 2000 });
     expect(r.tokens).toBe(900);
     expect(r.text.startsWith((await reply(s.url, 'Write a TypeScript LRU cache')).text.slice(0, 200))).toBe(true);
+
+describe('tool inputs use the paths a conversation already names', () => {
+  it('prefers a path in the ask, then the earlier result path sharing most words with the ask', async () => {
+    const { knownPathFor } = await import('../src/schema-input.ts');
+    expect(knownPathFor('Add a TTL to the cache in src/lib/cache.ts, then run checks.', [])).toBe('src/lib/cache.ts');
+    const listing = '[{"path":"package.json"},{"path":"src/lib/cache.ts"},{"path":"src/lib/limiter.ts"}]';
+    expect(knownPathFor('Fix the rate limiter so refills are exact', [listing])).toBe('src/lib/limiter.ts');
+    expect(knownPathFor('Write a poem', [listing])).toBeUndefined();
+    expect(knownPathFor('Write a poem', [])).toBeUndefined();
   });
 });
