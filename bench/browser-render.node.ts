@@ -22,13 +22,17 @@ const TOKENS = Number(process.env.BENCH_BROWSER_TOKENS ?? 20_000);
 const RUNS = Number(process.env.BENCH_BROWSER_RUNS ?? 3);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const STACKS = [
+const ALL_STACKS = [
   { app: 'slipstream-app', label: '**Slipstream** `useFastStream` + `<StreamingMarkdown>`' },
+  { app: 'slipstream-highlight-app', label: '**Slipstream**, highlighting on (`highlight={highlightCode}`, lazy highlight.js)' },
   { app: 'aisdk-react-markdown-app', label: 'AI SDK `useChat` + `react-markdown`' },
   { app: 'aisdk-streamdown-app', label: 'AI SDK `useChat` + `streamdown`' },
   { app: 'aisdk-react-markdown-throttle-app', label: 'AI SDK `useChat({ throttle: 50 })` + `react-markdown`' },
 ] as const;
-type App = (typeof STACKS)[number]['app'];
+type App = (typeof ALL_STACKS)[number]['app'];
+/** `BENCH_BROWSER_STACKS=slipstream-app,aisdk-streamdown-app` runs a subset (comma-separated app names). */
+const ONLY = process.env.BENCH_BROWSER_STACKS?.split(',').map((x) => x.trim());
+const STACKS = ALL_STACKS.filter((s) => !ONLY || ONLY.includes(s.app));
 
 interface PageStats {
   startAt: number;
@@ -186,7 +190,7 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
       (s) =>
         `| ${s.label} | **${col(s.app, (x) => x.cpuBusyMs)}** | ${col(s.app, (x) => x.busyMs)} | ${col(s.app, (x) => x.scriptMs)} | ${col(s.app, (x) => x.layoutMs + x.styleMs)} | ${col(s.app, (x) => x.paintMs)} | ${col(s.app, (x) => x.longTasks)} | ${col(s.app, (x) => x.cpuLongTasks)} | ${col(s.app, (x) => x.maxTaskCpuMs)} | ${col(s.app, (x) => x.commitsPerS)} | ${col(s.app, (x) => x.finalFrameMs)} | ${col(s.app, (x) => x.slowFrames)} | ${col(s.app, (x) => x.streamS, 1)} | ${col(s.app, (x) => x.chars)} |`,
     );
-    const med = (app: App, f: (x: Sample) => number): number => median(samples.get(app)!.map(f));
+    const med = (app: App, f: (x: Sample) => number): number => median(samples.get(app)?.map(f) ?? []);
     const ours = med('slipstream-app', (x) => x.cpuBusyMs);
     const rm = med('aisdk-react-markdown-app', (x) => x.cpuBusyMs);
     const sd = med('aisdk-streamdown-app', (x) => x.cpuBusyMs);
@@ -198,7 +202,12 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
     const sdScript = med('aisdk-streamdown-app', (x) => x.scriptMs);
     const oursLong = med('slipstream-app', (x) => x.longTasks);
     const oursCpuLong = med('slipstream-app', (x) => x.cpuLongTasks);
+    const hl = med('slipstream-highlight-app', (x) => x.cpuBusyMs);
+    const hlLong = med('slipstream-highlight-app', (x) => x.longTasks);
+    const hlCpuLong = med('slipstream-highlight-app', (x) => x.cpuLongTasks);
     const headline: Record<string, string> = {
+      'highlighting on: main-thread busy ratio vs useChat+streamdown': fmt(hl / sd, 2),
+      'highlighting on: long tasks wall/CPU (median)': `${fmt(hlLong, 0)} / ${fmt(hlCpuLong, 0)}`,
       'main-thread busy ratio vs useChat+react-markdown': fmt(ours / rm, 2),
       'main-thread busy ratio vs useChat+streamdown': fmt(ours / sd, 2),
       'TaskDuration ratio vs useChat+react-markdown': fmt(oursWall / rmWall, 2),
@@ -221,6 +230,7 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
         `- Long tasks for Slipstream: ${fmt(oursLong, 0)} by wall time (PerformanceObserver), ${fmt(oursCpuLong, 0)} by CPU time (target 0: ${Number.isNaN(oursLong) ? 'not run' : oursLong === 0 ? 'met' : oursCpuLong === 0 ? 'met by CPU time, missed by wall time' : 'missed'}).`,
         '- Long tasks are counted two ways. The browser\'s `longtask` entries use wall time, which on this shared 2-core machine includes time the renderer was descheduled by other processes; the trace\'s `RunTask` events carry thread (CPU) time, which only the page\'s own work fills.',
         '- All figures cover `__start()` to the final painted frame; script/style/layout come from CDP `Performance.getMetrics`, paint (Paint + PrePaint + Layerize) from the trace. "Stream s" is first → last network byte as seen by the page, so a stack that fell behind would show a longer stream and a longer final-frame latency.',
+        `- With syntax highlighting on (\`@slipstream/react/highlight\`: highlight.js core and grammars loaded lazily, settled code blocks only, one block per idle slot), main-thread CPU ÷ \`useChat\` + \`streamdown\` (which highlights with Shiki): ${headline['highlighting on: main-thread busy ratio vs useChat+streamdown']} (target ≤ 0.5: ${Number.isNaN(hl) ? 'not run' : hl / sd <= 0.5 ? 'met' : 'missed'}); long tasks wall/CPU ${headline['highlighting on: long tasks wall/CPU (median)']} (target 0). The window ends at the final painted frame; a block closed in the last idle slots may be highlighted just after it.`,
         '- `useChat` runs with its defaults (no `throttle`), as in the AI SDK docs; the last row adds its documented 50 ms throttle, for reference (the ratios above use the default rows).',
         ...failures.map((f) => `- Not run: ${f}`),
       ].join('\n'),

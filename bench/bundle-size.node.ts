@@ -5,6 +5,8 @@
  * is visible in one place.
  * @module
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -98,6 +100,12 @@ import { StreamingMarkdown } from '@slipstream/react';
 export const Md = ({ text }) => createElement(StreamingMarkdown, null, text);`,
   },
   {
+    name: '@slipstream/react, every export (no highlighter)',
+    side: 'Slipstream',
+    platform: 'browser',
+    code: `export * from '@slipstream/react';`,
+  },
+  {
     name: 'streaming markdown renderer (react-markdown)',
     side: 'other',
     platform: 'browser',
@@ -168,6 +176,63 @@ async function bundle(entry: Entry): Promise<Size> {
 
 const kb = (n: number): string => (n / 1024).toFixed(1);
 
+/**
+ * `@slipstream/react/highlight` as a bundler splits it (esbuild `splitting`, like Vite/Rollup): the
+ * entry the app imports, highlight.js's core (loaded on the first finished code block) and one grammar
+ * chunk per language (loaded when a block in that language first appears).
+ */
+async function highlighterChunks(): Promise<{ name: string; size: Size }[]> {
+  const entry = join(benchDir, '.highlight-entry.tmp.js');
+  writeFileSync(entry, `export { highlightCode } from '@slipstream/react/highlight';\n`);
+  try {
+    const out = await build({
+      entryPoints: [entry],
+      bundle: true,
+      splitting: true,
+      outdir: join(benchDir, '.highlight-out'),
+      minify: true,
+      format: 'esm',
+      write: false,
+      target: 'es2022',
+      platform: 'browser',
+      conditions: ['browser', 'import'],
+      external: ['react', 'react-dom', 'react/jsx-runtime'],
+      define: { 'process.env.NODE_ENV': '"production"' },
+      logLevel: 'silent',
+      metafile: true,
+    });
+    const sizeOf = (bytes: Uint8Array): Size => ({
+      raw: bytes.length,
+      gzip: gzipSync(bytes, { level: 9 }).length,
+      brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    });
+    const rows: { name: string; size: Size }[] = [];
+    // Metafile output keys are relative to the working directory; match each output file by its path.
+    const metaFor = (path: string) => Object.entries(out.metafile.outputs).find(([k]) => path.endsWith(k.replace(/^(\.\.?\/)+/, '')))?.[1];
+    for (const file of out.outputFiles) {
+      const meta = metaFor(file.path);
+      const inputs = Object.keys(meta?.inputs ?? {});
+      let name: string;
+      if (meta?.entryPoint?.endsWith('.highlight-entry.tmp.js')) name = 'highlighter entry (`@slipstream/react/highlight`, in the app bundle)';
+      else if (inputs.some((i) => /highlight\.js\/es\/core\.js$/.test(i))) name = 'lazy: highlight.js core (first finished code block)';
+      else {
+        const lang = inputs.map((i) => /languages\/([\w-]+)\.js$/.exec(i)?.[1]).find(Boolean);
+        name = lang ? `lazy grammar: ${lang}` : 'lazy: shared helper chunk';
+      }
+      rows.push({ name, size: sizeOf(file.contents) });
+    }
+    // One row per grammar would be 22 rows: keep the entry, the core, TypeScript and the largest grammar.
+    const grammars = rows.filter((r) => r.name.startsWith('lazy grammar'));
+    const largest = grammars.reduce<{ name: string; size: Size } | null>((a, b) => (!a || b.size.gzip > a.size.gzip ? b : a), null);
+    const kept = rows.filter((r) => !r.name.startsWith('lazy grammar') || r.name === 'lazy grammar: typescript' || r === largest);
+    if (grammars.length) kept.push({ name: `lazy grammars, all ${grammars.length} together (never loaded at once)`, size: grammars.reduce((a, b) => ({ raw: a.raw + b.size.raw, gzip: a.gzip + b.size.gzip, brotli: a.brotli + b.size.brotli }), { raw: 0, gzip: 0, brotli: 0 }) });
+    return kept;
+    return rows;
+  } finally {
+    rmSync(entry, { force: true });
+  }
+}
+
 async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
   const rows: string[] = [];
   const sizes = new Map<string, Size>();
@@ -188,7 +253,18 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
     const b = sizes.get(`AI SDK|${name}`);
     return a && b ? (a.gzip / b.gzip).toFixed(2) : 'n/a';
   };
+  try {
+    for (const c of await highlighterChunks()) {
+      sizes.set(`Slipstream|${c.name}`, c.size);
+      rows.push(`| ${c.name} | Slipstream | ${kb(c.size.raw)} | **${kb(c.size.gzip)}** | ${kb(c.size.brotli)} |`);
+    }
+  } catch (err) {
+    failures.push(`highlighter chunks: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
   const worker = sizes.get('Slipstream|edge worker (Cloudflare)');
+  const all = sizes.get('Slipstream|@slipstream/react, every export (no highlighter)');
+  const hlCore = sizes.get('Slipstream|lazy: highlight.js core (first finished code block)');
+  const hlTs = sizes.get('Slipstream|lazy grammar: typescript');
   const headline: Record<string, string> = {
     'framework-free client gzip ratio (Slipstream/AI SDK)': ratio('chat client, framework-free'),
     'React chat gzip ratio (Slipstream/AI SDK)': ratio('React chat hook (+ core)'),
@@ -200,6 +276,12 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
     worker
       ? `- Edge worker: ${kb(worker.gzip)} KB gzipped vs Cloudflare's Worker size limit of 3 MB (free) / 10 MB (paid) compressed: ${((worker.gzip / (3 * 1024 * 1024)) * 100).toFixed(1)}% of the free limit.`
       : '- Edge worker: not built (see failures).',
+    all
+      ? `- \`@slipstream/react\` with every export and no highlighter: ${kb(all.gzip)} KB gzipped (budget 15 KB: ${all.gzip <= 15 * 1024 ? 'met' : 'missed'}); it includes \`@slipstream/core\`.`
+      : '- `@slipstream/react` every export: not built.',
+    hlCore
+      ? `- Syntax highlighting is lazy: the app bundle gains only the highlighter entry; the first finished code block loads highlight.js's core (${kb(hlCore.gzip)} KB gz) plus its language's grammar (TypeScript: ${hlTs ? kb(hlTs.gzip) : '?'} KB gz), each once.`
+      : '- Highlighter chunks: not built.',
     '- React and react-dom are external for every browser entry (peers on both sides); `zod` is bundled on the AI SDK side because `ai` imports it at run time.',
     ...failures.map((f) => `- Not built: ${f}`),
   ];

@@ -5,6 +5,7 @@
  */
 import type { ErrorEvent, FallbackReason } from '@slipstream/core';
 import { CostTicker, Message, OtpsMeter, SpeedBadge, type FastChatMessage } from '@slipstream/react';
+import { highlightCode } from '@slipstream/react/highlight';
 import { memo, useMemo } from 'react';
 import { displayPrompt } from '../display.ts';
 import { formatCount, formatMs, formatRate } from '../format.ts';
@@ -78,7 +79,7 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
       data-status={message.status}
       data-empty={String(finished && message.content === '')}
     >
-      <Message message={shown} meta={false} className="msg msg-assistant" data-testid="message-text" />
+      <Message message={shown} meta={false} highlight={highlightCode} className="msg msg-assistant" data-testid="message-text" />
       {error ? (
         <div className="error-box" role="alert" data-testid="message-error" data-kind={error.kind}>
           <strong>{ERROR_TITLES[error.kind] ?? 'Error'}</strong>

@@ -5,6 +5,7 @@
  */
 import { getModelCapability } from '@slipstream/core';
 import { OtpsMeter, SpeedBadge, StreamingMarkdown, useFastStream, type UseFastStreamResult } from '@slipstream/react';
+import { highlightCode } from '@slipstream/react/highlight';
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { formatCount, formatMs, formatRate, formatSignedMs, formatUsd } from '../format.ts';
 import { ModelSelect } from '../chat/controls.tsx';
@@ -262,7 +263,7 @@ function LaneView({ lane, speed, title, lead }: { lane: Lane; speed: 'fast' | 's
       <div className="lane-body" tabIndex={0} aria-label={`${title} reply`} ref={follow.ref} onScroll={follow.onScroll}>
         {lane.text ? (
           // A stopped lane keeps rendering its cut-off tail as a tail (an open `**` as bold, not raw).
-          <StreamingMarkdown streaming={isActive(lane) || lane.status === 'aborted'}>{lane.text}</StreamingMarkdown>
+          <StreamingMarkdown streaming={isActive(lane) || lane.status === 'aborted'} highlight={highlightCode}>{lane.text}</StreamingMarkdown>
         ) : (
           <p className="muted">{lane.status === 'submitted' ? 'Waiting for the first token…' : 'Start a race to see this lane stream.'}</p>
         )}

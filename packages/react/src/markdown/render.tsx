@@ -8,6 +8,7 @@
 import { memo, type ReactNode } from 'react';
 import type { Block } from './blocks.ts';
 import { parseInline, type Inline } from './inline.ts';
+import { CodeHeader } from './code-block.tsx';
 
 /** Rendering options shared by every block. */
 export interface MarkdownRenderOptions {
@@ -97,12 +98,17 @@ export function BlockView({ block, partial, opts, flush = false }: BlockViewProp
       return <hr data-md="hr" style={edge} />;
     case 'code': {
       const highlighted = block.closed && opts.highlight ? opts.highlight(block.code, block.lang) : null;
+      // Label and copy button sit above the <pre>, so the <pre> holds only the code (selecting or
+      // copying it never picks up the chrome).
       return (
-        <pre data-md="code" data-language={block.lang || undefined} data-state={block.closed ? 'closed' : 'open'} style={edge}>
-          <code className={block.lang ? `language-${block.lang.replace(/[^\w-]/g, '')}` : undefined}>
-            {highlighted ?? block.code}
-          </code>
-        </pre>
+        <div data-md="code-block" style={edge}>
+          <CodeHeader lang={block.lang} code={block.code} closed={block.closed} />
+          <pre data-md="code" data-language={block.lang || undefined} data-state={block.closed ? 'closed' : 'open'}>
+            <code className={block.lang ? `language-${block.lang.replace(/[^\w-]/g, '')}` : undefined}>
+              {highlighted ?? block.code}
+            </code>
+          </pre>
+        </div>
       );
     }
     case 'blockquote':
