@@ -292,6 +292,30 @@ describe('agent loop: one speed, cache breakpoints', () => {
     expect(r.find('done')!.data.timings.attempts).toBe(5);
   });
 
+  it('a fast output budget running low mid-loop moves the rest to standard (budget_low), never back', async () => {
+    // The fast output bucket holds 2,500 tokens; write_file's input spends ~1,000 of them.
+    rig = await startRig({ fastOutputTpm: 2_500 }, { tools: recordingTools([]) });
+    const r = await chat(rig.chatUrl, { messages: user('Go [[sim:tools=write_file,read_file,search]]'), max_tokens: 2_000 });
+    const fb = r.find('fallback')!.data;
+    expect(fb).toMatchObject({ from: 'fast', to: 'standard', reason: 'budget_low' });
+    // Step 1's headers show what step 0 spent: the decision falls before step 2.
+    const order = r.names.filter((n) => n === 'step_start' || n === 'fallback');
+    expect(order).toEqual(['step_start', 'step_start', 'fallback', 'step_start', 'step_start']);
+    expect(of(r.events, 'step_finish').map((f) => f.speed)).toEqual(['fast', 'fast', 'standard', 'standard']);
+    expect(rig.sim.stats().requests.byStatus).not.toHaveProperty('429');
+  });
+
+  it('a tool call cut by max_tokens is not run and ends the loop', async () => {
+    const calls: Call[] = [];
+    rig = await startRig({}, { tools: recordingTools(calls) });
+    const r = await chat(rig.chatUrl, { messages: user('Go [[sim:tools=write_file,read_file]]'), max_tokens: 60 });
+    expect(r.names).toContain('tool_call_start');
+    expect(r.names).not.toContain('tool_call');
+    expect(calls).toHaveLength(0);
+    expect(r.find('done')!.data).toMatchObject({ finishReason: 'stop', stopReason: 'max_tokens', steps: 1 });
+    expect(rig.sim.stats().requests.total).toBe(1);
+  });
+
   it('cache breakpoints: at most 4, moving forward so each step reads the previous prefix', async () => {
     rig = await startRig({}, { tools: recordingTools([]), system: { text: 'You are an agent.', cache: '1h' }, allowClientSystem: true });
     await chat(rig.chatUrl, { messages: user('Go [[sim:tools=search,read_file,write_file]]'), system: 'Be brief.' });
