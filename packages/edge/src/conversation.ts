@@ -9,8 +9,10 @@
  *   tool that does not need approval (for that input);
  * - a `tool_approval` anywhere but the last user turn: once the edge has run (or refused) the call,
  *   history carries the `tool_result` it sent;
- * - a `tool_result` in the last user turn answering a server tool call that needs approval: the edge
- *   runs such a call itself once approved, so the client sends a `tool_approval`, never a result.
+ * - a `tool_result` with an `output` in the last user turn answering a server tool call that needs
+ *   approval: the edge runs such a call itself once approved, so the client sends a `tool_approval`,
+ *   never a result of its own. An `error` result is accepted there: it says the call was not run (core's
+ *   history gives one to a call the conversation went on without answering).
  *
  * Results of server tools that need no approval are accepted in the last user turn: they are the
  * results the edge sent in the previous reply (a step that also called client tools, or asked for an
@@ -76,10 +78,10 @@ export async function checkConversation(messages: readonly ChatMessage[], tools:
     if (tool === undefined) continue; // refused above
     const needs = tool.execution === 'server' && (await tool.needsApproval(call.input as { [key: string]: JsonValue }));
     if (part.type === 'tool_result') {
-      if (needs) {
+      if (needs && part.error === undefined) {
         return invalid(
           path,
-          `${path} answers a call to "${call.name}", which needs the user's approval: send a tool_approval part and the edge runs it.`,
+          `${path} gives an output for a call to "${call.name}", which needs the user's approval: send a tool_approval part and the edge runs it.`,
         );
       }
       continue;

@@ -173,7 +173,7 @@ describe('edge-side bad input: 400 naming the field, no upstream request', () =>
     ['an approval for a server tool that needs none', { messages: turn('search', approve) }, 'messages[2].content[0]'],
     ['an approval for a client tool', { messages: turn('read_file', approve) }, 'messages[2].content[0]'],
     ['an approval a needsApproval function says is not needed for this input', { messages: turn('delete_file', approve, { path: 'src/a.ts' }) }, 'messages[2].content[0]'],
-    ['a tool_result for a server tool that needs approval (the edge runs it)', { messages: turn('write_file', result) }, 'messages[2].content[0]'],
+    ['a tool_result with an output for a server tool that needs approval (the edge runs it)', { messages: turn('write_file', result) }, 'messages[2].content[0]'],
     ['a tool_choice naming a tool not offered', { messages: [{ role: 'user', content: 'hi' }], tool_choice: { type: 'tool', name: 'nope' } }, 'tool_choice.name'],
     ['a forced tool_choice with thinking on', { messages: [{ role: 'user', content: 'hi' }], tool_choice: { type: 'any' }, thinking: { type: 'adaptive' } }, 'tool_choice.type'],
   ] as const)('%s', async (_label, body, field) => {
@@ -182,6 +182,24 @@ describe('edge-side bad input: 400 naming the field, no upstream request', () =>
     const json = (await res.json()) as { error: { kind: string; field?: string; message: string } };
     expect(json.error).toMatchObject({ kind: 'invalid_request', field });
     expect(rig.sim.stats().requests.total).toBe(0);
+  });
+
+  it('an error result for a call that needed approval is accepted: the conversation went on without a verdict', async () => {
+    const messages: ChatMessage[] = [
+      { role: 'user', content: 'Save it [[sim:tools=write_file]]' },
+      { role: 'assistant', content: [call('write_file')] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', toolCallId: 'toolu_01', error: 'Not run: the conversation went on without answering this tool call.' },
+          { type: 'text', text: 'Never mind, just explain it.' },
+        ],
+      },
+    ];
+    const r = await chat(rig.chatUrl, { messages });
+    expect(r.res.status).toBe(200);
+    expect(r.find('done')!.data.finishReason).toBe('stop');
+    expect(executed).toHaveLength(0);
   });
 
   it('an approval for an unknown call (core pairing rule)', async () => {
