@@ -143,6 +143,8 @@ describe('replies that fit the prompt', () => {
     const r = await reply(s.url, 'Write a TypeScript LRU cache [[sim:tokens=900]]', { max_tokens: 2000 });
     expect(r.tokens).toBe(900);
     expect(r.text.startsWith((await reply(s.url, 'Write a TypeScript LRU cache')).text.slice(0, 200))).toBe(true);
+  });
+});
 
 describe('tool inputs use the paths a conversation already names', () => {
   it('prefers a path in the ask, then the earlier result path sharing most words with the ask', async () => {
