@@ -96,7 +96,10 @@ describe('agent loop through the edge', { timeout: 30_000 }, () => {
     // The write's input was rendered while it streamed, parsed from a prefix, frame after frame.
     expect(out.states.has('write_file:input-streaming')).toBe(true);
     expect(out.partialInputs).toBeGreaterThan(3);
-    expect(cards[2]!.querySelector('[data-part="input"]')!.textContent).toMatch(/^\{\n {2}"path": "src\/lib\/cache.ts",\n {2}"content": /);
+    // The module being written reads as code: its lines under the key, not one escaped string.
+    const shown = cards[2]!.querySelector('[data-part="input"]')!.textContent!;
+    expect(shown).toMatch(/^\{\n {2}"path": "src\/lib\/cache.ts",\n {2}"content":\n {4}\S/);
+    expect(shown.split('\n').length).toBeGreaterThan(20);
     expect(out.chat!.messages[1]!.steps.map((s) => s.servedSpeed)).toEqual(['fast', 'fast', 'fast', 'fast']);
   });
 

@@ -194,7 +194,8 @@ describe('<ToolCallCard>', () => {
   it('streams the input from the tolerant parse, with its live rate', () => {
     const streaming = call({ state: 'input-streaming', inputText: '{"path":"src/a.ts","content":"line 1\\nli', input: { path: 'src/a.ts', content: 'line 1\nli' }, output: undefined, durationMs: undefined, metrics: partMetrics(912) });
     const { container } = render(<ToolCallCard part={streaming} />);
-    expect(container.querySelector('[data-part="input"]')!.textContent).toBe('{\n  "path": "src/a.ts",\n  "content": "line 1\\nli"\n}');
+    // A multi-line string (a file being written) shows as its text, indented under its key.
+    expect(container.querySelector('[data-part="input"]')!.textContent).toBe('{\n  "path": "src/a.ts",\n  "content":\n    line 1\n    li\n}');
     expect(container.querySelector('[data-part="rate"]')!.textContent).toBe('~912 tok/s');
     // Nothing parsed yet: the raw text.
     cleanup();

@@ -33,10 +33,27 @@ export function toolCallStatus(part: ChatToolCallPart): { status: ToolCallStatus
   }
 }
 
-/** A JSON value pretty-printed (2 spaces); strings as they are. */
+/**
+ * A JSON value pretty-printed (2 spaces); a string as it is. In an object, a string value spanning lines
+ * (a file, a diff) is shown as its text, indented under its key, rather than as one escaped line.
+ */
 export function prettyJson(value: JsonValue | undefined): string {
   if (value === undefined) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return JSON.stringify(value, null, 2);
+  const keys = Object.keys(value);
+  if (!keys.some((k) => isMultiline(value[k]))) return JSON.stringify(value, null, 2);
+  const lines = keys.map((k, i) => {
+    const v = value[k]!;
+    const sep = i < keys.length - 1 ? ',' : '';
+    if (isMultiline(v)) return `  ${JSON.stringify(k)}:\n${v.replace(/^/gm, '    ')}${sep}`;
+    return `  ${JSON.stringify(k)}: ${JSON.stringify(v, null, 2).replace(/\n/g, '\n  ')}${sep}`;
+  });
+  return `{\n${lines.join('\n')}\n}`;
+}
+
+function isMultiline(v: JsonValue | undefined): v is string {
+  return typeof v === 'string' && v.includes('\n');
 }
 
 /** Props a custom renderer for one tool (see `toolRenderers`) receives. */
