@@ -237,6 +237,7 @@ function parse(input: unknown, ctx: Ctx): ChatRequest {
 
   const thinking = own(input, 'thinking');
   if (thinking != null) out.thinking = parseThinking(thinking, out.max_tokens, ctx);
+  if (out.thinking?.type === 'enabled') checkThinkingContinuity(out.messages);
 
   const conversationId = own(input, 'conversationId');
   if (conversationId != null) {
@@ -297,6 +298,25 @@ function parseMessages(value: unknown, ctx: Ctx): ChatMessage[] {
     throw new Invalid(`messages[${value.length - 1}].role`, 'the last message must be from the user');
   }
   return out;
+}
+
+/**
+ * With manual extended thinking, the assistant turn whose tool calls the last user turn answers must
+ * start with its thinking (Anthropic refuses it otherwise): send the thinking parts back with it.
+ */
+function checkThinkingContinuity(messages: ChatMessage[]): void {
+  const i = messages.length - 1;
+  const last = messages[i];
+  const continued = messages[i - 1];
+  if (last === undefined || continued === undefined || typeof last.content === 'string') return;
+  if (!last.content.some((p) => p.type === 'tool_result' || p.type === 'tool_approval')) return;
+  const first = typeof continued.content === 'string' ? undefined : continued.content[0];
+  if (first?.type === 'thinking' || first?.type === 'redacted_thinking') return;
+  const field = first === undefined ? `messages[${i - 1}].content` : `messages[${i - 1}].content[0].type`;
+  throw new Invalid(
+    field,
+    `${field}: with thinking enabled, the assistant turn whose tool calls the last message answers must start with its thinking (send its thinking parts back, with their signatures)`,
+  );
 }
 
 /** Every answer in a user turn answers one call of the turn before; every such call gets one answer. */

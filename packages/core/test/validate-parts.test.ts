@@ -53,6 +53,18 @@ describe('validateChatRequest: message parts', () => {
     expect(value?.messages[1]?.content).not.toBe(messages[1]?.content);
   });
 
+  it('with thinking enabled, the assistant turn the last message answers must start with its thinking', () => {
+    const thinking = { type: 'enabled', budget_tokens: 1024 };
+    const answered = (first: unknown[]) => ({ messages: [user('go'), assistant([...first, call('t1')]), user([result('t1')])], thinking });
+    fails(answered([]), 'messages[1].content[0].type', /must start with its thinking/);
+    fails(answered([text('Reading.')]), 'messages[1].content[0].type');
+    passes(answered([{ type: 'thinking', thinking: 'Read it.', signature: 's' }, text('Reading.')]));
+    passes(answered([{ type: 'redacted_thinking', data: 'x' }]));
+    // Adaptive thinking, or a last turn that answers no calls, has no such rule.
+    passes({ ...answered([]), thinking: { type: 'adaptive' } });
+    passes({ messages: [user('go'), assistant('plain'), user('next')], thinking });
+  });
+
   it('accepts a tool_approval in the last message, with or without a reason', () => {
     passes([user('go'), assistant([call('t1'), call('t2')]), user([{ type: 'tool_approval', toolCallId: 't1', approved: true }, { type: 'tool_approval', toolCallId: 't2', approved: false, reason: 'no' }])]);
   });
