@@ -373,6 +373,17 @@ describe('agent loop: one speed, cache breakpoints', () => {
   });
 });
 
+describe('tool_choice per request', () => {
+  it("overrides the edge's toolChoice on every step; a forced tool keeps the loop going to maxSteps", async () => {
+    const calls: Call[] = [];
+    rig = await startRig({}, { tools: recordingTools(calls), toolChoice: { type: 'auto' }, maxSteps: 3 });
+    const r = await chat(rig.chatUrl, { messages: user('Look it up'), tool_choice: { type: 'tool', name: 'search' } });
+    expect(bodies(rig).map((b) => b.tool_choice)).toEqual([0, 1, 2].map(() => ({ type: 'tool', name: 'search' })));
+    expect(calls.map((c) => c.name)).toEqual(['search', 'search', 'search']);
+    expect(r.find('done')!.data).toMatchObject({ finishReason: 'max_steps', steps: 3 });
+  });
+});
+
 describe('tools option: checked at construction', () => {
   const schema = { type: 'object' as const, properties: {} };
   it.each([
