@@ -11,6 +11,7 @@ export { DEFAULT_OPTIONS } from './core.ts';
 export { HISTORY_LIMIT } from './state.ts';
 export { EXPOSED_HEADERS } from './cors.ts';
 export { tokenize, countTokens } from './tokens.ts';
+export { imageTokens, pdfPages, DEFAULT_VISION, type VisionLimits } from './media.ts';
 export { CHUNKINGS, type Chunking } from './chunking.ts';
 export {
   FAULT_NAMES,

@@ -2,6 +2,7 @@
  * Model profiles: plain data, overridable through `SimOptions.models`.
  * @module
  */
+import type { VisionLimits } from './media.ts';
 
 /** The fast-mode beta every fast-capable profile understands. */
 export const FAST_MODE_BETA = 'fast-mode-2026-02-01';
@@ -33,11 +34,13 @@ export interface ModelProfile {
   minCacheableTokens?: number;
   /** Prefill rate of uncached input tokens for this model; overrides `SimOptions.prefillTokensPerSecond`. */
   prefillTokensPerSecond?: number;
+  /** The size images are scaled down to before counting (width × height / 750 tokens). @defaultValue 1568 px long edge, 1.15 MP */
+  vision?: VisionLimits;
 }
 
 /** The default profiles. */
 export const DEFAULT_MODEL_PROFILES: readonly ModelProfile[] = [
-  { id: 'claude-opus-4-8', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta', rejectsSamplingParamsOn20261021: true, prefill: false, minCacheableTokens: 1024 },
+  { id: 'claude-opus-4-8', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta', rejectsSamplingParamsOn20261021: true, prefill: false, minCacheableTokens: 1024, vision: { maxLongEdge: 2576, maxPixels: 3_750_000 } },
   { id: 'claude-opus-4-6', maxOutputTokens: 128_000, contextWindow: 1_000_000, fast: 'beta-or-standard', rejectsSamplingParamsOn20261021: false, prefill: false, minCacheableTokens: 4096 },
   { id: 'claude-sonnet-4-6', maxOutputTokens: 64_000, contextWindow: 1_000_000, fast: 'none', rejectsSamplingParamsOn20261021: false, prefill: false, minCacheableTokens: 1024 },
   { id: 'claude-haiku-4-5', maxOutputTokens: 64_000, contextWindow: 200_000, fast: 'none', rejectsSamplingParamsOn20261021: false, prefill: true, minCacheableTokens: 4096 },

@@ -5,7 +5,7 @@
  * Reads a body that request.ts has validated; never throws.
  * @module
  */
-import { mediaTokens } from './media.ts';
+import { DEFAULT_VISION, mediaTokens, type VisionLimits } from './media.ts';
 import { hashString } from './random.ts';
 import { countTokens } from './tokens.ts';
 
@@ -40,7 +40,7 @@ const PER_REQUEST_TOKENS = 5;
 const TOOL_PROMPT_TOKENS = { auto: 346, forced: 313 } as const;
 
 /** Tokens of one content block as input. */
-export function blockTokens(block: Json): number {
+export function blockTokens(block: Json, vision: VisionLimits = DEFAULT_VISION): number {
   switch (block['type']) {
     case 'text':
       return countTokens(typeof block['text'] === 'string' ? block['text'] : '');
@@ -54,11 +54,11 @@ export function blockTokens(block: Json): number {
       const content = block['content'];
       if (typeof content === 'string') return countTokens(content) + 4;
       if (!Array.isArray(content)) return 4;
-      return content.filter(isObject).reduce((n, b) => n + blockTokens(b), 4);
+      return content.filter(isObject).reduce((n, b) => n + blockTokens(b, vision), 4);
     }
     case 'image':
     case 'document':
-      return mediaTokens(block);
+      return mediaTokens(block, vision);
     default:
       return countTokens(JSON.stringify(block));
   }
@@ -78,8 +78,11 @@ function canonical(block: Json): string {
 const asBlocks = (content: unknown): Json[] =>
   typeof content === 'string' ? [{ type: 'text', text: content }] : Array.isArray(content) ? content.filter(isObject) : [];
 
-/** Lay out a (validated) Messages request body. */
-export function promptLayout(body: Json): PromptLayout {
+/**
+ * Lay out a (validated) Messages request body.
+ * @param vision - the model's image limits, for image token counts.
+ */
+export function promptLayout(body: Json, vision: VisionLimits = DEFAULT_VISION): PromptLayout {
   const prefixTokens: number[] = [];
   const prefixKeys: string[] = [];
   const breakpoints: Breakpoint[] = [];
@@ -104,7 +107,7 @@ export function promptLayout(body: Json): PromptLayout {
     const { cache_control: cc, ...definition } = tool;
     push(`tool:${JSON.stringify(definition)}`, countTokens(JSON.stringify(definition)), cc);
   }
-  for (const block of asBlocks(body['system'])) push(`system:${canonical(block)}`, blockTokens(block), block['cache_control']);
+  for (const block of asBlocks(body['system'])) push(`system:${canonical(block)}`, blockTokens(block, vision), block['cache_control']);
 
   // Changing tool_choice or thinking keeps the tools and system cache but not the messages' (caching docs).
   const settings = `settings:${JSON.stringify(body['tool_choice'] ?? null)}:${JSON.stringify(body['thinking'] ?? null)}`;
@@ -114,7 +117,7 @@ export function promptLayout(body: Json): PromptLayout {
   for (const message of messages) {
     tokens += PER_MESSAGE_TOKENS;
     for (const [i, block] of asBlocks(message['content']).entries()) {
-      push(`${i === 0 ? `${String(message['role'])}:` : ''}${canonical(block)}`, blockTokens(block), block['cache_control']);
+      push(`${i === 0 ? `${String(message['role'])}:` : ''}${canonical(block)}`, blockTokens(block, vision), block['cache_control']);
     }
   }
   // Automatic caching: a top-level cache_control puts the breakpoint on the last block.

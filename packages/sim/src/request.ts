@@ -95,7 +95,7 @@ export function readMessagesRequest(body: unknown, headers: Headers, models: rea
   const lastUser = [...checked.messages].reverse().find((m) => m.role === 'user');
   const tools: ToolDef[] = checked.tools.flatMap((t) => (t.custom && t.name !== undefined ? [{ name: t.name, inputSchema: t.inputSchema }] : []));
   const conversationKey = `${checked.system}\u0000${texts.join('\u0000')}`;
-  const layout = promptLayout(body as Json);
+  const layout = promptLayout(body as Json, model.vision);
   const inputTokens = layout.totalTokens;
   return {
     model,
