@@ -63,6 +63,7 @@ export {
   parseInline,
   plainText,
   safeHref,
+  CopyButton,
   type StreamingMarkdownProps,
   type Block,
   type LexResult,

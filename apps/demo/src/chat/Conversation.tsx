@@ -53,7 +53,32 @@ export function ConversationView(props: {
   const sessionCost = useMemo(() => messages.reduce((sum, m) => sum + (m.cost?.totalUsd ?? 0), 0), [messages]);
 
   const regenerate = useCallback(() => chat.regenerate(), [chat]);
+  const { edit, send } = chat;
   const root = useRef<HTMLDivElement | null>(null);
+  const threadRef = useRef<HTMLDivElement | null>(null);
+  const [awayFromBottom, setAwayFromBottom] = useState(false);
+  const toBottom = useCallback((smooth: boolean) => {
+    const el = threadRef.current;
+    if (el) el.scrollTo({ top: el.scrollHeight, behavior: smooth ? 'smooth' : 'auto' });
+  }, []);
+  // Sending scrolls to the new message even when the reader had scrolled up: they asked for it.
+  const sendAndShow = useCallback(
+    (text: string) => {
+      send(text);
+      requestAnimationFrame(() => toBottom(false));
+    },
+    [send, toBottom],
+  );
+  const editAndResend = useCallback(
+    (id: string, text: string) => {
+      edit(id, text);
+      requestAnimationFrame(() => toBottom(false));
+    },
+    [edit, toBottom],
+  );
+  // The last reply was cut at max_tokens: say so and offer to continue (a follow-up turn).
+  const cut = chat.status === 'done' && chat.stream.stopReason === 'max_tokens' ? lastAssistant : undefined;
+  const continueReply = useCallback(() => sendAndShow('Continue exactly where you stopped.'), [sendAndShow]);
   const composerRef = useRef<HTMLFormElement | null>(null);
   const hintId = useId();
 
@@ -94,10 +119,12 @@ export function ConversationView(props: {
         policy={policy}
         retryAfterMs={message.id === lastAssistant ? chat.retryAfterMs : null}
         {...(message.id === lastAssistant ? { onRetry: regenerate, onRegenerate: regenerate } : {})}
+        {...(message.id === cut ? { cutAtMaxTokens: true, onContinue: continueReply } : {})}
+        {...(message.role === 'user' && composer ? { onEdit: editAndResend } : {})}
         busy={busy}
       />
     ),
-    [policy, lastAssistant, chat.retryAfterMs, regenerate, busy],
+    [policy, lastAssistant, chat.retryAfterMs, regenerate, busy, cut, continueReply, editAndResend, composer],
   );
 
   return (
@@ -115,6 +142,11 @@ export function ConversationView(props: {
       </div>
       <div className="thread">
         <ChatThread
+          ref={threadRef}
+          onScroll={(e) => {
+            const el = e.currentTarget;
+            setAwayFromBottom(el.scrollHeight - el.scrollTop - el.clientHeight > 120);
+          }}
           messages={messages}
           renderMessage={renderMessage}
           label={label}
@@ -126,7 +158,7 @@ export function ConversationView(props: {
               {suggestions && composer ? (
                 <div className="suggestions">
                   {suggestions.map((s) => (
-                    <button key={s} type="button" className="chip" onClick={() => chat.send(s)} disabled={busy}>
+                    <button key={s} type="button" className="chip" onClick={() => sendAndShow(s)} disabled={busy}>
                       {s}
                     </button>
                   ))}
@@ -135,6 +167,11 @@ export function ConversationView(props: {
             </>
           }
         />
+        {awayFromBottom && messages.length > 0 ? (
+          <button type="button" className="jump-latest" data-testid="jump-latest" onClick={() => toBottom(false)}>
+            Jump to latest ↓
+          </button>
+        ) : null}
       </div>
       {composer ? (
         <div className="composer-wrap">
@@ -143,7 +180,7 @@ export function ConversationView(props: {
             className="composer"
             data-testid="composer"
             status={chat.status}
-            onSend={(text) => chat.send(text)}
+            onSend={(text) => sendAndShow(text)}
             onStop={stopAndRefocus}
             placeholder="Message Claude…"
             textareaProps={

@@ -4,9 +4,9 @@
  * @module
  */
 import type { ErrorEvent, FallbackReason } from '@slipstream/core';
-import { CostTicker, Message, OtpsMeter, SpeedBadge, type FastChatMessage } from '@slipstream/react';
+import { CopyButton, CostTicker, Message, OtpsMeter, SpeedBadge, type FastChatMessage } from '@slipstream/react';
 import { highlightCode } from '@slipstream/react/highlight';
-import { memo, useMemo } from 'react';
+import { memo, useId, useMemo, useState } from 'react';
 import { displayPrompt } from '../display.ts';
 import { formatCount, formatMs, formatRate } from '../format.ts';
 
@@ -21,6 +21,11 @@ export interface MessageCardProps {
   /** Regenerate the last reply (only passed for the last one). */
   onRegenerate?: () => void;
   busy?: boolean;
+  /** The reply ended at `max_tokens`: say so and offer {@link MessageCardProps.onContinue}. */
+  cutAtMaxTokens?: boolean;
+  onContinue?: () => void;
+  /** User messages: replace the text and ask again (drops everything after it). */
+  onEdit?: (id: string, text: string) => void;
 }
 
 const ERROR_TITLES: Partial<Record<ErrorEvent['kind'], string>> = {
@@ -60,8 +65,18 @@ function proxyBuffered(message: FastChatMessage): boolean {
   return metrics?.proxyBuffered === true;
 }
 
-export const MessageCard = memo(function MessageCard({ message, policy, retryAfterMs, onRetry, onRegenerate, busy }: MessageCardProps) {
-  if (message.role === 'user') return <UserBubble message={message} />;
+export const MessageCard = memo(function MessageCard({
+  message,
+  policy,
+  retryAfterMs,
+  onRetry,
+  onRegenerate,
+  busy,
+  cutAtMaxTokens,
+  onContinue,
+  onEdit,
+}: MessageCardProps) {
+  if (message.role === 'user') return <UserBubble message={message} busy={busy === true} {...(onEdit ? { onEdit } : {})} />;
   const m = message.metrics;
   const finished = message.status === 'done' || message.status === 'error' || message.status === 'aborted';
   const otps = finished && m?.otps.value != null ? m.otps : m?.liveOtps;
@@ -176,13 +191,26 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
             Asked for fast; served standard because {FALLBACK_REASONS[fallback.reason]}.
           </p>
         ) : null}
+        {cutAtMaxTokens ? (
+          <p className="cut-note" data-testid="cut-note">
+            Cut off at the length limit (stop reason <code>max_tokens</code>).
+          </p>
+        ) : null}
         <div className="msg-actions">
+          {message.content && finished ? <CopyButton text={message.content} className="button small" data-testid="copy-reply" /> : null}
+          {cutAtMaxTokens && onContinue ? (
+            <button type="button" className="button small" data-testid="continue" onClick={onContinue} disabled={busy}>
+              Continue
+            </button>
+          ) : null}
+          {/* One control per state: Retry for a stopped reply (an error has its own in the error box),
+              Regenerate for a finished one. */}
           {message.status === 'aborted' && onRetry ? (
             <button type="button" className="button small" data-testid="retry" onClick={onRetry} disabled={busy}>
               Retry
             </button>
           ) : null}
-          {onRegenerate && finished ? (
+          {onRegenerate && message.status === 'done' ? (
             <button type="button" className="button small" data-testid="regenerate" onClick={onRegenerate} disabled={busy}>
               Regenerate
             </button>
@@ -193,11 +221,76 @@ export const MessageCard = memo(function MessageCard({ message, policy, retryAft
   );
 });
 
-/** A prompt as sent, shown without the simulator's test directives. */
-function UserBubble({ message }: { message: FastChatMessage }) {
+/** A prompt as sent, shown without the simulator's test directives; Copy and Edit under it. */
+function UserBubble({ message, busy, onEdit }: { message: FastChatMessage; busy: boolean; onEdit?: (id: string, text: string) => void }) {
   const shown = useMemo(() => {
     const content = displayPrompt(message.content);
-    return content === message.content ? message : { ...message, content };
+    if (content === message.content) return message;
+    // The kit renders a message's parts: strip the directives from its text parts as well.
+    const parts = message.parts.map((p) => (p.type === 'text' ? { ...p, text: displayPrompt(p.text) } : p));
+    return { ...message, content, parts };
   }, [message]);
-  return <Message message={shown} meta={false} className="msg msg-user" data-testid="message-user" data-status={message.status} />;
+  const [draft, setDraft] = useState<string | null>(null);
+  const editId = useId();
+  if (draft !== null && onEdit) {
+    const save = () => {
+      const text = draft.trim();
+      if (!text) return;
+      setDraft(null);
+      // Directives the prompt carried (sim only) are kept, so an edited test prompt behaves the same.
+      const directives = message.content.match(/\[\[sim:[^\]]*\]\]/g)?.join(' ') ?? '';
+      onEdit(message.id, directives ? `${text} ${directives}` : text);
+    };
+    return (
+      <form
+        className="msg-edit"
+        data-testid="message-edit"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save();
+        }}
+      >
+        <label htmlFor={editId} className="visually-hidden">
+          Edit your message
+        </label>
+        <textarea
+          id={editId}
+          value={draft}
+          autoFocus
+          rows={3}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              setDraft(null);
+            } else if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault();
+              save();
+            }
+          }}
+        />
+        <div className="msg-edit-actions">
+          <button type="button" className="button small" onClick={() => setDraft(null)}>
+            Cancel
+          </button>
+          <button type="submit" className="button small primary" data-testid="edit-send" disabled={busy || !draft.trim()}>
+            Send
+          </button>
+        </div>
+      </form>
+    );
+  }
+  return (
+    <div className="msg-user-wrap">
+      <Message message={shown} meta={false} className="msg msg-user" data-testid="message-user" data-status={message.status} />
+      <div className="msg-user-actions">
+        <CopyButton text={shown.content} className="button small ghost" data-testid="copy-prompt" />
+        {onEdit ? (
+          <button type="button" className="button small ghost" data-testid="edit" disabled={busy} onClick={() => setDraft(shown.content)}>
+            Edit
+          </button>
+        ) : null}
+      </div>
+    </div>
+  );
 }

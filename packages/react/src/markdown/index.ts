@@ -7,3 +7,4 @@ export { StreamingMarkdown, Markdown, type StreamingMarkdownProps } from './stre
 export { createBlockLexer, lexBlocks, type Block, type BlockLexerOptions, type LexResult } from './blocks.ts';
 export { parseInline, plainText, type Inline } from './inline.ts';
 export { safeHref } from './safe-url.ts';
+export { CopyButton } from './code-block.tsx';
