@@ -4,7 +4,9 @@
  * `run_checks`. It is the agent of the demo's Agent tab and of `pnpm edge --tools examples`.
  *
  * Each `conversationId` gets its own copy of the project (requests without one share a copy), so
- * concurrent demo sessions do not see each other's writes. Web-standard only: runs on Workers.
+ * concurrent demo sessions do not see each other's writes. The id comes from the client: this keeps
+ * demo sessions apart, it is not access control. Projects live in the isolate's memory (a Worker may
+ * start over on another isolate). Web-standard only: runs on Workers.
  *
  * @example
  * ```ts

@@ -74,7 +74,9 @@ export interface ServerTool<Input = ToolInput> extends Omit<ToolCommon, 'inputSc
   execute(input: Input, context: ToolContext): unknown;
   /**
    * The call waits for the user's approval before it runs: the reply ends with it pending, and the
-   * next request carries a `tool_approval` part. A function decides per input. @default false
+   * next request carries a `tool_approval` part. A function decides per input; it is asked again when
+   * the verdict arrives (the edge keeps no state between requests), so it must give the same answer for
+   * the same input. @default false
    */
   needsApproval?: boolean | Bivariant<[Input], boolean | Promise<boolean>>;
   /** Longest run before the signal fires and the model is told the tool timed out. @default the handler's `toolTimeoutMs` */
@@ -126,7 +128,7 @@ export interface PreparedTool {
   definition: BetaTool;
   needsApproval(input: ToolInput): Promise<boolean>;
   /** Only for server tools. */
-  run?(input: ToolInput, context: Omit<ToolContext, 'signal'> & { signal: AbortSignal }): Promise<ToolOutcome>;
+  run?(input: ToolInput, context: ToolContext): Promise<ToolOutcome>;
 }
 
 /** The handler's tools, by name, in the order given. */
