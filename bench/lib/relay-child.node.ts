@@ -6,8 +6,8 @@
 import { cpuMs, serveIpc } from './proc.node.ts';
 import { makeRelay, serveFetch, type RelayKind } from './relays.ts';
 
-const config = JSON.parse(process.argv[2] ?? '{}') as { kind: RelayKind; upstream: string };
-const server = await serveFetch(await makeRelay(config.kind, config.upstream));
+const config = JSON.parse(process.argv[2] ?? '{}') as { kind: RelayKind; upstream: string; options?: Record<string, unknown> };
+const server = await serveFetch(await makeRelay(config.kind, config.upstream, config.options));
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 export type RelayKind = 'slipstream' | 'aisdk';
 export type FetchHandler = (req: Request) => Response | Promise<Response>;
 
-export async function makeRelay(kind: RelayKind, upstream: string): Promise<FetchHandler> {
+/** `options` are merged into the Slipstream handler's (e.g. `{ calibration: false }`). */
+export async function makeRelay(kind: RelayKind, upstream: string, options: Record<string, unknown> = {}): Promise<FetchHandler> {
   if (kind === 'slipstream') {
     const { createChatHandler } = await import('@slipstream/edge');
     const app = createChatHandler({
@@ -20,6 +21,7 @@ export async function makeRelay(kind: RelayKind, upstream: string): Promise<Fetc
       apiKey: 'sk-ant-bench',
       maxTokensCap: 128_000,
       maxMessageChars: 100_000,
+      ...options,
     } as Parameters<typeof createChatHandler>[0]);
     return (req) => app.fetch(req);
   }
