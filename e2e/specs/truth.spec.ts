@@ -59,3 +59,30 @@ test('Stop both: each lane says Stopped, the verdict is partial and labelled, no
   await expect(race.getByTestId('race-stopped-note')).toContainText('Stopped before both lanes finished');
   await expect(race.getByTestId('race-ratio')).toContainText('(partial)');
 });
+
+test('numbers a newcomer reads: one headline rate, TTFT and cost beside it, details and definitions on tap, standard estimate after a fast reply', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const chat = await openTab(page, 'chat');
+  const input = chat.getByTestId('composer-input');
+  await chat.getByTestId('speed-standard').check();
+  await input.fill('Explain it [[sim:tokens=120]]');
+  await input.press('Enter');
+  await expect(chat.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  await chat.getByTestId('speed-fast').check();
+  await input.fill('Explain it again [[sim:tokens=120]]');
+  await input.press('Enter');
+  const reply = chat.getByTestId('message-assistant').last();
+  await expect(reply).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  // Headline: one rate (the meter), TTFT and cost visible; the rest folded away.
+  await expect(reply.getByRole('meter')).toHaveCount(1);
+  await expect(reply.getByTestId('metric-ttft')).toBeVisible();
+  await expect(reply.getByTestId('metric-cost')).toBeVisible();
+  await expect(reply.getByTestId('metric-effective')).toBeHidden();
+  // After a fast reply: what standard would have taken, from the standard rate measured above, labelled.
+  await expect(reply.getByTestId('standard-estimate')).toContainText(/Standard would have taken ≈[\d.]+ (s|ms)/);
+  await expect(reply.getByTestId('standard-estimate')).toContainText('estimate');
+  // Details and definitions open with a tap (no hover needed).
+  await reply.getByTestId('reply-details').locator('summary').tap().catch(async () => reply.getByTestId('reply-details').locator('summary').click());
+  await expect(reply.getByTestId('metric-effective')).toBeVisible();
+  await expect(reply.getByTestId('reply-details')).toContainText('Time to first token');
+});

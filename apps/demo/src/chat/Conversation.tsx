@@ -50,6 +50,17 @@ export function ConversationView(props: {
     for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'assistant') return messages[i]?.id;
     return undefined;
   }, [messages]);
+  // The standard output rate last measured per model in this conversation: the basis of the
+  // "standard would have taken" estimate under fast replies (none until a standard reply finished).
+  const standardRates = useMemo(() => {
+    const rates = new Map<string, number>();
+    for (const m of messages) {
+      const otps = m.metrics?.otps.value;
+      if (m.role === 'assistant' && m.status === 'done' && m.servedSpeed === 'standard' && m.model && otps && !m.metrics?.otps.isEstimate)
+        rates.set(m.model, otps);
+    }
+    return rates;
+  }, [messages]);
   const sessionCost = useMemo(() => messages.reduce((sum, m) => sum + (m.cost?.totalUsd ?? 0), 0), [messages]);
 
   const regenerate = useCallback(() => chat.regenerate(), [chat]);
@@ -121,10 +132,11 @@ export function ConversationView(props: {
         {...(message.id === lastAssistant ? { onRetry: regenerate, onRegenerate: regenerate } : {})}
         {...(message.id === cut ? { cutAtMaxTokens: true, onContinue: continueReply } : {})}
         {...(message.role === 'user' && composer ? { onEdit: editAndResend } : {})}
+        standardOtps={message.model ? (standardRates.get(message.model) ?? null) : null}
         busy={busy}
       />
     ),
-    [policy, lastAssistant, chat.retryAfterMs, regenerate, busy, cut, continueReply, editAndResend, composer],
+    [policy, lastAssistant, chat.retryAfterMs, regenerate, busy, cut, continueReply, editAndResend, composer, standardRates],
   );
 
   return (

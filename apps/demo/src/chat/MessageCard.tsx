@@ -24,6 +24,8 @@ export interface MessageCardProps {
   /** The reply ended at `max_tokens`: say so and offer {@link MessageCardProps.onContinue}. */
   cutAtMaxTokens?: boolean;
   onContinue?: () => void;
+  /** Output rate measured on a standard reply of the same model in this session (tok/s), for the estimate. */
+  standardOtps?: number | null;
   /** User messages: replace the text and ask again (drops everything after it). */
   onEdit?: (id: string, text: string) => void;
 }
@@ -75,12 +77,18 @@ export const MessageCard = memo(function MessageCard({
   cutAtMaxTokens,
   onContinue,
   onEdit,
+  standardOtps = null,
 }: MessageCardProps) {
   if (message.role === 'user') return <UserBubble message={message} busy={busy === true} {...(onEdit ? { onEdit } : {})} />;
   const m = message.metrics;
   const finished = message.status === 'done' || message.status === 'error' || message.status === 'aborted';
   const otps = finished && m?.otps.value != null ? m.otps : m?.liveOtps;
   const error = message.status === 'error' ? message.error : null;
+  const tokens = message.usage?.outputTokens ?? null;
+  const standardEstimate =
+    message.status === 'done' && message.servedSpeed === 'fast' && standardOtps && tokens && tokens > 1 && m?.ttftMs != null && m.sentAt !== null && m.lastDeltaAt !== null
+      ? { otps: standardOtps, totalMs: m.ttftMs + ((tokens - 1) / standardOtps) * 1000, fastMs: m.lastDeltaAt - m.sentAt }
+      : null;
   // Under Auto, a standard-only model is simply served standard: nothing failed and nothing fell back,
   // so no warning colour and no "fell back" note (the fallback event still says why, for the tooltip).
   const expectedStandard = policy === 'auto' && message.fallback?.reason === 'unsupported_model';
@@ -132,34 +140,6 @@ export const MessageCard = memo(function MessageCard({
             <dt className="stat-label">TTFT</dt>
             <dd className="stat-value">{m?.ttftMs != null ? formatMs(m.ttftMs) : '—'}</dd>
           </div>
-          <div className="stat" data-testid="metric-otps" data-value={otps?.value ?? ''} data-estimate={String(otps?.isEstimate ?? true)}>
-            <dt className="stat-label" title="Output tokens after the first ÷ (last token − first token), measured on arrival">
-              {finished ? 'OTPS' : 'OTPS live'}
-            </dt>
-            <dd className="stat-value">
-              {otps?.value != null ? `${otps.isEstimate ? '≈' : ''}${formatRate(otps.value)}` : '—'}
-              <span className="unit"> tok/s</span>
-            </dd>
-          </div>
-          <div
-            className="stat"
-            data-testid="metric-effective"
-            title="Effective OTPS: output tokens ÷ (last token − request sent), time to first token included"
-          >
-            <dt className="stat-label">Effective</dt>
-            <dd className="stat-value">
-              {finished && m?.effectiveOtps?.value != null
-                ? `${m.effectiveOtps.isEstimate ? '≈' : ''}${formatRate(m.effectiveOtps.value)}`
-                : '—'}
-              <span className="unit"> tok/s</span>
-            </dd>
-          </div>
-          <div className="stat" data-testid="metric-tokens">
-            <dt className="stat-label">Tokens</dt>
-            <dd className="stat-value">
-              {message.usage ? formatCount(message.usage.outputTokens) : m?.outputTokens?.value != null ? `≈${formatCount(m.outputTokens.value)}` : '—'}
-            </dd>
-          </div>
           <div className="stat" data-testid="metric-cost">
             <dt className="stat-label">Cost</dt>
             <dd className="stat-value">
@@ -174,13 +154,62 @@ export const MessageCard = memo(function MessageCard({
               />
             </dd>
           </div>
-          <div className="stat stat-served">
+        </dl>
+        {standardEstimate ? (
+          <p className="standard-estimate" data-testid="standard-estimate">
+            Standard would have taken <strong>≈{formatMs(standardEstimate.totalMs)}</strong> (this reply: {formatMs(standardEstimate.fastMs)}) —
+            an estimate from the standard rate measured on {message.model ?? 'this model'} in this session ({formatRate(standardEstimate.otps)}{' '}
+            tok/s), with the same time to first token.
+          </p>
+        ) : null}
+        <details className="msg-details" data-testid="reply-details">
+          <summary>Details</summary>
+          <dl className="stats">
+            <div className="stat" data-testid="metric-otps" data-value={otps?.value ?? ''} data-estimate={String(otps?.isEstimate ?? true)}>
+            <dt className="stat-label">
+              {finished ? 'OTPS' : 'OTPS live'}
+            </dt>
+            <dd className="stat-value">
+              {otps?.value != null ? `${otps.isEstimate ? '≈' : ''}${formatRate(otps.value)}` : '—'}
+              <span className="unit"> tok/s</span>
+            </dd>
+          </div>
+            <div
+            className="stat"
+            data-testid="metric-effective"
+          >
+            <dt className="stat-label">Effective</dt>
+            <dd className="stat-value">
+              {finished && m?.effectiveOtps?.value != null
+                ? `${m.effectiveOtps.isEstimate ? '≈' : ''}${formatRate(m.effectiveOtps.value)}`
+                : '—'}
+              <span className="unit"> tok/s</span>
+            </dd>
+          </div>
+            <div className="stat" data-testid="metric-tokens">
+            <dt className="stat-label">Tokens</dt>
+            <dd className="stat-value">
+              {message.usage ? formatCount(message.usage.outputTokens) : m?.outputTokens?.value != null ? `≈${formatCount(m.outputTokens.value)}` : '—'}
+            </dd>
+          </div>
+            <div className="stat stat-served">
             <dt className="stat-label">Served</dt>
             <dd className="stat-value" data-testid="served-speed">
               {message.servedSpeed ?? '—'}
             </dd>
           </div>
-        </dl>
+          </dl>
+          <dl className="definitions">
+            <dt>TTFT</dt>
+            <dd>Time to first token: request sent → first text received. Fast mode does not shorten it.</dd>
+            <dt>OTPS (tok/s)</dt>
+            <dd>Output tokens per second: tokens after the first ÷ (last token − first token), measured as they arrive. ≈ marks a live estimate; the final figure is exact.</dd>
+            <dt>Effective</dt>
+            <dd>Output tokens ÷ (last token − request sent): the rate you experience, waiting time included. Short replies score low here because the wait dominates.</dd>
+            <dt>Cost</dt>
+            <dd>From the token counts in <code>usage</code> at this model's price for the speed served (fast mode costs more per token).</dd>
+          </dl>
+        </details>
         {expectedStandard ? (
           <p className="standard-note" data-testid="standard-note">
             Served standard: this model has no fast mode.
