@@ -27,3 +27,27 @@ for (const theme of ['light', 'dark'] as const) {
     await page.screenshot({ path: `${SHOTS}race-${theme}.png` });
   });
 }
+
+for (const theme of ['light', 'dark'] as const) {
+  test(`screenshots: phone (390×844), ${theme}`, async ({ page }) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const chat = await openTab(page, 'chat', theme);
+    await chat.getByTestId('speed-auto').check();
+    await chat.getByTestId('composer-input').fill('Write a TypeScript debounce function with code');
+    await chat.getByTestId('composer').locator('[data-part=send]').click();
+    await expect(chat.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await chat.getByTestId('composer-input').fill('Compare the options in a table');
+    await chat.getByTestId('composer').locator('[data-part=send]').click();
+    await expect(chat.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    // Highlighting lands in an idle slot after the block closes.
+    await expect(chat.locator('pre[data-state="closed"] [class^="hljs-"]').first()).toBeAttached();
+    await page.screenshot({ path: `${SHOTS}phone-chat-${theme}.png` });
+
+    await page.getByTestId('tab-race').click();
+    const race = page.locator('#panel-race');
+    await race.getByTestId('race-preset-code').click();
+    await race.getByTestId('race-start').click();
+    await expect(race.getByTestId('race-lane-standard')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+    await page.screenshot({ path: `${SHOTS}phone-race-${theme}.png` });
+  });
+}
