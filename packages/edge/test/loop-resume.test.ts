@@ -2,7 +2,7 @@
 import type { ChatMessage, MessagePart, ProtocolEvent, ToolResultPart } from '@slipstream/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defineTool, type Tool } from '../src/index.ts';
-import { chat, post, startRig, type Rig } from './helpers.ts';
+import { chat, post, sleep, startRig, waitFor, type Rig } from './helpers.ts';
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -147,6 +147,37 @@ describe('approvals', () => {
     const sent = rig.sim.sim.requests().at(-1)!.body as { messages: { content: { type: string; content?: unknown; is_error?: boolean }[] }[] };
     expect(sent.messages.at(-1)!.content[0]).toMatchObject({ type: 'tool_result', is_error: true, content: result.error });
     expect(second.text).toMatch(/failed/);
+  });
+
+  it('stop while an approved call runs (step -1) aborts it and no upstream request follows', async () => {
+    let signal: AbortSignal | undefined;
+    const slow = defineTool({
+      name: 'write_file',
+      inputSchema: { type: 'object', properties: { path: { type: 'string' } } },
+      needsApproval: true,
+      execute: (_input, ctx) => {
+        signal = ctx.signal;
+        return new Promise(() => {});
+      },
+    });
+    const own = await startRig({}, { tools: [slow] });
+    try {
+      const messages: ChatMessage[] = [
+        { role: 'user', content: 'Save it' },
+        { role: 'assistant', content: [{ type: 'tool_call', toolCallId: 'toolu_01', name: 'write_file', input: { path: 'src/a.ts' } }] },
+        { role: 'user', content: [{ type: 'tool_approval', toolCallId: 'toolu_01', approved: true }] },
+      ];
+      const ac = new AbortController();
+      const res = await post(own.chatUrl, { messages }, { signal: ac.signal });
+      expect(res.status).toBe(200);
+      await waitFor(() => signal !== undefined);
+      ac.abort();
+      await waitFor(() => signal!.aborted, 3_000);
+      await sleep(300);
+      expect(own.sim.stats().requests.total).toBe(0);
+    } finally {
+      await own.close();
+    }
   });
 
   it('needsApproval as a function decides per input', async () => {
