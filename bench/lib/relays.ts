@@ -9,11 +9,26 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-export type RelayKind = 'slipstream' | 'aisdk';
+export type RelayKind = 'slipstream' | 'slipstream-tools' | 'aisdk';
 export type FetchHandler = (req: Request) => Response | Promise<Response>;
 
 /** `options` are merged into the Slipstream handler's (e.g. `{ calibration: false }`). */
 export async function makeRelay(kind: RelayKind, upstream: string, options: Record<string, unknown> = {}): Promise<FetchHandler> {
+  if (kind === 'slipstream-tools') {
+    // The agent loop: the example project's tools (no artificial latency), enough steps for long loops.
+    const { createChatHandler } = await import('@slipstream/edge');
+    const { createExampleProject } = await import('@slipstream/edge/examples');
+    const app = createChatHandler({
+      baseURL: upstream,
+      apiKey: 'sk-ant-bench',
+      maxTokensCap: 128_000,
+      maxMessageChars: 100_000,
+      tools: createExampleProject({ maxFileChars: 1_000_000 }).tools,
+      maxSteps: 16,
+      ...options,
+    });
+    return (req) => app.fetch(req);
+  }
   if (kind === 'slipstream') {
     const { createChatHandler } = await import('@slipstream/edge');
     const app = createChatHandler({
