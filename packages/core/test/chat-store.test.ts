@@ -344,6 +344,23 @@ describe('createFastChat: tools', () => {
     });
   });
 
+  it('retry after a failed continuation sends it again, keeping the earlier parts and the answers', async () => {
+    const failed: Ev[] = [['start', startEvent({ messageId: 'msg_2' })], text('It is'), ['error', { kind: 'network', message: 'Connection lost', retryable: true }]];
+    const { store, calls, messages } = chat([failed, answer('It is 18 °C.')], { initialMessages: waitingFor(call({})) });
+    store.addToolResult('toolu_1', { output: { tempC: 18 } });
+    await settle();
+    expect(messages()[1]).toMatchObject({ status: 'error', content: 'Let me check.\n\nIt is' });
+    store.retry();
+    await settle();
+    expect(calls[1]!.body).toEqual(calls[0]!.body);
+    const a = messages()[1]!;
+    expect(messages()).toHaveLength(2);
+    expect(a.status).toBe('done');
+    expect(a.error).toBeNull();
+    expect(a.content).toBe('Let me check.\n\nIt is 18 °C.');
+    expect(a.parts[1]).toMatchObject({ type: 'tool_call', state: 'output-available', output: { tempC: 18 } });
+  });
+
   it('autoContinue: false waits for continueReply()', async () => {
     const { store, calls, messages } = chat([answer('OK.')], { autoContinue: false, initialMessages: waitingFor(call({})) });
     store.addToolResult('toolu_1', { output: 'sunny' });
