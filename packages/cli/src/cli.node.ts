@@ -1,11 +1,10 @@
 /**
  * `slipstream race "prompt"`: the CLI entry. `main(argv, io)` returns the exit code, so tests run it
- * in-process; run as a script it exits with that code.
+ * in-process; `bin.node.ts` (the `slipstream` bin) runs it and exits with that code.
  * @module
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { startSim, type StartSimOptions } from '@slipstream/sim/node';
-import { pathToFileURL } from 'node:url';
 import { USAGE, UsageError, parseArgs } from './args.ts';
 import { RaceError, UnsupportedModelError, checkModel, race, type RaceProgress } from './race.ts';
 import { buildReport, formatTable, type Source } from './report.ts';
@@ -114,8 +113,4 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   } finally {
     await sim?.close();
   }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main(process.argv.slice(2));
 }

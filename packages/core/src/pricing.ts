@@ -42,6 +42,12 @@ export interface CostOptions {
 const PER_MTOK = 1_000_000;
 
 /**
+ * Costs are rounded to 1e-10 USD (a ten-thousandth of a micro-dollar): far below any price step, and
+ * it drops binary float noise (`0.0014999999999999998` → `0.0015`) before the figures reach the wire.
+ */
+const round = (usd: number): number => Math.round(usd * 1e10) / 1e10;
+
+/**
  * The cost of one reply in US dollars.
  *
  * @param usage - Token counts; `inputTokens` excludes cache reads and writes, as Anthropic reports it.
@@ -67,15 +73,15 @@ export function cost(
   const output = (p.outputPerMTok * m) / PER_MTOK;
   const write = options.cacheWriteTtl === '1h' ? CACHE_MULTIPLIERS.write1h : CACHE_MULTIPLIERS.write5m;
 
-  const inputUsd = usage.inputTokens * input;
-  const outputUsd = usage.outputTokens * output;
-  const cacheReadUsd = usage.cacheReadInputTokens * input * CACHE_MULTIPLIERS.read;
-  const cacheWriteUsd = usage.cacheCreationInputTokens * input * write;
+  const inputUsd = round(usage.inputTokens * input);
+  const outputUsd = round(usage.outputTokens * output);
+  const cacheReadUsd = round(usage.cacheReadInputTokens * input * CACHE_MULTIPLIERS.read);
+  const cacheWriteUsd = round(usage.cacheCreationInputTokens * input * write);
   return {
     inputUsd,
     outputUsd,
     cacheReadUsd,
     cacheWriteUsd,
-    totalUsd: inputUsd + outputUsd + cacheReadUsd + cacheWriteUsd,
+    totalUsd: round(inputUsd + outputUsd + cacheReadUsd + cacheWriteUsd),
   };
 }

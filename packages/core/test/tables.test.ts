@@ -67,6 +67,15 @@ describe('cost', () => {
     expect(cost(usage(1_000_000, 0), 'claude-haiku-4-5', 'fast')?.totalUsd).toBe(1);
   });
 
+  it('rounds to 1e-10 USD so no float noise reaches the wire', () => {
+    // 11 × $150/M is 0.0016499999999999998 and 7 × $5/M 0.000035000000000000004 in plain float arithmetic.
+    expect(11 * (150 / 1_000_000)).not.toBe(0.00165);
+    expect(cost(usage(0, 11), 'claude-opus-4-6', 'fast')?.outputUsd).toBe(0.00165);
+    const c = cost(usage(7, 60, 3, 11), 'claude-opus-4-6', 'standard');
+    expect(c).toEqual({ inputUsd: 0.000035, outputUsd: 0.0015, cacheReadUsd: 0.0000015, cacheWriteUsd: 0.00006875, totalUsd: 0.00160525 });
+    expect(JSON.stringify(cost(usage(1, 1), 'claude-haiku-4-5', null))).toBe('{"inputUsd":0.000001,"outputUsd":0.000005,"cacheReadUsd":0,"cacheWriteUsd":0,"totalUsd":0.000006}');
+  });
+
   it('treats an unreported speed as standard', () => {
     expect(cost(usage(1_000_000, 0), 'claude-opus-4-8', null)?.totalUsd).toBe(5);
   });

@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * `pnpm sim`: run the sim as a local HTTP server.
+ * `slipstream-sim` (the published bin; `pnpm sim` in this repo): run the sim as a local HTTP server.
  * @module
  */
 import { parseArgs } from 'node:util';
@@ -10,7 +11,7 @@ import { DEFAULT_OPTIONS } from './core.ts';
 /** Default port of the CLI (`--port 0` picks a free one). */
 export const DEFAULT_PORT = 4010;
 
-const HELP = `Usage: pnpm sim [options]
+const HELP = `Usage: slipstream-sim [options]    (in this repo: pnpm sim)
 
 A simulated Anthropic Messages API (POST /v1/messages) with fast mode, rate limits and faults.
 
