@@ -17,6 +17,8 @@ export default defineConfig({
         plugins: [react()],
         test: { name: 'react', include: ['packages/react/test/**/*.test.{ts,tsx}'], environment: 'happy-dom' },
       },
+      // Builds, packs and installs every package into a fresh project, then uses it (see the file).
+      { extends: true, test: { name: 'consumer', include: ['test/consumer/**/*.test.ts'], environment: 'node', testTimeout: 120_000 } },
       { extends: true, test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], environment: 'node' } },
     ],
   },

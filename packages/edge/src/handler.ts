@@ -62,6 +62,11 @@ function errorResponse(error: ErrorEvent, status: number, headers: Record<string
   });
 }
 
+/** What a request gets when no API key is configured. */
+const NO_KEY_MESSAGE =
+  'The edge has no Anthropic API key: set ANTHROPIC_API_KEY or pass `apiKey` to createChatHandler. ' +
+  'To run without one, start the simulator (npx slipstream-sim) and pass its URL as `baseURL` with any key.';
+
 function fromEnv(source: FromEnv | undefined, env: EnvBindings, name: string): string | undefined {
   if (typeof source === 'function') return source(env);
   if (typeof source === 'string') return source;
@@ -258,7 +263,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     const env = c.env as EnvBindings;
     const apiKey = fromEnv(opts.apiKey, env, 'ANTHROPIC_API_KEY');
     if (apiKey === undefined || apiKey === '') {
-      return refuse({ kind: 'upstream', message: 'The edge has no Anthropic API key configured.', retryable: false }, 500);
+      // A deploy without a key is a server misconfiguration (500), said so plainly with the fix: the
+      // published edge has no embedded sim to fall back on.
+      return refuse({ kind: 'upstream', message: NO_KEY_MESSAGE, retryable: false }, 500);
     }
     const baseURL = fromEnv(opts.baseURL, env, 'ANTHROPIC_BASE_URL');
     const keyHash = await hashKey(apiKey);
