@@ -18,7 +18,12 @@ export default defineConfig({
         test: { name: 'react', include: ['packages/react/test/**/*.test.{ts,tsx}'], environment: 'happy-dom' },
       },
       // Builds, packs and installs every package into a fresh project, then uses it (see the file).
-      { extends: true, test: { name: 'consumer', include: ['test/consumer/**/*.test.ts'], environment: 'node', testTimeout: 120_000 } },
+      // CPU-heavy (tsc, bundlers): it runs after every other project (groupOrder), not beside their
+      // timing tests.
+      {
+        extends: true,
+        test: { name: 'consumer', include: ['test/consumer/**/*.test.ts'], environment: 'node', testTimeout: 240_000, sequence: { groupOrder: 1 } },
+      },
       { extends: true, test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], environment: 'node' } },
     ],
   },
