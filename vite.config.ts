@@ -22,7 +22,7 @@ export default defineConfig({
       // timing tests.
       {
         extends: true,
-        test: { name: 'consumer', include: ['test/consumer/**/*.test.ts'], environment: 'node', testTimeout: 240_000, sequence: { groupOrder: 1 } },
+        test: { name: 'consumer', include: ['test/consumer/**/*.test.ts'], environment: 'node', testTimeout: 300_000, sequence: { groupOrder: 1 } },
       },
       { extends: true, test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], environment: 'node' } },
     ],
