@@ -69,3 +69,11 @@ export {
   type LexResult,
   type Inline,
 } from './markdown/index.ts';
+export {
+  aiSdkFastFacts,
+  useAiSdkFastFacts,
+  type AiSdkChatStatus,
+  type AiSdkMessageLike,
+  type AiSdkFastMetadata,
+  type AiSdkFastFacts,
+} from './ai-sdk.ts';
