@@ -9,7 +9,7 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import { direct, viaAiSdk, viaSlipstream, type Ask, type Reply } from './lib/clients.ts';
+import { direct, viaAiSdk, viaBridge, viaSlipstream, type Ask, type Reply } from './lib/clients.ts';
 import { cpuMs, startChild, type Child } from './lib/proc.node.ts';
 import { main } from './lib/result.ts';
 import { fmt, fmtRange, median } from './lib/stats.ts';
@@ -18,7 +18,7 @@ const TOKENS = Number(process.env.BENCH_RELAY_TOKENS ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
-type Path = 'slipstream' | 'aisdk' | 'direct';
+type Path = 'slipstream' | 'bridge' | 'aisdk' | 'direct';
 interface Sample {
   tokens: number;
   wallMs: number;
@@ -40,18 +40,25 @@ async function run(): Promise<Omit<import('./lib/result.ts').BenchResult, 'title
   const relays: Partial<Record<Path, Child>> = {};
   try {
     relays.slipstream = await startChild(here('./lib/relay-child.node.ts'), { kind: 'slipstream', upstream: sim.url });
+    relays.bridge = await startChild(here('./lib/relay-child.node.ts'), { kind: 'bridge', upstream: sim.url });
     relays.aisdk = await startChild(here('./lib/relay-child.node.ts'), { kind: 'aisdk', upstream: sim.url });
     const ask: Ask = { prompt: `Write a long answer with markdown. [[sim:tokens=${TOKENS}]]`, model: 'claude-opus-4-6', speed: 'fast', maxTokens: TOKENS + 1000 };
     const call = (p: Path): Promise<Reply> =>
-      p === 'slipstream' ? viaSlipstream(relays.slipstream!.url, ask) : p === 'aisdk' ? viaAiSdk(relays.aisdk!.url, ask) : direct(sim.url, ask);
+      p === 'slipstream'
+        ? viaSlipstream(relays.slipstream!.url, ask)
+        : p === 'bridge'
+          ? viaBridge(relays.bridge!.url, ask)
+          : p === 'aisdk'
+            ? viaAiSdk(relays.aisdk!.url, ask)
+            : direct(sim.url, ask);
 
-    const paths: Path[] = ['slipstream', 'aisdk', 'direct'];
+    const paths: Path[] = ['slipstream', 'bridge', 'aisdk', 'direct'];
     // Warm-up: JIT, connection pools, module init.
     for (const p of paths) await call(p);
-    const samples: Record<Path, Sample[]> = { slipstream: [], aisdk: [], direct: [] };
+    const samples: Record<Path, Sample[]> = { slipstream: [], bridge: [], aisdk: [], direct: [] };
     for (let r = 0; r < RUNS; r++) {
       for (const p of paths) {
-        const relay = relays[p as 'slipstream' | 'aisdk'];
+        const relay = relays[p as 'slipstream' | 'bridge' | 'aisdk'];
         const tok0 = (await sim.ask<{ tokensEmitted: number }>('stats')).tokensEmitted;
         const simCpu0 = await sim.ask<number>('cpu');
         const relayCpu0 = relay ? await relay.ask<number>('cpu') : 0;
@@ -85,13 +92,15 @@ async function run(): Promise<Omit<import('./lib/result.ts').BenchResult, 'title
       '| path | tokens/run | output tokens/s (end to end) | relay CPU ms / 1k tokens | client CPU ms / 1k tokens | sim CPU ms / 1k tokens |',
       '|---|---:|---:|---:|---:|---:|',
       row('slipstream', 'sim → **Slipstream edge** → `readProtocolStream`'),
+      row('bridge', 'sim → **Slipstream edge, AI SDK bridge** (`@slipstream/edge/ai-sdk`) → `parseJsonEventStream(uiMessageChunkSchema)`'),
       row('aisdk', 'sim → **AI SDK** `streamText` → `toUIMessageStreamResponse()` → `parseJsonEventStream(uiMessageChunkSchema)`'),
       row('direct', 'sim → `@anthropic-ai/sdk` `beta.messages.stream` (floor, no relay)'),
       '',
       `- **Relay CPU per token, Slipstream ÷ AI SDK: ${fmt(cpuRatio, 2)}** (target ≤ 0.50: ${cpuRatio <= 0.5 ? 'met' : 'missed'}).`,
+      `- Relay CPU per token of the AI SDK bridge (same edge, UI message stream out): ${fmt(medRelay('bridge') / medRelay('slipstream'), 2)}× the native protocol's, ${fmt(medRelay('bridge') / medRelay('aisdk'), 2)}× the AI SDK route's.`,
       `- Throughput, Slipstream ÷ AI SDK: ${fmt(tpsRatio, 2)}×; Slipstream ÷ direct floor: ${fmt(medTps('slipstream') / medTps('direct'), 2)}×.`,
       `- Client decode CPU per token, Slipstream ÷ AI SDK: ${fmt(clientRatio, 2)}.`,
-      `- Text identical to the direct reply on every run: Slipstream ${sameText('slipstream')}, AI SDK ${sameText('aisdk')}.`,
+      `- Text identical to the direct reply on every run: Slipstream ${sameText('slipstream')}, bridge ${sameText('bridge')}, AI SDK ${sameText('aisdk')}.`,
       '- Throughput here is bounded by a 2-core machine running sim, relay and client at once; the CPU figures are the comparable ones.',
     ].join('\n');
     return {
@@ -99,12 +108,13 @@ async function run(): Promise<Omit<import('./lib/result.ts').BenchResult, 'title
       headline: {
         'relay CPU/1k tokens Slipstream': fmt(medRelay('slipstream'), 2),
         'relay CPU/1k tokens AI SDK': fmt(medRelay('aisdk'), 2),
+        'relay CPU/1k tokens bridge': fmt(medRelay('bridge'), 2),
         'relay CPU ratio (Slipstream/AI SDK)': fmt(cpuRatio, 2),
         'throughput ratio (Slipstream/AI SDK)': fmt(tpsRatio, 2),
       },
     };
   } finally {
-    await Promise.all([relays.slipstream?.close(), relays.aisdk?.close(), sim.close()]);
+    await Promise.all([relays.slipstream?.close(), relays.bridge?.close(), relays.aisdk?.close(), sim.close()]);
   }
 }
 

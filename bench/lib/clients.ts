@@ -66,12 +66,12 @@ export async function viaSlipstream(edgeUrl: string, ask: Ask, signal?: AbortSig
 }
 
 /** POST to the AI SDK route and decode its UI message stream with the parser `DefaultChatTransport` uses. */
-export async function viaAiSdk(url: string, ask: Ask, signal?: AbortSignal): Promise<Reply> {
+export async function viaAiSdk(url: string, ask: Ask, signal?: AbortSignal, body: unknown = ask): Promise<Reply> {
   const sentAt = nowEpoch();
   const res = await fetch(`${url}/api/chat`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ask),
+    body: JSON.stringify(body),
     signal,
   });
   if (!res.ok || !res.body) throw new Error(`AI SDK route answered ${res.status}: ${await res.text()}`);
@@ -91,6 +91,19 @@ export async function viaAiSdk(url: string, ask: Ask, signal?: AbortSignal): Pro
     }
   }
   return { text: parts.join(''), sentAt, arrivals, sizes, outputTokens: null, servedSpeed: null, doneAt: nowEpoch() };
+}
+
+/** Our edge's AI SDK bridge, sent what `useChat` sends (UI messages) and read as the AI SDK client reads it. */
+export function viaBridge(url: string, ask: Ask, signal?: AbortSignal): Promise<Reply> {
+  const body = {
+    id: 'bench',
+    trigger: 'submit-message',
+    messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: ask.prompt }] }],
+    model: ask.model,
+    speed: ask.speed,
+    max_tokens: ask.maxTokens,
+  };
+  return viaAiSdk(url, ask, signal, body);
 }
 
 const clients = new Map<string, Anthropic>();

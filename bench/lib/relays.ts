@@ -2,6 +2,7 @@
  * The two relays under test, as fetch handlers, and a Node server for them (`@hono/node-server`, the
  * server our edge CLI uses, resolved from @slipstream/edge's dependencies):
  * - `slipstream`: `createChatHandler` from `@slipstream/edge` at POST /api/chat;
+ * - `bridge`: `createAiSdkChatHandler` from `@slipstream/edge/ai-sdk` (the same edge, UI message stream out);
  * - `aisdk`: the AI SDK's documented chat route, `streamText` (`@ai-sdk/anthropic`) →
  *   `toUIMessageStreamResponse()`, at POST /api/chat.
  * @module
@@ -9,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-export type RelayKind = 'slipstream' | 'slipstream-tools' | 'aisdk';
+export type RelayKind = 'slipstream' | 'slipstream-tools' | 'bridge' | 'aisdk';
 export type FetchHandler = (req: Request) => Response | Promise<Response>;
 
 /** `options` are merged into the Slipstream handler's (e.g. `{ calibration: false }`). */
@@ -27,6 +28,12 @@ export async function makeRelay(kind: RelayKind, upstream: string, options: Reco
       maxSteps: 16,
       ...options,
     });
+    return (req) => app.fetch(req);
+  }
+  if (kind === 'bridge') {
+    // The same edge answering in the AI SDK's UI message stream protocol (@slipstream/edge/ai-sdk).
+    const { createAiSdkChatHandler } = await import('@slipstream/edge/ai-sdk');
+    const app = createAiSdkChatHandler({ baseURL: upstream, apiKey: 'sk-ant-bench', maxTokensCap: 128_000, maxMessageChars: 100_000, ...options });
     return (req) => app.fetch(req);
   }
   if (kind === 'slipstream') {
