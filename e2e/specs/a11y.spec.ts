@@ -37,6 +37,16 @@ for (const theme of ['light', 'dark'] as const) {
     await serious(page, 'race finished');
   });
 
+  test(`a11y ${theme}: agent, mid-run and finished`, async ({ page }) => {
+    const agent = await openTab(page, 'agent', theme);
+    await serious(page, 'agent idle');
+    await agent.getByTestId('agent-run').click();
+    await expect(agent.getByTestId('agent-lane-standard')).not.toHaveAttribute('data-status', 'idle');
+    await serious(page, 'agent mid-run');
+    await expect(agent.getByTestId('agent-verdict')).toHaveAttribute('data-done', 'true', { timeout: 40_000 });
+    await serious(page, 'agent finished');
+  });
+
   test(`a11y ${theme}: limits & faults, mid-step and finished`, async ({ page }) => {
     const limits = await openTab(page, 'limits', theme);
     await serious(page, 'limits idle');

@@ -113,12 +113,13 @@ export const ToolCallCard = memo(
         </div>
         <div id={bodyId} data-part="body" hidden={!open}>
           {input !== '' && (
-            <pre data-part="input" aria-label="Input">
+            // Focusable: a long input scrolls, and a scroll box must be reachable by keyboard (WCAG 2.1.1).
+            <pre data-part="input" aria-label="Input" tabIndex={0}>
               {input}
             </pre>
           )}
           {part.output !== undefined && (
-            <pre data-part="output" aria-label="Result">
+            <pre data-part="output" aria-label="Result" tabIndex={0}>
               {output}
             </pre>
           )}

@@ -103,7 +103,8 @@ export function BlockView({ block, partial, opts, flush = false }: BlockViewProp
       return (
         <div data-md="code-block" style={edge}>
           <CodeHeader lang={block.lang} code={block.code} closed={block.closed} />
-          <pre data-md="code" data-language={block.lang || undefined} data-state={block.closed ? 'closed' : 'open'}>
+          {/* Focusable: wide code scrolls sideways, and a scroll box must be reachable by keyboard. */}
+          <pre data-md="code" data-language={block.lang || undefined} data-state={block.closed ? 'closed' : 'open'} tabIndex={0}>
             <code className={block.lang ? `language-${block.lang.replace(/[^\w-]/g, '')}` : undefined}>
               {highlighted ?? block.code}
             </code>
