@@ -102,8 +102,13 @@ export function recordingFetch(inner: FetchLike, opts: { dropAfterBytes?: number
       }
     })();
     let seen = 0;
+    let broken = false;
     const body = new ReadableStream<Uint8Array>({
       async pull(c) {
+        if (broken) {
+          c.error(new TypeError('network error'));
+          return;
+        }
         let r: ReadableStreamReadResult<Uint8Array>;
         try {
           r = await source.read();
@@ -119,14 +124,28 @@ export function recordingFetch(inner: FetchLike, opts: { dropAfterBytes?: number
           return;
         }
         const value = r.value;
-        seen += value.byteLength;
-        if (opts.dropAfterBytes !== undefined && seen > opts.dropAfterBytes) {
-          // The connection breaks: the browser sees a TypeError, the edge sees its body cancelled.
+        if (opts.dropAfterBytes !== undefined && seen + value.byteLength > opts.dropAfterBytes) {
+          // The connection breaks after exactly `dropAfterBytes` bytes, wherever the transport's chunks
+          // fall (a socket coalesces writes, so one read may hold the whole preamble and more): those
+          // bytes arrive, then the browser sees a TypeError and the edge sees its body cancelled.
+          const head = value.subarray(0, opts.dropAfterBytes - seen);
+          seen = opts.dropAfterBytes;
+          if (head.byteLength > 0) {
+            rec.bodyText += decoder.decode(head, { stream: true });
+            tapController.enqueue(head.slice());
+          }
           endTap();
           await source.cancel(new Error('socket closed')).catch(() => undefined);
-          c.error(new TypeError('network error'));
+          if (head.byteLength === 0) {
+            c.error(new TypeError('network error'));
+            return;
+          }
+          // error() would discard a chunk still queued: the reader gets these bytes, then the error.
+          broken = true;
+          c.enqueue(head.slice());
           return;
         }
+        seen += value.byteLength;
         rec.bodyText += decoder.decode(value, { stream: true });
         tapController.enqueue(value.slice());
         c.enqueue(value);

@@ -83,7 +83,9 @@ window.__xssRun = async (mode) => {
     // <Message>, as a chat UI shows it: each payload as a user message, as an assistant reply, and as
     // the text of an error shown in its alert.
     payloads.forEach((p, i) => {
-      const base = { metrics: null, servedSpeed: null, requestedSpeed: null, fallback: null, usage: null, cost: null, model: null };
+      // Whole records as core's conversation store keeps them: the text in `content` with no `parts`, as a
+      // message restored from storage or made by `setMessages` has, which <MessageParts> shows as one text part.
+      const base = { parts: [], steps: [], metrics: null, servedSpeed: null, requestedSpeed: null, fallback: null, usage: null, cost: null, model: null };
       mount(createElement(Message, { meta: false, linkTarget: '_blank', message: { ...base, id: `u${i}`, role: 'user', content: p, status: 'done', error: null } }));
       mount(createElement(Message, { meta: false, linkTarget: '_blank', message: { ...base, id: `a${i}`, role: 'assistant', content: p, status: 'error', error: { kind: 'upstream', message: p, retryable: false } } }));
       rendered++;
