@@ -17,7 +17,7 @@ import { createChatHandler, type StateStore } from './index.ts';
 import { createRedisStore } from './state/redis.ts';
 import { serveNode } from './serve.node.ts';
 
-const USAGE = 'usage: pnpm edge [--port N] [--host HOST] [--upstream URL] [--store redis://HOST:PORT] [--cors ORIGIN]... [--tools examples]';
+const USAGE = 'usage: pnpm edge [--port N] [--host HOST] [--upstream URL] [--store redis://HOST:PORT [--store-timeout-ms N]] [--cors ORIGIN]... [--tools examples]';
 
 async function main(): Promise<void> {
   let args;
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
         host: { type: 'string', default: '127.0.0.1' },
         upstream: { type: 'string' },
         store: { type: 'string' },
+        'store-timeout-ms': { type: 'string' },
         cors: { type: 'string', multiple: true },
         tools: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   }
 
   let store: StateStore | undefined;
+  let storeTimeoutMs: number | undefined;
   let closeStore: (() => Promise<void>) | undefined;
   if (args.store !== undefined) {
     if (!/^rediss?:\/\//u.test(args.store)) {
@@ -90,6 +92,13 @@ async function main(): Promise<void> {
       console.error(`--store: cannot reach ${redactUrl(args.store!)} yet (${(err as Error).message}); serving from local memory until it answers`);
     });
     store = createRedisStore({ client });
+    if (args['store-timeout-ms'] !== undefined) {
+      storeTimeoutMs = Number(args['store-timeout-ms']);
+      if (!Number.isInteger(storeTimeoutMs) || storeTimeoutMs <= 0) {
+        console.error(`--store-timeout-ms must be a positive integer\n${USAGE}`);
+        process.exit(2);
+      }
+    }
     closeStore = async () => {
       await client.close().catch(() => {});
     };
@@ -98,6 +107,7 @@ async function main(): Promise<void> {
 
   const app = createChatHandler({
     ...(store !== undefined ? { store } : {}),
+    ...(storeTimeoutMs !== undefined ? { storeTimeoutMs } : {}),
     apiKey,
     ...(baseURL !== undefined ? { baseURL } : {}),
     ...(args.cors ? { cors: args.cors } : {}),
