@@ -39,3 +39,26 @@ test.describe('faults: each injected fault ends in its documented UI state', () 
     await expect(reply.getByTestId('buffering-warning')).toBeVisible();
   });
 });
+
+test('after the fast budget is spent, a retry that can only hit the limit is disabled with a live countdown', async ({ page }) => {
+  const panel = await openTab(page, 'limits');
+  await panel.getByTestId('exhaust-fast').click();
+  await expect(panel.getByTestId('message-assistant').last()).toHaveAttribute('data-status', /done|error/, { timeout: 30_000 });
+  await panel.getByTestId('fault-overloaded').click();
+  const reply = panel.getByTestId('message-assistant').last();
+  await expect(reply).toHaveAttribute('data-status', 'error', { timeout: 20_000 });
+  const retry = reply.getByTestId('retry');
+  if (await retry.isEnabled()) {
+    await retry.click();
+    await expect(panel.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'error', { timeout: 20_000 });
+  }
+  const last = panel.getByTestId('message-assistant').last();
+  await expect(last.getByTestId('message-error')).toHaveAttribute('data-kind', 'rate_limited');
+  // A countdown, not a static figure, and Retry waits for it.
+  const countdown = last.getByTestId('retry-countdown');
+  await expect(countdown).toContainText(/retry in \d/);
+  const first = await countdown.textContent();
+  await expect.poll(() => countdown.textContent(), { timeout: 5_000 }).not.toBe(first);
+  await expect(last.getByTestId('retry')).toBeDisabled();
+  await expect(last.getByTestId('retry')).toContainText('Retry in');
+});

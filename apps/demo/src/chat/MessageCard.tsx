@@ -10,6 +10,14 @@ import { memo, useId, useMemo, useState } from 'react';
 import { displayPrompt } from '../display.ts';
 import { formatCount, formatMs, formatRate } from '../format.ts';
 
+/** 125000 → "2 min 5 s", 14000 → "14 s" (whole seconds, rounded up: never "0 s" while still waiting). */
+function formatCountdown(ms: number): string {
+  const total = Math.max(1, Math.ceil(ms / 1000));
+  const min = Math.floor(total / 60);
+  const sec = total % 60;
+  return min > 0 ? `${min} min ${sec} s` : `${sec} s`;
+}
+
 export interface MessageCardProps {
   message: FastChatMessage;
   /** The policy the reply was asked with (for the badge). */
@@ -94,6 +102,14 @@ export const MessageCard = memo(function MessageCard({
   const expectedStandard = policy === 'auto' && message.fallback?.reason === 'unsupported_model';
   const fallback = expectedStandard ? null : message.fallback;
   const shown = error ? { ...message, error: null } : message;
+  // The live countdown (the conversation's) belongs to the last reply; older errors show their wait as sent.
+  const waitMs = error && onRetry ? (retryAfterMs ?? null) : null;
+  const hint =
+    error?.kind === 'overloaded' && message.fallback
+      ? 'This reply had already fallen back to standard, and standard failed too: retry sends it again.'
+      : error
+        ? ERROR_HINTS[error.kind]
+        : undefined;
 
   return (
     <div
@@ -107,12 +123,19 @@ export const MessageCard = memo(function MessageCard({
         <div className="error-box" role="alert" data-testid="message-error" data-kind={error.kind}>
           <strong>{ERROR_TITLES[error.kind] ?? 'Error'}</strong>
           <span>{error.message}</span>
-          {error.retryAfterMs != null ? <span className="num">retry after {formatMs(error.retryAfterMs)}</span> : null}
-          {ERROR_HINTS[error.kind] ? <span className="muted">{ERROR_HINTS[error.kind]}</span> : null}
+          {waitMs !== null && waitMs > 0 ? (
+            <span className="num" data-testid="retry-countdown" role="timer">
+              retry in {formatCountdown(waitMs)}
+            </span>
+          ) : error.retryAfterMs != null && onRetry === undefined ? (
+            <span className="num">retry after {formatMs(error.retryAfterMs)}</span>
+          ) : null}
+          {hint ? <span className="muted">{hint}</span> : null}
           {message.content ? <span className="muted">Partial reply kept above.</span> : null}
           {onRetry ? (
-            <button type="button" className="button small" data-testid="retry" onClick={onRetry} disabled={busy}>
-              {error.retryable ? 'Retry' : 'Try again'}
+            // While the server's retry-after runs, a retry can only fail the same way: disabled, with the wait on it.
+            <button type="button" className="button small" data-testid="retry" onClick={onRetry} disabled={busy || (waitMs !== null && waitMs > 0)}>
+              {waitMs !== null && waitMs > 0 ? `Retry in ${formatCountdown(waitMs)}` : error.retryable ? 'Retry' : 'Try again'}
             </button>
           ) : null}
         </div>
