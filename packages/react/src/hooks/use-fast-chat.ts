@@ -31,7 +31,7 @@ import {
   type UserPart,
 } from '@slipstream/core';
 import type { FastChatMessage } from '../chat-types.ts';
-import { useStreamView, type UseFastStreamOptions, type UseFastStreamResult } from './use-fast-stream.ts';
+import { latestStreamOptions, useStreamView, type UseFastStreamOptions, type UseFastStreamResult } from './use-fast-stream.ts';
 
 export { toHistory, newId } from '@slipstream/core';
 
@@ -171,31 +171,14 @@ export function useFastChat(options: UseFastChatOptions = {}): UseFastChatResult
 function createStore(optionsRef: { current: UseFastChatOptions }): FastChat {
   const first = optionsRef.current;
   const latest = (): UseFastChatOptions => optionsRef.current;
-  const wrapped: FastChatOptions = {
-    // Read once by the store.
-    ...(first.notify !== undefined ? { notify: first.notify } : {}),
-    ...(first.clock !== undefined ? { clock: first.clock } : {}),
-    ...(first.charsPerToken !== undefined ? { charsPerToken: first.charsPerToken } : {}),
-    ...(first.liveWindowMs !== undefined ? { liveWindowMs: first.liveWindowMs } : {}),
-    ...(first.initialMessages !== undefined ? { initialMessages: first.initialMessages } : {}),
-    ...(first.conversationId !== undefined ? { conversationId: first.conversationId } : {}),
-    // Read per request or per event: always the latest.
-    fetch: (input, init) => (latest().fetch ?? globalThis.fetch)(input, init),
-    headers: () => {
-      const h = latest().headers;
-      return (typeof h === 'function' ? h() : h) ?? {};
-    },
-    onEvent: (e) => latest().onEvent?.(e),
-    onDelta: (delta, kind) => latest().onDelta?.(delta, kind),
-    onFinish: (message, state) => latest().onFinish?.(message, state),
-    onError: (error, state) => latest().onError?.(error, state),
-    onFallback: (f) => latest().onFallback?.(f),
-    onToolCall: (part) => latest().onToolCall?.(part),
-    onToolResult: (result, part) => latest().onToolResult?.(result, part),
-    onStep: (step) => latest().onStep?.(step),
-    onClientToolCall: (call) => latest().onClientToolCall?.(call),
-  };
-  for (const key of ['endpoint', 'defaults', 'limits', 'system', 'body', 'speed', 'model', 'autoContinue'] as const) {
+  const wrapped: FastChatOptions = latestStreamOptions(optionsRef);
+  // Read once by the store.
+  if (first.initialMessages !== undefined) wrapped.initialMessages = first.initialMessages;
+  if (first.conversationId !== undefined) wrapped.conversationId = first.conversationId;
+  wrapped.onFinish = (message, state) => latest().onFinish?.(message, state);
+  wrapped.onClientToolCall = (call) => latest().onClientToolCall?.(call);
+  // Read per request: always the latest.
+  for (const key of ['system', 'body', 'speed', 'model', 'autoContinue'] as const) {
     Object.defineProperty(wrapped, key, { enumerable: true, get: () => latest()[key] });
   }
   return createFastChat(wrapped);

@@ -129,11 +129,17 @@ export function useStreamView(stream: FastStream, optionsRef: { current: Pick<Us
   );
 }
 
-/** Creates the store with callbacks that always call the latest options. */
-function createStore(optionsRef: { current: UseFastStreamOptions }): FastStream {
+/**
+ * The stream options a hook hands its store (both `useFastStream` and `useFastChat` use this, so they
+ * forward the same options): what the store reads once (`notify`, `clock`, the meter's estimator
+ * settings) comes from the first render; callbacks, `fetch`, `headers` and the per-request fields
+ * (`endpoint`, `defaults`, `limits`) always read the latest render. `onFinish` is the caller's, its
+ * signature differs per store.
+ */
+export function latestStreamOptions<O extends Omit<FastStreamOptions, 'onFinish'>>(optionsRef: { current: O }): Omit<FastStreamOptions, 'onFinish'> {
   const first = optionsRef.current;
-  const latest = (): UseFastStreamOptions => optionsRef.current;
-  const wrapped: FastStreamOptions = {
+  const latest = (): O => optionsRef.current;
+  const wrapped: Omit<FastStreamOptions, 'onFinish'> = {
     // Read once by the store.
     ...(first.notify !== undefined ? { notify: first.notify } : {}),
     ...(first.clock !== undefined ? { clock: first.clock } : {}),
@@ -152,13 +158,18 @@ function createStore(optionsRef: { current: UseFastStreamOptions }): FastStream 
     onToolCall: (part) => latest().onToolCall?.(part),
     onToolResult: (result, part) => latest().onToolResult?.(result, part),
     onStep: (step) => latest().onStep?.(step),
-    onFinish: (state) => latest().onFinish?.(state),
     onError: (error, state) => latest().onError?.(error, state),
     onFallback: (f) => latest().onFallback?.(f),
   };
-  Object.defineProperties(wrapped, {
-    endpoint: { enumerable: true, get: () => latest().endpoint },
-    defaults: { enumerable: true, get: () => latest().defaults },
-  });
+  for (const key of ['endpoint', 'defaults', 'limits'] as const) {
+    Object.defineProperty(wrapped, key, { enumerable: true, get: () => latest()[key] });
+  }
+  return wrapped;
+}
+
+/** Creates the store with callbacks that always call the latest options. */
+function createStore(optionsRef: { current: UseFastStreamOptions }): FastStream {
+  const wrapped: FastStreamOptions = latestStreamOptions(optionsRef);
+  wrapped.onFinish = (state) => optionsRef.current.onFinish?.(state);
   return createFastStream(wrapped);
 }
