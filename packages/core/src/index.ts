@@ -64,6 +64,7 @@ export {
   type ProtocolEventName,
   type ProtocolEvent,
   type ErrorBody,
+  type AiSdkMessageMetadata,
 } from './protocol.ts';
 
 export {

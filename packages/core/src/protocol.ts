@@ -582,3 +582,30 @@ export const PROTOCOL_EVENT_NAMES: readonly ProtocolEventName[] = [
 export interface ErrorBody {
   error: ErrorEvent;
 }
+
+/**
+ * The fast-mode facts the edge's AI SDK bridge (`@slipstream/edge/ai-sdk`) writes on each assistant
+ * message of the AI SDK's UI message stream (`message.metadata`), and `@slipstream/react`'s
+ * `aiSdkFastFacts` reads. Fields arrive as they become known: the request's speed and policy at `start`,
+ * `fallback` when it happens, `servedSpeed` with usage, and the measured figures at `finish`.
+ */
+export interface AiSdkMessageMetadata {
+  /** The speed asked of upstream on the attempt that streamed. */
+  requestedSpeed?: Speed;
+  policy?: SpeedPolicy;
+  model?: string;
+  /** The speed upstream served (`usage.speed`); `null` when upstream did not say. */
+  servedSpeed?: Speed | null;
+  /** Why the reply was served at another speed than asked. */
+  fallback?: { from: Speed; to: Speed; reason: FallbackReason; retryAfterMs?: number; until?: string };
+  /** Edge-measured time to first token: request arrival at the edge → first upstream delta, in ms. */
+  ttftMs?: number | null;
+  /** Headline output tokens per second: tokens after the first ÷ (last delta − first delta), at the edge. */
+  otps?: number | null;
+  outputTokens?: number;
+  cost?: Cost | null;
+  /** Upstream requests made for this reply (retries and fallbacks included). */
+  attempts?: number;
+  /** When the reply ended in an error: what kind, and whether trying again may work. */
+  error?: { kind: ErrorKind; retryable: boolean; retryAfterMs?: number };
+}

@@ -12,14 +12,10 @@
 import {
   headlineOtps,
   readProtocolStream,
+  type AiSdkMessageMetadata,
   type ChatMessage,
-  type Cost,
   type ErrorBody,
-  type ErrorKind,
-  type FallbackReason,
   type ProtocolEvent,
-  type Speed,
-  type SpeedPolicy,
   type StopReason,
 } from '@slipstream/core';
 import { Hono } from 'hono';
@@ -27,31 +23,8 @@ import { createChatHandler } from './handler.ts';
 import { DEFAULTS, type ChatHandlerOptions } from './options.ts';
 import { readJsonBody } from './read-body.ts';
 
-/**
- * The fast-mode facts on each assistant message (`message.metadata`). Fields arrive as they become
- * known: the request's speed and policy at `start`, `fallback` when it happens, `servedSpeed` with
- * usage, and the measured figures at `finish`.
- */
-export interface SlipstreamMessageMetadata {
-  /** The speed asked of upstream on the attempt that streamed. */
-  requestedSpeed?: Speed;
-  policy?: SpeedPolicy;
-  model?: string;
-  /** The speed upstream served (`usage.speed`); `null` when upstream did not say. */
-  servedSpeed?: Speed | null;
-  /** Why the reply was served at another speed than asked. */
-  fallback?: { from: Speed; to: Speed; reason: FallbackReason; retryAfterMs?: number; until?: string };
-  /** Edge-measured time to first token: request arrival at the edge → first upstream delta, in ms. */
-  ttftMs?: number | null;
-  /** Headline output tokens per second: tokens after the first ÷ (last delta − first delta), at the edge. */
-  otps?: number | null;
-  outputTokens?: number;
-  cost?: Cost | null;
-  /** Upstream requests made for this reply (retries and fallbacks included). */
-  attempts?: number;
-  /** When the reply ended in an error: what kind, and whether trying again may work. */
-  error?: { kind: ErrorKind; retryable: boolean; retryAfterMs?: number };
-}
+/** The fast-mode facts on each assistant message (`message.metadata`): core's {@link AiSdkMessageMetadata}. */
+export type SlipstreamMessageMetadata = AiSdkMessageMetadata;
 
 /** A UI message stream chunk, as far as this bridge writes them (a subset of the AI SDK's `UIMessageChunk`). */
 export type UIMessageChunk =

@@ -6,7 +6,7 @@
  * @module
  */
 import { useRef } from 'react';
-import { estimateTextTokens, type Cost, type FallbackEvent, type FallbackReason, type Speed, type SpeedPolicy } from '@slipstream/core';
+import { estimateTextTokens, type AiSdkMessageMetadata, type Cost, type FallbackEvent, type Speed, type SpeedPolicy } from '@slipstream/core';
 import type { MeterMetrics, StreamStatus } from './types.ts';
 
 /** `useChat`'s `status`. */
@@ -20,19 +20,8 @@ export interface AiSdkMessageLike {
   parts?: ReadonlyArray<{ type: string; text?: string }>;
 }
 
-/** The bridge's message metadata, as `@slipstream/edge/ai-sdk` writes it (`SlipstreamMessageMetadata`). */
-export interface AiSdkFastMetadata {
-  requestedSpeed?: Speed;
-  policy?: SpeedPolicy;
-  model?: string;
-  servedSpeed?: Speed | null;
-  fallback?: { from: Speed; to: Speed; reason: FallbackReason; retryAfterMs?: number; until?: string };
-  ttftMs?: number | null;
-  otps?: number | null;
-  outputTokens?: number;
-  cost?: Cost | null;
-  error?: { kind: string; retryable: boolean; retryAfterMs?: number };
-}
+/** The bridge's message metadata, as `@slipstream/edge/ai-sdk` writes it: core's {@link AiSdkMessageMetadata}. */
+export type AiSdkFastMetadata = AiSdkMessageMetadata;
 
 /** Props for the three components, from one message. */
 export interface AiSdkFastFacts {
