@@ -22,15 +22,37 @@ import type { SimStreamRecord } from './types.ts';
 
 /** What the runtime adapter can offer; `incoming.socket` exists under @hono/node-server. */
 interface NodeLikeEnv {
-  incoming?: { socket?: { resetAndDestroy?: () => void; destroy?: () => void } };
+  incoming?: { socket?: { resetAndDestroy?: () => void; destroy?: () => void; writableLength?: number } };
 }
 
-/** Reset the TCP connection where the runtime lets us (Node); elsewhere the caller errors the stream. */
-function resetSocket(env: unknown): boolean {
+/** How long a drop waits at most for the bytes already written to leave before it resets anyway. */
+const DROP_FLUSH_LIMIT_MS = 1_000;
+
+/**
+ * Reset the TCP connection where the runtime lets us (Node); elsewhere the caller errors the stream.
+ * With `afterWritten`, what the reply already wrote goes out first, as on a real connection that breaks
+ * after sending: Node's http response corks its socket until the next tick, and a reset discards what is
+ * still queued, so a reset in the same tick as the last deltas (every delta of the reply when a loaded
+ * machine runs the schedule late) would drop text the sim's records count as written.
+ */
+function resetSocket(env: unknown, afterWritten = false): boolean {
   const socket = (env as NodeLikeEnv | undefined)?.incoming?.socket;
   if (!socket) return false;
-  if (socket.resetAndDestroy) socket.resetAndDestroy();
-  else socket.destroy?.();
+  const reset = (): void => {
+    if (socket.resetAndDestroy) socket.resetAndDestroy();
+    else socket.destroy?.();
+  };
+  if (!afterWritten) {
+    reset();
+    return true;
+  }
+  const giveUpAt = monoNow() + DROP_FLUSH_LIMIT_MS;
+  const whenFlushed = (): void => {
+    if ((socket.writableLength ?? 0) > 0 && monoNow() < giveUpAt) setTimeout(whenFlushed, 1);
+    else reset();
+  };
+  // A timer runs after the tick that uncorks the socket.
+  setTimeout(whenFlushed, 0);
   return true;
 }
 
@@ -205,7 +227,7 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
           if (outcome === 'drop') {
             run.finish('fault');
             // Node: reset the TCP connection. Elsewhere (workerd): error the stream, the closest thing.
-            if (!resetSocket(env)) controller.error(new Error('sim: connection dropped (fault)'));
+            if (!resetSocket(env, true)) controller.error(new Error('sim: connection dropped (fault)'));
             return;
           }
           run.finish(outcomeEnd(outcome));

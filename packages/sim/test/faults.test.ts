@@ -102,6 +102,23 @@ describe('faults through the SDK', () => {
     expect((await client(s.url).beta.messages.create(fastParams('hi'))).usage.speed).toBe('fast');
   });
 
+  it('drop: every delta written before the reset reaches the client', async () => {
+    // Fast is 1250 tok/s here: the 10 tokens fall due within a few ms and are written in the same tick as
+    // the reset, while Node's http response still holds them corked.
+    let deltas = 0;
+    const stream = client(s.url).beta.messages.stream(fastParams('[[sim:tokens=100]]'), fault('drop', 10));
+    stream.on('streamEvent', (e) => {
+      if (e.type === 'content_block_delta') deltas++;
+    });
+    const err = await stream.finalMessage().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    await waitFor(() => s.sim.stats().activeStreams === 0);
+    const [record] = s.sim.streams();
+    expect(record?.end).toBe('fault');
+    expect(record?.deltaTokens.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(deltas).toBe(record?.deltaTokens.length);
+  });
+
   it('an unknown x-sim-fault is a 400', async () => {
     const res = await post(s.url, { model: 'claude-opus-4-8', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-sim-fault': 'meteor' });
     expect(res.status).toBe(400);
