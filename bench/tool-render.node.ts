@@ -13,25 +13,13 @@ import { chromium, type Browser } from '@playwright/test';
 import { startChild } from './lib/proc.node.ts';
 import { main, type BenchResult } from './lib/result.ts';
 import { fmt, fmtRange, median } from './lib/stats.ts';
+import type { PageStats } from './browser/harness.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const RUNS = Number(process.env.BENCH_BROWSER_RUNS ?? 3);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const APP = 'slipstream-tool-app';
 
-interface PageStats {
-  startAt: number;
-  firstByteAt: number;
-  lastByteAt: number;
-  paintedAt: number;
-  commits: number;
-  renderMs: number;
-  longTasks: { start: number; duration: number }[];
-  slowFrames: number;
-  maxFrameGapMs: number;
-  finalChars: number;
-  error: string | null;
-}
 interface Trace {
   traceEvents: { name: string; ph: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } }[];
 }
