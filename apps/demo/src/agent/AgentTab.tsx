@@ -49,6 +49,8 @@ export function AgentTab({ simulated }: { simulated: boolean }) {
   }, []);
   const registerStop = useCallback((speed: LaneSpeed, stop: () => void) => stops.current.set(speed, stop), []);
 
+  // Esc stops both lanes from anywhere while they run. Subscribed once per run, not per render:
+  // `stopBoth` only reads refs, so the closure from the run's first render stays right.
   useEffect(() => {
     if (!running) return;
     const onKey = (e: KeyboardEvent) => {
@@ -56,7 +58,8 @@ export function AgentTab({ simulated }: { simulated: boolean }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [running]);
 
   return (
     <section className="agent" aria-labelledby="agent-title" data-testid="agent-tab">
