@@ -17,6 +17,7 @@ const ERROR_KINDS: ReadonlySet<string> = new Set<ErrorKind>([
   'unsupported',
   'aborted',
   'protocol',
+  'not_found',
 ]);
 
 /** Whether `value` is a protocol v1 {@link ErrorBody}. */

@@ -11,6 +11,10 @@
 export {
   PROTOCOL_VERSION,
   PROTOCOL_HEADER,
+  LAST_EVENT_ID_HEADER,
+  resumePath,
+  stopPath,
+  type StopResponse,
   PROTOCOL_EVENT_NAMES,
   type Speed,
   type SpeedPolicy,

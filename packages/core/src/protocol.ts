@@ -32,6 +32,18 @@
  * Timestamps named `t` are milliseconds since the edge received the request (the edge's own clock), so a
  * client can tell upstream pacing from network jitter. Client-side metrics are stamped on arrival.
  *
+ * **Resumable replies.** When the edge keeps replies (a state store is configured), `start` carries a
+ * `replyId` and every event carries an SSE `id:` line: its sequence number in the reply, `1` for the
+ * first event, consecutive over every event of the reply (heartbeat comments have none). A client that
+ * loses its connection sends `GET {path}/{replyId}` ({@link resumePath}) with the
+ * {@link LAST_EVENT_ID_HEADER} header set to the last id it fully received (`0` for none), to any
+ * isolate or process, and gets `200 text/event-stream` with exactly the events after that id (with
+ * their original ids and `t`) and then the live ones, ending with `done` or `error`. An unknown,
+ * expired or detached reply answers `404` with an {@link ErrorBody} of kind `not_found`. While no client
+ * is attached the upstream reply keeps running for the edge's detach time, then is aborted.
+ * `POST {path}/{replyId}/stop` ({@link stopPath}) stops it at once from any isolate: a client must send
+ * it on an explicit Stop, because for a resumable reply a closed connection only starts the detach time.
+ *
  * @module
  */
 
@@ -42,6 +54,24 @@
 export const PROTOCOL_VERSION = 2 as const;
 /** Request and response header carrying {@link PROTOCOL_VERSION}. */
 export const PROTOCOL_HEADER = 'x-slipstream-protocol';
+/** Request header of a resume: the SSE id of the last event the client fully received (`0` for none). */
+export const LAST_EVENT_ID_HEADER = 'last-event-id';
+
+/** The URL path resuming reply `replyId` of the chat endpoint at `path` (`/api/chat` → `/api/chat/{replyId}`). */
+export function resumePath(path: string, replyId: string): string {
+  return `${path.replace(/\/+$/, '')}/${encodeURIComponent(replyId)}`;
+}
+
+/** The URL path stopping reply `replyId` from any isolate: `POST {path}/{replyId}/stop`. */
+export function stopPath(path: string, replyId: string): string {
+  return `${resumePath(path, replyId)}/stop`;
+}
+
+/** The JSON answer of `POST {path}/{replyId}/stop`. */
+export interface StopResponse {
+  /** `true` when the reply was running and is now being aborted; `false` when it had already ended. */
+  stopped: boolean;
+}
 
 /** Speed asked of Anthropic for one upstream request. */
 export type Speed = 'fast' | 'standard';
@@ -442,7 +472,9 @@ export type ErrorKind =
   /** Client-side: the user stopped the stream. Never sent by the edge. */
   | 'aborted'
   /** Client-side: the edge's answer did not follow this protocol. */
-  | 'protocol';
+  | 'protocol'
+  /** A resume or stop named a reply the edge does not know: never existed, expired, or detached too long. */
+  | 'not_found';
 
 /** A typed, safe-to-show error. Never contains upstream bodies, headers or keys. */
 export interface ErrorEvent {
