@@ -92,6 +92,31 @@ export {
   type RequestLimits,
   type ValidationResult,
 } from './validate.ts';
+export {
+  ANTHROPIC_MAX_REQUEST_BYTES,
+  MAX_IMAGE_SIDE,
+  ATTACHMENT_ACCEPT,
+  precheckAttachment,
+  checkAttachment,
+  formatBytes,
+  maxFileBytesForBase64,
+  type AttachmentKind,
+  type AttachmentLimits,
+  type AttachmentFile,
+  type AttachmentProblem,
+  type AttachmentRefusal,
+  type AttachmentAccepted,
+} from './attachments.ts';
+export {
+  sniffImage,
+  imageSize,
+  looksLikePdf,
+  pdfPageCount,
+  mediaTokenEstimate,
+  MAX_IMAGE_TOKENS,
+  MAX_PDF_PAGE_TOKENS,
+  type ImageSize,
+} from './media.ts';
 export { parsePartialJson, type PartialJsonOptions } from './partial-json.ts';
 export { replyToMessages } from './history.ts';
 export { FAST_MODE_BETA, MODEL_CAPABILITIES, getModelCapability, type ModelCapability } from './models.ts';

@@ -116,3 +116,59 @@ function u16le(b: Uint8Array, i: number): number {
 function u24le(b: Uint8Array, i: number): number {
   return u16le(b, i) | ((b[i + 2] as number) << 16);
 }
+
+/**
+ * Pages of a base64 PDF, counted as Anthropic's 100-pages-per-request rule needs them: its page objects
+ * (`/Type /Page`), else the page tree's largest `/Count`. `undefined` when neither is visible (page
+ * objects packed in compressed object streams): then only upstream can tell, and nothing is refused.
+ */
+export function pdfPageCount(data: string): number | undefined {
+  let bytes: string;
+  try {
+    bytes = atob(data);
+  } catch {
+    return undefined;
+  }
+  const pages = bytes.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
+  if (pages > 0) return pages;
+  let count = 0;
+  for (const m of bytes.matchAll(/\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)|\/Count\s+(\d+)[^>]*?\/Type\s*\/Pages\b/g)) {
+    count = Math.max(count, Number(m[1] ?? m[2]));
+  }
+  return count > 0 ? count : undefined;
+}
+
+// The largest image a model keeps: Opus 4.8's high-resolution vision (2576 px long edge, 3.75 MP);
+// older models scale to 1568 px and 1.15 MP, so this errs high for them.
+const VISION_LONG_EDGE = 2576;
+const VISION_PIXELS = 3_750_000;
+/**
+ * Most input tokens one image can cost: Anthropic scales images down to the model's vision limits,
+ * then counts width × height / 750 tokens (at most 2576 px and 3.75 MP on Opus 4.8: 5,000 tokens).
+ */
+export const MAX_IMAGE_TOKENS = VISION_PIXELS / 750;
+/**
+ * Most input tokens one PDF page can cost: its text (1,500–3,000 tokens a page, PDF-support docs) plus
+ * the page seen as an image (at most {@link MAX_IMAGE_TOKENS}).
+ */
+export const MAX_PDF_PAGE_TOKENS = 3000 + MAX_IMAGE_TOKENS;
+
+/**
+ * An upper estimate of the input tokens of a base64 image or PDF, for budgets that must not be
+ * blown up by counting base64 characters as text (a 5 MB image is ~1.7 M characters, at most 5,000
+ * tokens). Images: from their header's size, scaled as Anthropic scales them; unknown size → the most
+ * an image can cost. PDFs: {@link MAX_PDF_PAGE_TOKENS} a page, pages from {@link pdfPageCount}, else
+ * one page per 50 kB (at most 100, Anthropic's page limit).
+ */
+export function mediaTokenEstimate(mediaType: string, data: string): number {
+  if (mediaType === 'application/pdf') {
+    const bytes = Math.floor((data.length * 3) / 4);
+    const pages = pdfPageCount(data) ?? Math.min(100, Math.max(1, Math.ceil(bytes / 50_000)));
+    return pages * MAX_PDF_PAGE_TOKENS;
+  }
+  const type = sniffImage(data);
+  const size = type === undefined ? undefined : imageSize(data, type);
+  if (size === undefined || size.width <= 0 || size.height <= 0) return MAX_IMAGE_TOKENS;
+  const scale = Math.min(1, VISION_LONG_EDGE / Math.max(size.width, size.height), Math.sqrt(VISION_PIXELS / (size.width * size.height)));
+  return Math.min(MAX_IMAGE_TOKENS, Math.ceil((Math.floor(size.width * scale) * Math.floor(size.height * scale)) / 750));
+}

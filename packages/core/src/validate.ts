@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { imageSize, looksLikePdf, sniffImage } from './media.ts';
+import { imageSize, looksLikePdf, pdfPageCount, sniffImage } from './media.ts';
 import type {
   ChatMessage,
   ChatRequest,
@@ -57,6 +57,12 @@ export interface RequestLimits {
    * @default 10_485_760
    */
   maxDocumentBytes: number;
+  /**
+   * Most PDF pages in one request, over all its PDFs: Anthropic's limit is 100. Pages are counted from
+   * the page objects the file shows; a PDF whose pages cannot be seen that way (compressed object
+   * streams) is left to upstream. @default 100
+   */
+  maxDocumentPages: number;
   /** Most UTF-16 code units of one `text/plain` document. @default 100_000 */
   maxDocumentChars: number;
   /** Most images and documents in one request, over all messages. @default 20 */
@@ -72,6 +78,7 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxPartsPerMessage: 100,
   maxImageBytes: 5 * 1024 * 1024,
   maxDocumentBytes: 10 * 1024 * 1024,
+  maxDocumentPages: 100,
   maxDocumentChars: 100_000,
   maxAttachments: 20,
 });
@@ -145,6 +152,8 @@ interface Ctx {
    */
   unknown: Invalid | undefined;
   attachments: number;
+  /** PDF pages seen so far (those whose count is visible). */
+  pages: number;
   /** Every image's path and longest side (when its header tells), for the many-images rule. */
   images: { path: string; side: number | undefined }[];
 }
@@ -172,7 +181,7 @@ interface Ctx {
  * if (!r.ok) return Response.json({ error: { kind: 'invalid_request', field: r.field, message: r.message, retryable: false } }, { status: 400 });
  */
 export function validateChatRequest(input: unknown, limits?: Partial<RequestLimits>): ValidationResult {
-  const ctx: Ctx = { l: { ...DEFAULT_REQUEST_LIMITS, ...definedOnly(limits) }, unknown: undefined, attachments: 0, images: [] };
+  const ctx: Ctx = { l: { ...DEFAULT_REQUEST_LIMITS, ...definedOnly(limits) }, unknown: undefined, attachments: 0, pages: 0, images: [] };
   try {
     const value = parse(input, ctx);
     if (ctx.unknown !== undefined) return { ok: false, field: ctx.unknown.field, message: ctx.unknown.message };
@@ -492,7 +501,10 @@ function parsePart(raw: Record<string, unknown>, type: MessagePartType, p: strin
       const mediaType = oneOf(`${p}.mediaType`, own(raw, 'mediaType'), IMAGE_TYPES);
       const data = parseBase64(own(raw, 'data'), `${p}.data`);
       if (data.length > ctx.l.maxImageBytes) {
-        throw new Invalid(`${p}.data`, `${p}.data is ${data.length} characters of base64; an image may have at most ${ctx.l.maxImageBytes}`);
+        throw new Invalid(
+          `${p}.data`,
+          `${p}.data is ${data.length} characters of base64; an image may have at most ${ctx.l.maxImageBytes} (${mb(ctx.l.maxImageBytes)}, a file of about ${mb((ctx.l.maxImageBytes / 4) * 3)})`,
+        );
       }
       const actual = sniffImage(data);
       if (actual === undefined) throw new Invalid(`${p}.data`, `${p}.data is not a JPEG, PNG, GIF or WebP image`);
@@ -518,7 +530,17 @@ function parsePart(raw: Record<string, unknown>, type: MessagePartType, p: strin
         if (!looksLikePdf(data)) throw new Invalid(`${p}.data`, `${p}.data is not a PDF (it does not start with %PDF-)`);
         const bytes = decodedBytes(data);
         if (bytes > ctx.l.maxDocumentBytes) {
-          throw new Invalid(`${p}.data`, `${p}.data decodes to ${bytes} bytes; a PDF may have at most ${ctx.l.maxDocumentBytes}`);
+          throw new Invalid(`${p}.data`, `${p}.data decodes to ${bytes} bytes; a PDF may have at most ${ctx.l.maxDocumentBytes} (${mb(ctx.l.maxDocumentBytes)})`);
+        }
+        const pages = pdfPageCount(data);
+        if (pages !== undefined) {
+          ctx.pages += pages;
+          if (ctx.pages > ctx.l.maxDocumentPages) {
+            throw new Invalid(
+              `${p}.data`,
+              `${p}.data has ${pages} pages, which brings the request to ${ctx.pages} PDF pages; a request may hold at most ${ctx.l.maxDocumentPages}`,
+            );
+          }
         }
       } else {
         const text = own(raw, 'data');
@@ -565,6 +587,11 @@ function parseBase64(value: unknown, field: string): string {
   if (value.startsWith('data:')) throw new Invalid(field, `${field} must be plain base64, without a "data:" prefix`);
   if (value.length % 4 !== 0 || !BASE64.test(value)) throw new Invalid(field, `${field} is not valid base64`);
   return value;
+}
+
+/** Bytes as binary megabytes, the way Anthropic states its limits (5 MB = 5 × 1024² bytes). */
+function mb(bytes: number): string {
+  return `${Number((bytes / (1024 * 1024)).toFixed(2))} MB`;
 }
 
 function decodedBytes(base64: string): number {

@@ -35,7 +35,7 @@ import { decideSpeed } from './policy.ts';
 import { runReply } from './loop.ts';
 import { readJsonBody } from './read-body.ts';
 import { allowsConnectionHeader, readEnv } from './runtime.ts';
-import { spendMeter, spendRefusal, worstCaseUsage, type SpendMeter, type SpendReservation } from './spend.ts';
+import { estimateInputTokens, spendMeter, spendRefusal, worstCaseUsage, type SpendMeter, type SpendReservation } from './spend.ts';
 import { createMemoryStore } from './state/memory.ts';
 import { withLocalFallback } from './state/resilient.ts';
 import type { StateStore } from './state/store.ts';
@@ -233,6 +233,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       maxSystemChars: opts.maxSystemChars,
       maxTokensCap: opts.maxTokensCap,
       maxConversationIdChars: opts.maxConversationIdChars,
+      maxImageBytes: opts.maxImageBytes,
+      maxDocumentBytes: opts.maxDocumentBytes,
+      maxDocumentPages: opts.maxDocumentPages,
+      maxAttachments: opts.maxAttachments,
       allowedModels,
     });
     if (!checked.ok) {
@@ -298,7 +302,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       const pricing = opts.pricing;
       const priced = (usage: Usage, speed: Speed) => (typeof pricing === 'function' ? pricing(usage, model, speed) : cost(usage, model, speed, pricing));
       spend = spendMeter(stateFor(env), opts.spendLimits, `spend:${keyHash}:${userId ?? 'anonymous'}`, priced);
-      const worst = worstCaseUsage(maxTokens, requestChars(request, tools));
+      const worst = worstCaseUsage(maxTokens, requestInputTokens(request, tools));
       let reserved = await spend.reserve(decision.speed, worst).catch(() => undefined);
       if (reserved !== undefined && !reserved.ok && reserved.exhausted === 'fast' && policy === 'auto') {
         decision = { speed: 'standard', fallback: { reason: 'spend_limit', until: reserved.resetAt } };
@@ -403,8 +407,8 @@ function resolveMaxTokens(
   return maxTokens;
 }
 
-/** Characters of what goes upstream, for the spend limit's input estimate. */
-function requestChars(request: ChatRequest, tools: ToolSet | undefined): number {
+/** Input tokens of what goes upstream, estimated high, for the spend limit. */
+function requestInputTokens(request: ChatRequest, tools: ToolSet | undefined): number {
   const toolChars = tools === undefined ? 0 : JSON.stringify(tools.list.map((t) => t.definition)).length;
-  return JSON.stringify(request.messages).length + (request.system?.length ?? 0) + toolChars;
+  return estimateInputTokens(request.messages) + Math.ceil(((request.system?.length ?? 0) + toolChars) / 3);
 }

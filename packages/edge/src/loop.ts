@@ -44,7 +44,7 @@ import type { EdgeLogEvent, ResolvedOptions } from './options.ts';
 import { rememberBudget, rememberRateLimit, type SpeedDecision } from './policy.ts';
 import { parseRateLimitHeaders } from './ratelimit-headers.ts';
 import { relayStep, type StepResult, type StepToolCall } from './relay.ts';
-import { spendRefusal, worstCaseUsage, type SpendMeter, type SpendReservation } from './spend.ts';
+import { estimateInputTokens, spendRefusal, worstCaseUsage, type SpendMeter, type SpendReservation } from './spend.ts';
 import type { ToolOutcome, ToolSet } from './tools.ts';
 import { backoffMs, openAttempt, sleep, type BaseParams, type OpenStream } from './upstream.ts';
 
@@ -253,7 +253,7 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
   async function reserveStep(params: BaseParams): Promise<SpendReservation | null | undefined> {
     const spend = ctx.spend;
     if (spend === undefined) return undefined;
-    const worst = worstCaseUsage(spend.maxTokens, JSON.stringify(params.messages).length + JSON.stringify(params.tools ?? []).length);
+    const worst = worstCaseUsage(spend.maxTokens, estimateInputTokens(params.messages) + Math.ceil(JSON.stringify(params.tools ?? []).length / 3));
     let decision = await spend.meter.reserve(speed, worst).catch(() => undefined);
     if (decision !== undefined && !decision.ok && decision.exhausted === 'fast' && policy === 'auto') {
       sendFallback('spend_limit', undefined, decision.resetAt);

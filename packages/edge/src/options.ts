@@ -5,7 +5,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Context } from 'hono';
-import type { Cost, ErrorKind, ModelCapability, ModelPrice, Speed, SpeedPolicy, ToolChoice, Usage } from '@slipstream/core';
+import { DEFAULT_REQUEST_LIMITS, type Cost, type ErrorKind, type ModelCapability, type ModelPrice, type Speed, type SpeedPolicy, type ToolChoice, type Usage } from '@slipstream/core';
 import type { FallbackStore } from './fallback-store.ts';
 import type { SpendLimits } from './spend.ts';
 import type { CalibrationTable } from './calibration.ts';
@@ -69,8 +69,37 @@ export interface ChatHandlerOptions {
    * {@link maxTokensCap} and the model's limit; a budget that leaves no room is a 400). @default 4096
    */
   defaultMaxTokens?: number;
-  /** Largest request body in bytes, enforced while reading; more is a 413. @default 262144 */
+  /**
+   * Largest request body in bytes, enforced while reading; more is a 413 naming the limit.
+   *
+   * The default, 30 MB (31,457,280 bytes), lets the per-attachment limits be what people hit: one PDF
+   * at {@link maxDocumentBytes} (10 MB, 13.3 MB as base64) plus three images at {@link maxImageBytes}
+   * (5 MB of base64 each) fit in one request. Its ceiling is Anthropic's own request limit (32 MB,
+   * answered with a 413 before the API), less 2 MB for what the edge adds on the way up (its system
+   * prompt, tool definitions, the agent loop's tool results). Every request of a conversation carries
+   * all of its attachments again, so a long conversation with many files reaches this before any
+   * single file does; the client (`useAttachments`) checks the same figure before sending.
+   *
+   * Memory: the body is held about three times over while it is parsed and re-sent (bytes, JSON,
+   * the upstream request). On a runtime with a small memory cap (Workers: 128 MB per isolate) and
+   * concurrent uploads, lower it together with the attachment limits.
+   * @default 31457280
+   */
   maxBodyBytes?: number;
+  /**
+   * Most characters of one image's base64. Anthropic's per-image limit is 5 MB of base64 (a file of
+   * about 3.75 MB); more is a 400 naming the part (`messages[0].content[1].data`). @default 5242880
+   */
+  maxImageBytes?: number;
+  /** Most decoded bytes of one PDF; more is a 400 naming the part. @default 10485760 (10 MB) */
+  maxDocumentBytes?: number;
+  /**
+   * Most PDF pages over all PDFs of a request: Anthropic allows 100 on models with a 200k-token window
+   * and 600 on the others; the default fits every model. @default 100
+   */
+  maxDocumentPages?: number;
+  /** Most images and documents in one request, conversation history included. @default 20 */
+  maxAttachments?: number;
   /** @default 100 */
   maxMessages?: number;
   /** @default 32000 */
@@ -200,7 +229,12 @@ export const DEFAULTS = {
   defaultModel: 'claude-opus-4-8',
   maxTokensCap: 8192,
   defaultMaxTokens: 4096,
-  maxBodyBytes: 256 * 1024,
+  // Anthropic's 32 MB request limit less 2 MB for what the edge adds upstream (see maxBodyBytes).
+  maxBodyBytes: 30 * 1024 * 1024,
+  maxImageBytes: DEFAULT_REQUEST_LIMITS.maxImageBytes,
+  maxDocumentBytes: DEFAULT_REQUEST_LIMITS.maxDocumentBytes,
+  maxDocumentPages: DEFAULT_REQUEST_LIMITS.maxDocumentPages,
+  maxAttachments: DEFAULT_REQUEST_LIMITS.maxAttachments,
   maxMessages: 100,
   maxMessageChars: 32_000,
   maxSystemChars: 16_000,

@@ -14,6 +14,17 @@ const refuse = (status: 400 | 413 | 415, message: string, field?: string): BodyR
   return { ok: false, status, error };
 };
 
+/**
+ * The 413: the limit in bytes and in MB, and what to do. The field is `messages`: a body this large is
+ * its attachments (or a history that carries them again on every turn).
+ */
+const tooLarge = (maxBytes: number): BodyResult =>
+  refuse(
+    413,
+    `The request body is larger than this edge's limit of ${maxBytes} bytes (${Number((maxBytes / (1024 * 1024)).toFixed(2))} MB, maxBodyBytes): send fewer or smaller attachments, or start a new conversation (every request carries the conversation's attachments again).`,
+    'messages',
+  );
+
 /** `application/json`, optionally with parameters (`; charset=utf-8`), or `+json`. */
 export function isJsonContentType(value: string | null): boolean {
   if (value === null) return false;
@@ -27,7 +38,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
-    return refuse(413, `The request body is larger than ${maxBytes} bytes.`);
+    return tooLarge(maxBytes);
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -40,7 +51,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
         size += value.byteLength;
         if (size > maxBytes) {
           await reader.cancel().catch(() => {});
-          return refuse(413, `The request body is larger than ${maxBytes} bytes.`);
+          return tooLarge(maxBytes);
         }
         chunks.push(value);
       }

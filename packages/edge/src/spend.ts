@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Cost, Speed, Usage } from '@slipstream/core';
+import { mediaTokenEstimate, type Cost, type Speed, type Usage } from '@slipstream/core';
 import type { StateStore } from './state/store.ts';
 
 /** Budgets per user (the `userId` your `authorize` hook returns) and window. */
@@ -100,12 +100,35 @@ export function spendMeter(
 }
 
 /**
- * The worst case of one upstream request: all of `max_tokens` as output, and the input estimated at
- * one token per 3 characters of what is sent (above real tokenizers' ~3.5–4 for prose and code, so
- * the estimate errs high).
+ * The worst case of one upstream request: all of `max_tokens` as output, and the input tokens as
+ * estimated by {@link estimateInputTokens}.
  */
-export function worstCaseUsage(maxTokens: number, requestChars: number): Usage {
-  return { inputTokens: Math.ceil(requestChars / 3), outputTokens: maxTokens, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
+export function worstCaseUsage(maxTokens: number, inputTokens: number): Usage {
+  return { inputTokens, outputTokens: maxTokens, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Input tokens of messages (protocol parts or Anthropic content blocks), estimated high: text at one
+ * token per 3 characters of JSON (above real tokenizers' ~3.5–4 for prose and code); base64 images and
+ * PDFs by what Anthropic charges for them (core's `mediaTokenEstimate`: an image's pixels, a PDF's
+ * pages), never by their characters, which would price a 5 MB photo at 1.7 M tokens.
+ */
+export function estimateInputTokens(messages: unknown): number {
+  let media = 0;
+  const json = JSON.stringify(messages, (_key, value: unknown) => {
+    if (!isObj(value) || (value['type'] !== 'image' && value['type'] !== 'document')) return value;
+    // Protocol parts carry `mediaType` and `data`; upstream blocks a base64 `source`.
+    const source = isObj(value['source']) ? value['source'] : value;
+    const data = source['data'];
+    const mediaType = source['media_type'] ?? source['mediaType'];
+    if (typeof data !== 'string' || typeof mediaType !== 'string' || mediaType === 'text/plain') return value;
+    media += mediaTokenEstimate(mediaType, data);
+    return { type: value['type'] };
+  });
+  return Math.ceil((json?.length ?? 0) / 3) + media;
 }
 
 /** The typed 429 a client gets when a spend limit refuses a request. */

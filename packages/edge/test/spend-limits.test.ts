@@ -49,7 +49,7 @@ describe('spend limits (Redis)', () => {
     const prompt = 'burst [[sim:tokens=40]]';
     const maxTokens = 40;
     const chars = JSON.stringify(user(prompt)).length;
-    const worst = cost(worstCaseUsage(maxTokens, chars), MODEL, 'standard')!.totalUsd;
+    const worst = cost(worstCaseUsage(maxTokens, Math.ceil(chars / 3)), MODEL, 'standard')!.totalUsd;
     // A generous store timeout: this checks atomicity under a burst, not an outage (a busy CI machine can
     // take longer than the default to answer, and an outage degrades limits to per-isolate counting).
     const rig = await startRig({ ttftMs: 1_500, standardOtps: 200 }, { store, storeTimeoutMs: 10_000, spendLimits: { usdPerWindow: worst * 10.5, windowMs: 60_000 } });
@@ -84,7 +84,7 @@ describe('spend limits (Redis)', () => {
     const store = storeFor();
     // max_tokens = the reply's length, so a reply costs close to its reserved worst case.
     const prompt = 'fast please [[sim:tokens=100]]';
-    const worstFast = cost(worstCaseUsage(100, JSON.stringify(user(prompt)).length), MODEL, 'fast')!.totalUsd;
+    const worstFast = cost(worstCaseUsage(100, Math.ceil(JSON.stringify(user(prompt)).length / 3)), MODEL, 'fast')!.totalUsd;
     const rig = await startRig({}, { store, storeTimeoutMs: 10_000, spendLimits: { usdPerWindow: 100, fastUsdPerWindow: worstFast * 1.5, windowMs: 60_000 } });
     rigs.push(rig);
     const first = await chat(rig.chatUrl, { messages: user(prompt), max_tokens: 100 });
@@ -114,7 +114,7 @@ describe('spend limits (Redis)', () => {
     const tool = (name: string) =>
       defineTool({ name, description: `The ${name} tool.`, inputSchema: { type: 'object', properties: { query: { type: 'string' } } }, execute: async () => ({ ok: true }) });
     const prompt = 'Go [[sim:tools=search,search,search]]';
-    const worstFirst = cost(worstCaseUsage(300, JSON.stringify(user(prompt)).length + 400), MODEL, 'standard')!.totalUsd;
+    const worstFirst = cost(worstCaseUsage(300, Math.ceil((JSON.stringify(user(prompt)).length + 400) / 3)), MODEL, 'standard')!.totalUsd;
     // Room for the first step's worst case, not for a second one on top of what the first really cost.
     const rig = await startRig({}, { store, storeTimeoutMs: 10_000, tools: [tool('search')], spendLimits: { usdPerWindow: worstFirst * 1.2 } });
     rigs.push(rig);

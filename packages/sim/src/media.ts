@@ -60,6 +60,18 @@ export function pdfPages(bytes: string): number {
   return Math.max(1, Math.round(bytes.length / 50_000));
 }
 
+/**
+ * Pages of a base64 PDF as the page limit counts them: page objects, else the page tree's `/Count`;
+ * `undefined` when neither is visible (the sim does not refuse what it cannot count).
+ */
+export function countedPdfPages(data: string): number | undefined {
+  const bytes = decode(data);
+  const pages = bytes.match(/\/Type\s*\/Page(?![a-zA-Z])/gu)?.length ?? 0;
+  if (pages > 0) return pages;
+  const counts = [...bytes.matchAll(/\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)|\/Count\s+(\d+)[^>]*?\/Type\s*\/Pages\b/gu)].map((m) => Number(m[1] ?? m[2]));
+  return counts.length > 0 ? Math.max(...counts) : undefined;
+}
+
 /** Tokens of a PDF: per page, within the documented range, denser pages (more bytes) costing more. */
 export function pdfTokens(bytes: string): number {
   const pages = pdfPages(bytes);

@@ -78,3 +78,15 @@ describe('images and documents as input tokens', () => {
     expect(text).toBe(4);
   });
 });
+
+describe('the PDF page limit', () => {
+  const doc = (n: number): Block => ({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: pdf(n) } });
+
+  it('refuses more than 100 pages in a request on a 200k-window model, 600 on the others, naming the PDF that crossed it', async () => {
+    await expect(inputTokens('claude-haiku-4-5', [doc(60), doc(40)])).resolves.toBeGreaterThan(0);
+    const refused = await inputTokens('claude-haiku-4-5', [doc(60), doc(41)]).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400, error: { error: { type: 'invalid_request_error', message: expect.stringContaining('A maximum of 100 PDF pages may be provided.') } } });
+    expect((refused as { error: { error: { message: string } } }).error.error.message).toMatch(/^messages\.0\.content\.1\.document\.source\.base64\.data/);
+    await expect(inputTokens('claude-opus-4-8', [doc(60), doc(41)])).resolves.toBeGreaterThan(0);
+  });
+});

@@ -7,6 +7,7 @@
 import { CacheBreakpoints } from './cache.ts';
 import { verifyThinking } from '../signature.ts';
 import { imageSize, isBase64, looksLikePdf, sniffImage } from './base64.ts';
+import { countedPdfPages } from '../media.ts';
 import {
   at,
   boolean,
@@ -30,12 +31,18 @@ export interface BlockContext {
   images: number;
   /** Base64 images whose header was read: the path of their `data` and their larger side. */
   sized: { path: string; side: number }[];
+  /** Base64 PDFs whose pages could be counted: the path of their `data` and their pages, for the per-request page limit. */
+  pdfs: { path: string; pages: number }[];
 }
 
 /** Largest image side the API takes; above 20 images in a request, the smaller one applies. */
 export const MAX_IMAGE_SIDE = 8000;
 export const MAX_IMAGE_SIDE_MANY = 2000;
 export const MANY_IMAGES = 20;
+
+/** PDF pages per request (PDF-support docs): 100 for models with a 200k-token window, 600 for the others. */
+export const MAX_PDF_PAGES_SMALL_CONTEXT = 100;
+export const MAX_PDF_PAGES_LARGE_CONTEXT = 600;
 
 /** The largest base64 image payload the API takes: 5 MB. */
 export const MAX_IMAGE_BASE64_BYTES = 5 * 1024 * 1024;
@@ -160,6 +167,8 @@ function checkDocument(obj: Json, path: string, ctx: BlockContext, role: string)
       const data = string(required(source, 'data', kindPath), at(kindPath, 'data'));
       if (!isBase64(data)) throw fail(at(kindPath, 'data'), 'Input should be valid base64 (the bare payload, without a data: URL prefix)');
       if (!looksLikePdf(data)) throw fail(kindPath, 'The PDF specified was not valid.');
+      const pages = countedPdfPages(data);
+      if (pages !== undefined) ctx.pdfs.push({ path: at(kindPath, 'data'), pages });
       break;
     }
     case 'text':

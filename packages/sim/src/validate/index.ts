@@ -6,7 +6,7 @@
  * @module
  */
 import { CacheBreakpoints } from './cache.ts';
-import { checkSystem, MANY_IMAGES, MAX_IMAGE_SIDE_MANY, type BlockContext } from './blocks.ts';
+import { checkSystem, MANY_IMAGES, MAX_IMAGE_SIDE_MANY, MAX_PDF_PAGES_LARGE_CONTEXT, MAX_PDF_PAGES_SMALL_CONTEXT, type BlockContext } from './blocks.ts';
 import { checkConversationForModel, checkMessages, type CheckedMessage } from './conversation.ts';
 import { at, boolean, fail, integer, isObject, list, literal, max, min, noExtra, number, object, optional, required, string, tag } from './fields.ts';
 import { checkToolChoice, checkTools, type CheckedTool } from './tools.ts';
@@ -44,6 +44,8 @@ export interface CheckedBody {
   cacheBreakpoints: ('5m' | '1h')[];
   /** Images in the whole request. */
   images: number;
+  /** Counted base64 PDFs, in request order. */
+  pdfs: { path: string; pages: number }[];
 }
 
 function checkThinking(value: unknown): CheckedBody['thinking'] {
@@ -135,7 +137,7 @@ export function checkBody(body: unknown, apiVersion: string): CheckedBody {
   const cache = new CacheBreakpoints();
   const tools = checkTools(body['tools'], cache);
   const toolChoice = checkToolChoice(body['tool_choice'], tools);
-  const ctx: BlockContext = { apiVersion, cache, images: 0, sized: [] };
+  const ctx: BlockContext = { apiVersion, cache, images: 0, sized: [], pdfs: [] };
   const system = checkSystem(body['system'], ctx);
   const messages = checkMessages(body['messages'], ctx);
   // The top-level `cache_control` (automatic caching) is checked for shape; whether it takes one of
@@ -170,6 +172,7 @@ export function checkBody(body: unknown, apiVersion: string): CheckedBody {
     thinking,
     cacheBreakpoints: cache.ttls,
     images: ctx.images,
+    pdfs: ctx.pdfs,
   };
 }
 
@@ -190,6 +193,13 @@ export function checkForModel(body: CheckedBody, model: ModelFacts): void {
   // Vision docs: 100 images per request for models with a 200k-token window, 600 for the others.
   const maxImages = model.contextWindow <= 200_000 ? 100 : 600;
   if (body.images > maxImages) throw fail('messages', `Too many images: ${body.images} > ${maxImages}, the maximum for ${model.id}`);
+  // PDF-support docs: the page limit is per request, over every PDF in it; the wording is the sim's [I].
+  const maxPages = model.contextWindow <= 200_000 ? MAX_PDF_PAGES_SMALL_CONTEXT : MAX_PDF_PAGES_LARGE_CONTEXT;
+  let pages = 0;
+  for (const pdf of body.pdfs) {
+    pages += pdf.pages;
+    if (pages > maxPages) throw fail(pdf.path, `A maximum of ${maxPages} PDF pages may be provided.`);
+  }
   if (body.thinking?.type === 'enabled' && body.thinking.budget !== undefined && body.thinking.budget >= body.maxTokens) {
     throw fail('', '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://platform.claude.com/docs/en/build-with-claude/extended-thinking#max-tokens-and-context-window-size');
   }
