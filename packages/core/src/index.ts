@@ -184,6 +184,7 @@ export {
   retryAfterRemainingMs,
   type StreamStatus,
   type FastStreamState,
+  type ReconnectingState,
   type ToolCallState,
   type ReplyTextPart,
   type ReplyThinkingPart,
@@ -195,6 +196,14 @@ export {
 } from './stream-state.ts';
 export { isErrorBody, parseRetryAfter } from './http-error.ts';
 export { createFastStream, type FastStream, type FastStreamOptions } from './store.ts';
+export {
+  RESUME_STORAGE_PREFIX,
+  DEFAULT_RESUME_OPTIONS,
+  readResumableReply,
+  type ResumeOptions,
+  type ResumableReply,
+  type ResumeStorage,
+} from './resume.ts';
 export {
   createFastChat,
   toHistory,

@@ -20,6 +20,8 @@ export interface ReadProtocolStreamOptions {
 /** What one step of {@link createProtocolDecoder} produced. @internal */
 export interface DecodeResult {
   events: ProtocolEvent[];
+  /** The SSE `id` of each event of `events` (same index), `undefined` where the event had none. */
+  ids: (string | undefined)[];
   error?: ProtocolStreamError;
 }
 
@@ -63,29 +65,32 @@ export function createProtocolDecoder(opts: { onComment?: (c: string) => void; m
 
   function drain(): DecodeResult {
     const events: ProtocolEvent[] = [];
+    const ids: (string | undefined)[] = [];
     const batch = pending;
     pending = [];
     try {
       for (const e of batch) {
         const parsed = toProtocolEvent(e);
-        if (parsed !== undefined) events.push(parsed);
+        if (parsed === undefined) continue;
+        events.push(parsed);
+        ids.push(e.id);
       }
     } catch (err) {
       failed = err as ProtocolStreamError;
     }
     // The overflowed event came after the ones already dispatched, so it fails last.
     failed ??= overflow;
-    return failed !== undefined ? { events, error: failed } : { events };
+    return failed !== undefined ? { events, ids, error: failed } : { events, ids };
   }
 
   return {
     push(bytes) {
-      if (failed !== undefined) return { events: [] };
+      if (failed !== undefined) return { events: [], ids: [] };
       decoder.feed(textDecoder.decode(bytes, { stream: true }));
       return drain();
     },
     end() {
-      if (failed !== undefined) return { events: [] };
+      if (failed !== undefined) return { events: [], ids: [] };
       // Flush a dangling partial character; an event without its blank line is dropped (WHATWG).
       decoder.feed(textDecoder.decode());
       return drain();

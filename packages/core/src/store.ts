@@ -10,8 +10,11 @@ import { MetricsRecorder, type LiveWindowOptions, type StreamMetrics } from './m
 import { notifyManager } from './notify.ts';
 import { cost } from './pricing.ts';
 import {
+  LAST_EVENT_ID_HEADER,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
+  resumePath,
+  stopPath,
   type ChatRequest,
   type ErrorEvent,
   type FallbackEvent,
@@ -21,6 +24,18 @@ import {
 } from './protocol.ts';
 import { createProtocolDecoder } from './read-protocol-stream.ts';
 import { ReplyParts } from './reply-parts.ts';
+import {
+  clearResumableReply,
+  loadResumableReply,
+  resolveResumeOptions,
+  resolveResumeStorage,
+  resumeDelayMs,
+  saveResumableReply,
+  type ResolvedResumeOptions,
+  type ResumableReply,
+  type ResumeOptions,
+  type ResumeStorage,
+} from './resume.ts';
 import {
   INITIAL_CONTROL_STATE,
   isTerminal,
@@ -79,6 +94,16 @@ export interface FastStreamOptions {
    * them to the edge's. `false` skips the check. @default DEFAULT_REQUEST_LIMITS
    */
   limits?: Partial<RequestLimits> | false;
+  /**
+   * Resumable replies (the edge sends `start.replyId` and SSE ids when it keeps replies). By default a
+   * resumable reply whose connection is lost reconnects by itself (`GET {endpoint}/{replyId}` with
+   * `last-event-id`, backing off 0.25, 0.5, 1, 2, 4 s… for up to 25 s; `reconnecting` in the state
+   * meanwhile), and its `{ replyId, endpoint }` is kept in `sessionStorage` while it streams so
+   * {@link FastStream.resume} can pick it up after a reload. `false` turns both off: a lost connection
+   * fails the reply with a `network` error, as for a non-resumable one. Read once.
+   * @default true
+   */
+  resume?: boolean | ResumeOptions;
   /** Every protocol event, as it arrives. */
   onEvent?(e: ProtocolEvent): void;
   /** Every text or thinking delta, as it arrives. */
@@ -111,13 +136,31 @@ export interface FastStream {
   getServerSnapshot(): FastStreamState;
   /** Send `body` (merged over `defaults`, then validated). Aborts a reply in progress first. */
   start(body: ChatRequest): void;
-  /** Abort the request; keeps the partial text; status `aborted`. No-op when nothing is in flight. */
+  /**
+   * Abort the request; keeps the partial text; status `aborted`. No-op when nothing is in flight. For a
+   * resumable reply it also sends `POST {endpoint}/{replyId}/stop` (fire-and-forget, `keepalive`), since
+   * for such a reply a closed connection only detaches it at the edge.
+   */
   stop(): void;
+  /**
+   * Pick up a resumable reply again from its first event: `record`, or the one this stream kept in
+   * `sessionStorage` before the page was reloaded. The whole reply is replayed (`GET {endpoint}/{replyId}`
+   * with `last-event-id: 0`) and then streams live; the meter places replayed events at the times the
+   * edge produced them. Returns `false` (and does nothing) when there is no record, resume is off, or a
+   * reply is in flight. A reply the edge no longer has ends in an error of kind `not_found`.
+   */
+  resume(record?: ResumableReply): boolean;
+  /** The record of this stream's reply in flight as kept in storage (`undefined` when none). */
+  storedReply(): ResumableReply | undefined;
   /** Send the last request again. No-op before the first `start`. */
   retry(): void;
-  /** Abort anything in flight and go back to `idle` (calibration is kept). */
+  /** Abort anything in flight (stopping a resumable reply at the edge) and go back to `idle` (calibration is kept). */
   reset(): void;
-  /** Abort, drop all listeners and pending notifications. The store cannot be started again. */
+  /**
+   * Abort, drop all listeners and pending notifications. The store cannot be started again. A resumable
+   * reply in flight is only detached, not stopped: its record stays, so a new store (a remount, a
+   * reload) can {@link FastStream.resume} it within the edge's detach time.
+   */
   destroy(): void;
 }
 
@@ -142,8 +185,35 @@ const NO_RESULTS: readonly ToolResultEvent[] = Object.freeze([]);
 
 /** One in-flight request; replaced on every start so late events of an old one are ignored. */
 interface Run {
-  readonly controller: AbortController;
+  /** Aborts the connection now open; replaced for each reconnection. */
+  controller: AbortController;
+  /** The endpoint the reply was asked of (resume and stop paths derive from it). */
+  readonly endpoint: string;
+  /** The storage key of this reply's record. */
+  readonly key: string;
+  /** From `start`, when the reply is resumable. */
+  replyId: string | null;
+  /** SSE id of the last event fully received and handled; 0 for none. */
+  lastId: number;
+  /**
+   * Smallest (arrival − edge `t`) seen, store clock: where an event the edge stamped `t` would have
+   * arrived over an open connection. Places replayed events on the reply's timeline.
+   */
+  offset: number | null;
+  /** The open connection is a resume: its first events are a replay, placed by their `t`. */
+  replaying: boolean;
+  /** Store-clock time the last event was placed at: placed times never go back. */
+  lastAt: number;
+  /** Wall-clock time the request was sent, for the record. */
+  sentWall: number;
+  /** The record is written (or this run came from one). */
+  recorded: boolean;
+  /** Ends a backoff wait early (the run was stopped). */
+  wake: (() => void) | null;
 }
+
+/** How a connection ended: `undefined` when the reply is settled (or replaced), else the loss. */
+type ReadOutcome = ErrorEvent | undefined;
 
 class FastStreamStore extends Subscribable implements FastStream {
   readonly #options: FastStreamOptions;
@@ -152,6 +222,12 @@ class FastStreamStore extends Subscribable implements FastStream {
   readonly #liveWindow: LiveWindowOptions | undefined;
   readonly #notifyMode: 'frame' | 'sync' | number;
   readonly #calibrations: CalibrationStorage;
+  readonly #resume: ResolvedResumeOptions | undefined;
+  readonly #resumeKey: string | undefined;
+  readonly #resumeContext: (() => unknown) | undefined;
+  readonly #replyStorage: ResumeStorage | undefined;
+  /** The storage key of the record written for the reply in flight, until it is cleared. */
+  #recordKey: string | null = null;
   #charsPerToken: number | undefined;
   // The calibration in use for the current reply, and the model it is for.
   #replyCalibration: TokenCalibration | undefined;
@@ -188,6 +264,11 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.#charsPerToken = options.charsPerToken;
     const storage = options.calibration;
     this.#calibrations = storage === undefined ? createWebCalibrationStorage() : storage === false ? createMemoryCalibrationStorage() : storage;
+    this.#resume = resolveResumeOptions(options.resume);
+    const resumeOpts = typeof options.resume === 'object' ? options.resume : undefined;
+    this.#resumeKey = resumeOpts?.key;
+    this.#resumeContext = (resumeOpts as { context?: () => unknown } | undefined)?.context;
+    this.#replyStorage = this.#resume === undefined ? undefined : resolveResumeStorage(resumeOpts?.storage);
     this.#metrics = this.#newRecorder();
     this.#reply = this.#newReply();
     this.#metricsVersion = this.#metrics.version;
@@ -206,6 +287,8 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.getServerSnapshot = this.getServerSnapshot.bind(this);
     this.start = this.start.bind(this);
     this.stop = this.stop.bind(this);
+    this.resume = this.resume.bind(this);
+    this.storedReply = this.storedReply.bind(this);
     this.retry = this.retry.bind(this);
     this.reset = this.reset.bind(this);
     this.destroy = this.destroy.bind(this);
@@ -241,7 +324,7 @@ class FastStreamStore extends Subscribable implements FastStream {
 
   start(body: ChatRequest): void {
     if (this.#destroyed) throw new Error('FastStream.start() called after destroy()');
-    this.#abortRun();
+    this.#abortRun(true);
     const merged = { ...this.#options.defaults, ...body };
     // Until the edge names the model, the stored calibration of the model asked for.
     this.#replyModel = typeof merged.model === 'string' ? merged.model : undefined;
@@ -255,20 +338,62 @@ class FastStreamStore extends Subscribable implements FastStream {
       this.#fail({ kind: 'invalid_request', message: checked.message, field: checked.field, retryable: false }, this.#clock.now());
       return;
     }
-    const run: Run = { controller: new AbortController() };
+    const endpoint = this.#options.endpoint ?? '/api/chat';
+    const run = newRun(endpoint, this.#resumeKey ?? endpoint);
     this.#run = run;
-    this.#execute(run, request).catch((err: unknown) => {
-      // A bug of ours or a throwing user hook: still a typed error, never an unhandled rejection.
-      if (this.#run === run) this.#fail({ kind: 'protocol', message: `Unexpected failure: ${describe(err)}`, retryable: false }, this.#clock.now());
-    });
+    this.#guard(run, this.#execute(run, request));
   }
 
   stop(): void {
     if (this.#run === null) return;
-    this.#abortRun();
+    this.#abortRun(true);
     this.#metrics.finish();
     this.#reply.end('aborted');
     this.#dispatch({ type: 'abort' });
+  }
+
+  resume(record?: ResumableReply): boolean {
+    if (this.#destroyed) throw new Error('FastStream.resume() called after destroy()');
+    const o = this.#resume;
+    if (this.#run !== null || o === undefined) return false;
+    const endpoint = this.#options.endpoint ?? '/api/chat';
+    const key = this.#resumeKey ?? endpoint;
+    const rec = record ?? loadResumableReply(this.#replyStorage, key, o.maxAgeMs);
+    if (rec === undefined) return false;
+    const request = rec.request ?? null;
+    this.#replyModel = typeof request?.model === 'string' ? request.model : undefined;
+    this.#replyCalibration = this.#replyModel === undefined ? undefined : this.#calibrations.load(this.#replyModel);
+    this.#clearContent();
+    this.#dispatch({ type: 'resume', replyId: rec.replyId, request });
+    // The record's times are wall-clock; this page's store clock started again with it.
+    const shift = this.#clock.now() - Date.now();
+    const sentAt = rec.sentAt + shift;
+    const run = newRun(rec.endpoint, key);
+    run.replyId = rec.replyId;
+    run.offset = rec.offset === null ? null : rec.offset + shift;
+    run.lastAt = sentAt;
+    run.sentWall = rec.sentAt;
+    run.recorded = true;
+    this.#metrics.markSent(sentAt);
+    this.#reply.markSent(sentAt);
+    this.#recordKey = key;
+    saveResumableReply(this.#replyStorage, key, { ...rec, savedAt: Date.now() });
+    this.#run = run;
+    this.#guard(run, this.#recover(run, undefined));
+    return true;
+  }
+
+  storedReply(): ResumableReply | undefined {
+    const o = this.#resume;
+    if (o === undefined) return undefined;
+    return loadResumableReply(this.#replyStorage, this.#resumeKey ?? this.#options.endpoint ?? '/api/chat', o.maxAgeMs);
+  }
+
+  /** A bug of ours or a throwing user hook: still a typed error, never an unhandled rejection. */
+  #guard(run: Run, work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      if (this.#run === run) this.#fail({ kind: 'protocol', message: `Unexpected failure: ${describe(err)}`, retryable: false }, this.#clock.now());
+    });
   }
 
   retry(): void {
@@ -277,13 +402,15 @@ class FastStreamStore extends Subscribable implements FastStream {
   }
 
   reset(): void {
-    this.#abortRun();
+    this.#abortRun(true);
     this.#clearContent();
     this.#dispatch({ type: 'reset' });
   }
 
   destroy(): void {
-    this.#abortRun();
+    // Detach only: the record stays so a new store can resume the reply (see the interface).
+    this.#abortRun(false);
+    this.#recordKey = null;
     this.#destroyed = true;
     this.#cancelScheduled?.();
     this.#cancelScheduled = undefined;
@@ -303,7 +430,7 @@ class FastStreamStore extends Subscribable implements FastStream {
     let response: Response;
     try {
       const headers: Record<string, string> = {
-        ...(typeof this.#options.headers === 'function' ? this.#options.headers() : this.#options.headers),
+        ...this.#userHeaders(),
         'content-type': 'application/json',
         accept: 'text/event-stream',
         [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
@@ -311,14 +438,17 @@ class FastStreamStore extends Subscribable implements FastStream {
       const sentAt = this.#clock.now();
       this.#metrics.markSent(sentAt);
       this.#reply.markSent(sentAt);
+      run.lastAt = sentAt;
+      run.sentWall = Date.now();
       // Called as a plain function: `window.fetch` throws "Illegal invocation" with another `this`.
-      response = await fetchFn(this.#options.endpoint ?? '/api/chat', {
+      response = await fetchFn(run.endpoint, {
         method: 'POST',
         headers,
         body: JSON.stringify(request),
         signal: run.controller.signal,
       });
     } catch (err) {
+      // No `start` yet, so no replyId: nothing to resume.
       if (this.#run === run) this.#fail({ kind: 'network', message: `Request failed: ${describe(err)}`, retryable: true }, this.#clock.now());
       return;
     }
@@ -333,7 +463,212 @@ class FastStreamStore extends Subscribable implements FastStream {
       this.#fail(problem, this.#clock.now());
       return;
     }
-    await this.#read(run, response.body as ReadableStream<Uint8Array>);
+    const lost = await this.#read(run, response.body as ReadableStream<Uint8Array>);
+    if (lost !== undefined) await this.#recover(run, lost);
+  }
+
+  #userHeaders(): Record<string, string> {
+    const h = this.#options.headers;
+    return { ...(typeof h === 'function' ? h() : h) };
+  }
+
+  /**
+   * The connection of `run` was lost (`lost`), or a reload resumes it (`undefined`): reconnect until the
+   * reply settles, or fail it when it cannot be resumed.
+   */
+  async #recover(run: Run, lost: ErrorEvent | undefined): Promise<void> {
+    let fromReload = lost === undefined;
+    let cause: ErrorEvent = lost ?? { kind: 'network', message: 'Resuming after a reload', retryable: true };
+    while (this.#run === run) {
+      const o = this.#resume;
+      if (run.replyId === null || o === undefined || (!o.auto && !fromReload)) {
+        this.#fail(cause, this.#clock.now());
+        return;
+      }
+      const next = await this.#reconnect(run, cause, o, fromReload);
+      if (next === undefined) return;
+      cause = next;
+      fromReload = false;
+    }
+  }
+
+  /**
+   * One round of reconnection attempts with backoff. Returns the next loss when a resumed connection
+   * delivered new events and was lost again (a fresh round follows); `undefined` when the reply settled,
+   * was replaced, or failed here.
+   */
+  async #reconnect(run: Run, cause: ErrorEvent, o: ResolvedResumeOptions, immediate: boolean): Promise<ReadOutcome> {
+    const replyId = run.replyId as string;
+    const fetchFn = this.#options.fetch ?? globalThis.fetch;
+    const since = this.#clock.now();
+    let attempts = 0;
+    for (let attempt = 1; attempt <= o.attempts; attempt++) {
+      const delay = immediate && attempt === 1 ? 0 : resumeDelayMs(attempt, o);
+      const now = this.#clock.now();
+      if (attempt > 1 && now + delay - since > o.windowMs) break;
+      this.#dispatch({ type: 'reconnecting', reconnecting: { attempt, maxAttempts: o.attempts, since, nextAttemptAt: now + delay } });
+      if (delay > 0) await this.#wait(run, delay);
+      if (this.#run !== run) return undefined;
+      this.#dispatch({ type: 'reconnecting', reconnecting: { attempt, maxAttempts: o.attempts, since, nextAttemptAt: null } });
+      attempts = attempt;
+      run.controller = new AbortController();
+      let response: Response;
+      try {
+        response = await fetchFn(resumePath(run.endpoint, replyId), {
+          method: 'GET',
+          headers: {
+            ...this.#userHeaders(),
+            accept: 'text/event-stream',
+            [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+            [LAST_EVENT_ID_HEADER]: String(run.lastId),
+          },
+          signal: run.controller.signal,
+        });
+      } catch (err) {
+        if (this.#run !== run) return undefined;
+        cause = { kind: 'network', message: `Reconnecting failed: ${describe(err)}`, retryable: true };
+        continue;
+      }
+      if (this.#run !== run) {
+        response.body?.cancel().catch(() => {});
+        return undefined;
+      }
+      if (!response.ok) {
+        const error = await errorFromResponse(response);
+        if (this.#run !== run) return undefined;
+        if (response.status === 404 || error.kind === 'not_found') {
+          // Gone at the edge (expired, detached too long, stopped): the text so far stays; asking again works.
+          const gone: ErrorEvent = {
+            kind: 'not_found',
+            message: error.kind === 'not_found' ? error.message : 'The reply can no longer be resumed: the edge no longer has it.',
+            status: 404,
+            retryable: true,
+          };
+          this.#fail(gone, this.#clock.now());
+          return undefined;
+        }
+        if (error.retryable) {
+          cause = error;
+          continue;
+        }
+        this.#fail(error, this.#clock.now());
+        return undefined;
+      }
+      const problem = await this.#checkResponse(response);
+      if (this.#run !== run) return undefined;
+      if (problem !== undefined) {
+        this.#fail(problem, this.#clock.now());
+        return undefined;
+      }
+      this.#dispatch({ type: 'reconnecting', reconnecting: null });
+      run.replaying = true;
+      const before = run.lastId;
+      const again = await this.#read(run, response.body as ReadableStream<Uint8Array>);
+      if (again === undefined) return undefined;
+      // It delivered: a new loss gets a fresh round of attempts.
+      if (run.lastId > before) return again;
+      cause = again;
+    }
+    if (this.#run !== run) return undefined;
+    this.#fail(
+      {
+        kind: 'network',
+        message: `Connection lost; ${attempts} reconnection attempt${attempts === 1 ? '' : 's'} failed (${cause.message})`,
+        retryable: true,
+      },
+      this.#clock.now(),
+    );
+    return undefined;
+  }
+
+  /** Wait `ms`, or less: until the run is stopped, or the browser says it is back online. */
+  #wait(run: Run, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const target = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
+      const done = (): void => {
+        clearTimeout(timer);
+        target.removeEventListener?.('online', done);
+        run.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      target.addEventListener?.('online', done);
+      run.wake = done;
+    });
+  }
+
+  /** `POST {endpoint}/{replyId}/stop`, fire-and-forget: it must outlive the page (`keepalive`) and never throw. */
+  #sendStop(run: Run): void {
+    if (run.replyId === null) return;
+    const fetchFn = this.#options.fetch ?? globalThis.fetch;
+    try {
+      const sent = fetchFn(stopPath(run.endpoint, run.replyId), {
+        method: 'POST',
+        headers: { ...this.#userHeaders(), [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+        keepalive: true,
+      });
+      Promise.resolve(sent).then(
+        (r) => r?.body?.cancel().catch(() => {}),
+        () => {},
+      );
+    } catch {
+      // The edge's detach time still ends the reply.
+    }
+  }
+
+  /** Keep the record of `run`'s reply, so a reload can resume it. */
+  #record(run: Run, startT: number, arrival: number): void {
+    run.recorded = true;
+    const storage = this.#replyStorage;
+    if (storage === undefined || run.replyId === null) return;
+    const wallNow = Date.now();
+    const rec: ResumableReply = {
+      v: 1,
+      replyId: run.replyId,
+      endpoint: run.endpoint,
+      savedAt: wallNow,
+      sentAt: run.sentWall,
+      // Wall-clock arrival of `start` minus its edge time (the store clock may lag the wall clock).
+      offset: Number.isFinite(startT) ? wallNow - (this.#clock.now() - arrival) - startT : null,
+    };
+    const request = this.#control.request;
+    if (request !== null) rec.request = request;
+    if (this.#resumeContext !== undefined) {
+      try {
+        const context = this.#resumeContext.call(this.#options);
+        if (context !== undefined) rec.context = context as ResumableReply['context'];
+      } catch {
+        // The context is an extra: the reply is still resumable without it.
+      }
+    }
+    this.#recordKey = run.key;
+    saveResumableReply(storage, run.key, rec);
+  }
+
+  #forgetRecord(): void {
+    if (this.#recordKey === null) return;
+    clearResumableReply(this.#replyStorage, this.#recordKey);
+    this.#recordKey = null;
+  }
+
+  /**
+   * Where an event arriving at `arrival` belongs on the reply's timeline. Over the original connection,
+   * at its arrival. Over a resumed one, the edge's `t` plus the smallest (arrival − `t`) seen: a replayed
+   * event is placed where it would have arrived had the connection held, so the time away is not
+   * generation time and the replay's burst is not a rate. Never before the previous event, never after
+   * the arrival.
+   */
+  #place(run: Run, arrival: number, event: ProtocolEvent): number {
+    const t = (event.data as { t?: unknown }).t;
+    let at = arrival;
+    if (typeof t === 'number' && Number.isFinite(t)) {
+      if (run.replaying && run.offset !== null) at = Math.min(arrival, Math.max(run.lastAt, t + run.offset));
+      const offset = arrival - t;
+      if (run.offset === null || offset < run.offset) run.offset = offset;
+    }
+    if (at < run.lastAt) at = Math.min(arrival, run.lastAt);
+    run.lastAt = at;
+    return at;
   }
 
   /** A typed error for an answer that is not a protocol v1 stream, or `undefined` if it is one. */
@@ -354,40 +689,56 @@ class FastStreamStore extends Subscribable implements FastStream {
     return error;
   }
 
-  async #read(run: Run, body: ReadableStream<Uint8Array>): Promise<void> {
+  /**
+   * Read one connection of `run`. Returns the loss (a `network` error) when the connection broke or
+   * ended before `done`/`error`, so the caller can resume; `undefined` when the reply settled here or the
+   * run was replaced.
+   */
+  async #read(run: Run, body: ReadableStream<Uint8Array>): Promise<ReadOutcome> {
     const reader = body.getReader();
     const decoder = createProtocolDecoder();
     let finished = false;
     try {
       while (true) {
         const { done, value } = await reader.read();
-        if (this.#run !== run) return;
+        if (this.#run !== run) return undefined;
         // One stamp per network read: every event it carried arrived now.
-        const at = this.#clock.now();
+        const arrival = this.#clock.now();
         if (done) finished = true;
-        const { events, error } = done ? decoder.end() : decoder.push(value);
-        for (const event of events) {
+        const { events, ids, error } = done ? decoder.end() : decoder.push(value);
+        for (let i = 0; i < events.length; i++) {
+          const event = events[i] as ProtocolEvent;
+          const id = parseId(ids[i]);
+          // Already received before the connection was lost: a resume replays from the id we sent.
+          if (id !== undefined && id <= run.lastId) continue;
+          if (id !== undefined && id !== run.lastId + 1) {
+            this.#fail({ kind: 'protocol', message: `The edge skipped events ${run.lastId + 1}–${id - 1} of the reply`, retryable: true }, arrival);
+            return undefined;
+          }
           const malformed = describeMalformed(event);
           if (malformed !== undefined) {
-            this.#fail({ kind: 'protocol', message: malformed, retryable: false }, at);
-            return;
+            this.#fail({ kind: 'protocol', message: malformed, retryable: false }, arrival);
+            return undefined;
           }
+          const at = this.#place(run, arrival, event);
           this.#handle(event, at);
-          if (this.#run !== run || isTerminal(this.#control.status)) return;
+          if (id !== undefined) run.lastId = id;
+          if (event.event === 'start' && !run.recorded) {
+            run.replyId = this.#control.replyId;
+            if (run.replyId !== null) this.#record(run, event.data.t, arrival);
+          }
+          if (this.#run !== run || isTerminal(this.#control.status)) return undefined;
         }
         if (error !== undefined) {
-          this.#fail({ kind: 'protocol', message: error.message, retryable: false }, at);
-          return;
+          this.#fail({ kind: 'protocol', message: error.message, retryable: false }, arrival);
+          return undefined;
         }
-        if (done) {
-          this.#fail({ kind: 'network', message: 'The stream ended early, before done or error', retryable: true }, at);
-          return;
-        }
+        if (done) return { kind: 'network', message: 'The stream ended early, before done or error', retryable: true };
       }
     } catch (err) {
-      if (this.#run === run) this.#fail({ kind: 'network', message: `Connection lost: ${describe(err)}`, retryable: true }, this.#clock.now());
+      if (this.#run !== run) return undefined;
+      return { kind: 'network', message: `Connection lost: ${describe(err)}`, retryable: true };
     } finally {
-      if (this.#run === run) this.#run = null;
       if (!finished) reader.cancel().catch(() => {});
     }
   }
@@ -467,6 +818,7 @@ class FastStreamStore extends Subscribable implements FastStream {
         return;
       case 'error':
         this.#run = null;
+        this.#forgetRecord();
         this.#metrics.finish();
         this.#reply.end('error');
         this.#version++;
@@ -475,6 +827,7 @@ class FastStreamStore extends Subscribable implements FastStream {
         return;
       case 'done': {
         this.#run = null;
+        this.#forgetRecord();
         const d = event.data;
         this.#metrics.finish(d.usage.outputTokens);
         this.#reply.done(d.pendingToolCalls);
@@ -492,6 +845,7 @@ class FastStreamStore extends Subscribable implements FastStream {
 
   #fail(error: ErrorEvent, at: number): void {
     this.#run = null;
+    this.#forgetRecord();
     this.#metrics.finish();
     this.#reply.end('error');
     this.#version++;
@@ -534,11 +888,16 @@ class FastStreamStore extends Subscribable implements FastStream {
 
   readonly #emit = (): void => this.emit();
 
-  #abortRun(): void {
+  /** Abort the run in flight; `stop`: also stop a resumable reply at the edge and forget its record. */
+  #abortRun(stop = false): void {
     const run = this.#run;
-    if (run === null) return;
-    this.#run = null;
-    run.controller.abort();
+    if (run !== null) {
+      this.#run = null;
+      run.controller.abort();
+      run.wake?.();
+      if (stop) this.#sendStop(run);
+    }
+    if (stop) this.#forgetRecord();
   }
 
   #clearContent(): void {
@@ -678,6 +1037,17 @@ function isId(value: unknown): boolean {
 /** A content-block index; a malformed one falls back to 0 rather than losing the delta. */
 function intOr0(value: unknown): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
+}
+
+function newRun(endpoint: string, key: string): Run {
+  return { controller: new AbortController(), endpoint, key, replyId: null, lastId: 0, offset: null, replaying: false, lastAt: 0, sentWall: 0, recorded: false, wake: null };
+}
+
+/** An SSE id as this protocol sends them (a positive integer), else `undefined`. */
+function parseId(id: string | undefined): number | undefined {
+  if (id === undefined || !/^\d{1,15}$/.test(id)) return undefined;
+  const n = Number(id);
+  return n > 0 ? n : undefined;
 }
 
 function describe(err: unknown): string {

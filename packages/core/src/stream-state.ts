@@ -146,6 +146,22 @@ export interface StepMetrics {
 /** `idle → submitted (fetch sent) → streaming (first event) → done | error | aborted`. */
 export type StreamStatus = 'idle' | 'submitted' | 'streaming' | 'done' | 'error' | 'aborted';
 
+/**
+ * The connection of a resumable reply was lost and the store is reconnecting (`GET {path}/{replyId}`
+ * with `last-event-id`). The reply's `status` stays what it was (`streaming`, or `submitted` before
+ * its first event); text and parts are kept, and what the edge sent meanwhile arrives on reconnection.
+ */
+export interface ReconnectingState {
+  /** 1-based attempt being waited for or made. */
+  attempt: number;
+  /** Attempts allowed before the reply fails with a `network` error. */
+  maxAttempts: number;
+  /** Store-clock time the connection was lost. */
+  since: number;
+  /** Store-clock time of the next attempt; `null` while an attempt is in flight. */
+  nextAttemptAt: number | null;
+}
+
 /** One immutable snapshot of a {@link FastStream}. */
 export interface FastStreamState {
   status: StreamStatus;
@@ -179,6 +195,10 @@ export interface FastStreamState {
   messageId: string | null;
   /** Upstream attempts the edge made for this reply (from `start`); 0 before it. */
   attempt: number;
+  /** The edge's id for resuming and stopping this reply (from `start`); `null` when it is not resumable. */
+  replyId: string | null;
+  /** Set while the connection of a resumable reply is lost and being re-established; else `null`. */
+  reconnecting: ReconnectingState | null;
   /** The last `fallback` event of this reply. */
   fallback: FallbackEvent | null;
   /** The last `ratelimit` event of this reply. */
@@ -232,7 +252,18 @@ export interface AbortAction {
 export interface ResetAction {
   type: 'reset';
 }
-export type Action = StartAction | EventAction | FailAction | AbortAction | ResetAction;
+/** A reply kept for resuming is picked up again (after a reload): `submitted` until its first event. */
+export interface ResumeAction {
+  type: 'resume';
+  replyId: string;
+  request: ChatRequest | null;
+}
+/** The connection was lost (`reconnecting` set) or is back (`null`). */
+export interface ReconnectingAction {
+  type: 'reconnecting';
+  reconnecting: ReconnectingState | null;
+}
+export type Action = StartAction | EventAction | FailAction | AbortAction | ResetAction | ResumeAction | ReconnectingAction;
 
 export const INITIAL_CONTROL_STATE: Readonly<ControlState> = Object.freeze({
   status: 'idle',
@@ -243,6 +274,8 @@ export const INITIAL_CONTROL_STATE: Readonly<ControlState> = Object.freeze({
   model: null,
   messageId: null,
   attempt: 0,
+  replyId: null,
+  reconnecting: null,
   fallback: null,
   rateLimit: null,
   retryAt: null,
@@ -275,13 +308,25 @@ export function reduce(state: ControlState, action: Action): ControlState {
         request: action.request,
         policy: action.request.speed ?? 'auto',
       };
+    case 'resume':
+      return {
+        ...INITIAL_CONTROL_STATE,
+        status: 'submitted',
+        request: action.request,
+        policy: action.request?.speed ?? null,
+        replyId: action.replyId,
+      };
+    case 'reconnecting':
+      if (isTerminal(state.status) || state.status === 'idle' || state.reconnecting === action.reconnecting) return state;
+      return { ...state, reconnecting: action.reconnecting };
     case 'abort':
-      return isTerminal(state.status) || state.status === 'idle' ? state : { ...state, status: 'aborted' };
+      return isTerminal(state.status) || state.status === 'idle' ? state : { ...state, status: 'aborted', reconnecting: null };
     case 'fail':
       if (isTerminal(state.status)) return state;
       return {
         ...state,
         status: 'error',
+        reconnecting: null,
         error: action.error,
         retryAt: action.error.retryAfterMs !== undefined ? action.at + action.error.retryAfterMs : state.retryAt,
       };
@@ -305,7 +350,8 @@ function reduceEvent(state: ControlState, { event, at, fallbackCost }: EventActi
       return state;
     case 'start': {
       const d = event.data;
-      return { ...state, messageId: d.messageId, model: d.model, requestedSpeed: d.requestedSpeed, policy: d.policy, attempt: d.attempt };
+      const replyId = typeof d.replyId === 'string' && d.replyId !== '' ? d.replyId : state.replyId;
+      return { ...state, messageId: d.messageId, model: d.model, requestedSpeed: d.requestedSpeed, policy: d.policy, attempt: d.attempt, replyId };
     }
     case 'ratelimit': {
       const d = event.data;
@@ -326,6 +372,7 @@ function reduceEvent(state: ControlState, { event, at, fallbackCost }: EventActi
       return {
         ...state,
         status: 'error',
+        reconnecting: null,
         error: d,
         retryAt: d.retryAfterMs !== undefined ? at + d.retryAfterMs : state.retryAt,
       };
@@ -335,6 +382,7 @@ function reduceEvent(state: ControlState, { event, at, fallbackCost }: EventActi
       return {
         ...state,
         status: 'done',
+        reconnecting: null,
         usage: toUsage(d.usage),
         servedSpeed: d.speed ?? state.servedSpeed,
         model: d.model,
