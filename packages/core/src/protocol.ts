@@ -43,6 +43,9 @@
  * is attached the upstream reply keeps running for the edge's detach time, then is aborted.
  * `POST {path}/{replyId}/stop` ({@link stopPath}) stops it at once from any isolate: a client must send
  * it on an explicit Stop, because for a resumable reply a closed connection only starts the detach time.
+ * A stopped reply's log (and every stream still attached to it) ends with an `error` of kind `aborted`.
+ * An `error` the resume endpoint makes itself, not part of the reply's log (its producer stopped
+ * writing: kind `network`, retryable; the log expired while tailing: `not_found`), carries no `id:`.
  *
  * @module
  */
@@ -469,7 +472,10 @@ export type ErrorKind =
   | 'network'
   /** The model cannot do what was asked (e.g. `speed: "fast"` on a standard-only model). */
   | 'unsupported'
-  /** Client-side: the user stopped the stream. Never sent by the edge. */
+  /**
+   * The user stopped the stream. Client-side; the edge sends it only to end a resumable reply stopped
+   * through `POST {path}/{replyId}/stop` (to the streams still attached to it).
+   */
   | 'aborted'
   /** Client-side: the edge's answer did not follow this protocol. */
   | 'protocol'

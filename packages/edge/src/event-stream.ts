@@ -5,17 +5,29 @@
  * The stream's `cancel` (the client went away) aborts {@link EventStream.signal}; so does the request
  * signal when the handler links it. Writes after close or cancel are dropped, never thrown.
  *
+ * A **resumable** stream ({@link EventStreamOptions.resumable}) numbers its events instead: each gets an
+ * SSE `id:` (its seq, 1 for the first, consecutive) and is handed, encoded, to the reply's recorder. The
+ * client going away then only tells the recorder (which starts the detach time): the reply goes on,
+ * and {@link EventStream.signal} fires only on {@link EventStream.abort} (an explicit stop, or no reader
+ * for the detach time). After `done` or `error`, nothing more is sent.
+ *
  * @module
  */
-import { encodeComment, encodeEvent, type ProtocolEventMap, type ProtocolEventName } from '@slipstream/core';
+import { encodeComment, encodeEvent, encodeSSEMessage, type ProtocolEventMap, type ProtocolEventName } from '@slipstream/core';
 
 export interface EventStream {
   readonly body: ReadableStream<Uint8Array>;
-  /** Aborted when the client cancels the body or the linked request signal fires. */
+  /** Aborted when the client cancels the body or the linked request signal fires (resumable: on {@link abort} only). */
   readonly signal: AbortSignal;
-  /** Whether the client is gone. */
+  /** Whether the reply is aborted (the client is gone, or for a resumable reply: stopped or detached). */
   readonly cancelled: boolean;
+  /** Whether this stream's own client is gone (for a non-resumable stream, the same as {@link cancelled}). */
+  readonly clientGone: boolean;
+  /** Seq of the last event sent (resumable streams; 0 otherwise). */
+  readonly seq: number;
   send<K extends ProtocolEventName>(name: K, data: ProtocolEventMap[K]): void;
+  /** Write an already encoded SSE frame as is (a replayed event). */
+  frame(text: string): void;
   comment(text?: string): void;
   /** Abort everything tied to this stream (used for the client going away). */
   abort(reason?: unknown): void;
@@ -28,6 +40,13 @@ export interface EventStreamOptions {
   heartbeatMs: number;
   /** Abort the stream when this fires (the runtime's request signal). */
   requestSignal?: AbortSignal;
+  /** Number the events and keep the reply running when the client goes away: see the module doc. */
+  resumable?: {
+    /** Each event, encoded with its `id:` line, as it is sent (also after the client is gone). */
+    record(seq: number, frame: string, name: ProtocolEventName): void;
+    /** The client went away (body cancelled or request signal). Called once. */
+    onClientGone(): void;
+  };
 }
 
 export function createEventStream(options: EventStreamOptions): EventStream {
@@ -36,6 +55,15 @@ export function createEventStream(options: EventStreamOptions): EventStream {
   let sink: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
   let lastWrite = Date.now();
+  const resumable = options.resumable;
+  let seq = 0;
+  let ended = false;
+  let clientGone = false;
+  const goneOnce = () => {
+    if (clientGone) return;
+    clientGone = true;
+    resumable?.onClientGone();
+  };
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
   const stopTimers = () => {
@@ -49,6 +77,7 @@ export function createEventStream(options: EventStreamOptions): EventStream {
       lastWrite = Date.now();
     } catch {
       closed = true; // the consumer is gone
+      if (resumable !== undefined) goneOnce();
     }
   };
   const abort = (reason?: unknown) => {
@@ -62,13 +91,30 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     cancel(reason) {
       closed = true;
       stopTimers();
+      if (resumable !== undefined) return goneOnce();
+      clientGone = true;
       abort(reason ?? new Error('client cancelled the stream'));
     },
   });
 
   const onRequestAbort = () => {
+    if (resumable !== undefined) {
+      stopTimers();
+      closeSink();
+      return goneOnce();
+    }
+    clientGone = true;
     abort(options.requestSignal?.reason);
     stream.close();
+  };
+  const closeSink = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      sink?.close();
+    } catch {
+      // already closed or errored by the consumer
+    }
   };
   if (options.requestSignal) {
     if (options.requestSignal.aborted) queueMicrotask(onRequestAbort);
@@ -88,8 +134,25 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     get cancelled() {
       return controller.signal.aborted;
     },
+    get clientGone() {
+      return clientGone;
+    },
+    get seq() {
+      return seq;
+    },
     send(name, data) {
-      write(encodeEvent(name, data));
+      if (resumable === undefined) return write(encodeEvent(name, data));
+      if (ended) return;
+      if (name === 'done' || name === 'error') ended = true;
+      seq += 1;
+      const json = JSON.stringify(data) as string | undefined;
+      if (json === undefined) throw new TypeError(`Cannot encode ${name} event: data is not JSON-serializable`);
+      const text = encodeSSEMessage({ event: name, id: String(seq), data: json });
+      write(text);
+      resumable.record(seq, text, name);
+    },
+    frame(text) {
+      write(text);
     },
     comment(text) {
       write(encodeComment(text));
@@ -98,13 +161,7 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     close() {
       stopTimers();
       options.requestSignal?.removeEventListener('abort', onRequestAbort);
-      if (closed) return;
-      closed = true;
-      try {
-        sink?.close();
-      } catch {
-        // already closed or errored by the consumer
-      }
+      closeSink();
     },
   };
   return stream;

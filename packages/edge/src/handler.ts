@@ -6,6 +6,10 @@
  * JSON and fields (400) → `tool_choice` and the conversation against the edge's tools (400) → speed
  * policy (400 for `fast` on a model without it) → 200 event stream.
  *
+ * With resumable replies (`resume`), also `GET {path}/{replyId}` (resume, with `Last-Event-ID`) and
+ * `POST {path}/{replyId}/stop`: CORS → authorize (a reply bound to a user answers only that user) →
+ * reply id → 200 event stream / `{ stopped }`, or 404 `not_found`.
+ *
  * @module
  */
 import Anthropic from '@anthropic-ai/sdk';
@@ -13,6 +17,7 @@ import type { BetaTextBlockParam, BetaToolChoice } from '@anthropic-ai/sdk/resou
 import {
   cost,
   getModelCapability,
+  LAST_EVENT_ID_HEADER,
   MODEL_CAPABILITIES,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
@@ -21,24 +26,26 @@ import {
   type ErrorBody,
   type ErrorEvent,
   type Speed,
+  type StopResponse,
   type ToolChoice,
   type Usage,
 } from '@slipstream/core';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { checkConversation } from './conversation.ts';
-import { createEventStream } from './event-stream.ts';
+import { createEventStream, type EventStream } from './event-stream.ts';
 import { createMemoryCalibrationTable } from './calibration.ts';
 import { createMemoryFallbackStore, fallbackStoreFrom, hashKey, memoryKeys, type FallbackStore } from './fallback-store.ts';
 import { DEFAULTS, type ChatHandlerOptions, type EdgeLogEvent, type EnvBindings, type FromEnv, type ResolvedOptions, type SystemPromptOption } from './options.ts';
 import { decideSpeed } from './policy.ts';
 import { runReply } from './loop.ts';
 import { readJsonBody } from './read-body.ts';
+import { isReplyId, newReplyId, notResumable, ReplyProducer, resolveResumeOptions, tailReply, type ResumeSettings } from './resume.ts';
 import { allowsConnectionHeader, readEnv } from './runtime.ts';
 import { estimateInputTokens, spendMeter, spendRefusal, worstCaseUsage, type SpendMeter, type SpendReservation } from './spend.ts';
 import { createMemoryStore } from './state/memory.ts';
 import { withLocalFallback } from './state/resilient.ts';
-import type { StateStore } from './state/store.ts';
+import type { ReplyLog, StateStore } from './state/store.ts';
 import { prepareTools, type ToolSet } from './tools.ts';
 import type { BaseParams } from './upstream.ts';
 
@@ -52,6 +59,18 @@ export function streamHeaders(): Record<string, string> {
   };
   if (allowsConnectionHeader()) h['connection'] = 'keep-alive';
   return h;
+}
+
+/**
+ * Keep `work` running after the response ends, where the runtime needs telling (Workers:
+ * `executionCtx.waitUntil`). Hono throws when the request has no execution context (Node, tests).
+ */
+function keepAlive(c: Context, work: Promise<unknown>): void {
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    // no execution context: the process keeps running on its own
+  }
 }
 
 function errorResponse(error: ErrorEvent, status: number, headers: Record<string, string> = {}): Response {
@@ -109,7 +128,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     if (problem) throw new TypeError(`toolChoice: ${problem.message}`);
   }
   const cacheBreakpoints = opts.cacheBreakpoints ?? tools !== undefined;
+  const resume: ResumeSettings | undefined = options.resume === false ? undefined : resolveResumeOptions(options.resume);
   const localState = createMemoryStore({ now: opts.now });
+  /** Replies this isolate is producing, for a stop asked here. */
+  const producers = new Map<string, ReplyProducer>();
   const resilientStores = new WeakMap<StateStore, StateStore>();
   const sharedFallback = new WeakMap<StateStore, FallbackStore>();
   /** This request's state store: the shared `store` behind its local-memory fallback, or this isolate's memory. */
@@ -137,6 +159,15 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       sharedFallback.set(state, memory);
     }
     return memory;
+  };
+  /** Where this request's replies are logged for resuming, if anywhere: the shared store's log, or this isolate's. */
+  const replyLogFor = (env: EnvBindings): ReplyLog | undefined => {
+    if (resume === undefined) return undefined;
+    if (opts.store !== undefined) {
+      const shared = stateFor(env).replies;
+      if (shared !== undefined) return shared;
+    }
+    return options.resume !== undefined ? localState.replies : undefined;
   };
   const clients = new Map<string, Anthropic>();
   const allowedModels = opts.allowedModels ?? [...Object.keys(MODEL_CAPABILITIES), ...Object.keys(opts.models ?? {})];
@@ -184,7 +215,46 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
         maxAge: 600,
       }),
     );
+    const resumeCors = cors({
+      origin: allowed === '*' ? '*' : [...allowed],
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['content-type', 'authorization', PROTOCOL_HEADER, LAST_EVENT_ID_HEADER],
+      exposeHeaders: [PROTOCOL_HEADER, 'retry-after'],
+      maxAge: 600,
+    });
+    app.use(`${opts.path}/:replyId`, resumeCors);
+    app.use(`${opts.path}/:replyId/stop`, resumeCors);
   }
+
+  /** Origin, authorize and protocol version, as for the POST: the user id, or the refusal. */
+  const gate = async (c: Context): Promise<{ userId: string | undefined } | Response> => {
+    const origin = c.req.header('origin');
+    if (allowed !== undefined && allowed !== '*' && origin !== undefined && !allowed.includes(origin)) {
+      return refuse({ kind: 'forbidden', message: 'This origin may not call the chat endpoint.', retryable: false }, 403);
+    }
+    let userId: string | undefined;
+    if (opts.authorize) {
+      const verdict = await opts.authorize(c);
+      if (verdict instanceof Response) return verdict;
+      if (typeof verdict === 'object' && verdict !== null && typeof verdict.userId === 'string') userId = verdict.userId;
+      else if (verdict !== true) return refuse({ kind: 'unauthorized', message: 'Not authorized.', retryable: false }, 401);
+    }
+    const clientVersion = c.req.header(PROTOCOL_HEADER);
+    if (clientVersion !== undefined && clientVersion.trim() !== String(PROTOCOL_VERSION)) {
+      return refuse(
+        {
+          kind: 'invalid_request',
+          message: `This edge speaks Slipstream protocol ${PROTOCOL_VERSION}; the client sent protocol ${clientVersion.trim().slice(0, 16)}. Upgrade the older side.`,
+          retryable: false,
+          field: PROTOCOL_HEADER,
+        },
+        400,
+      );
+    }
+    return { userId };
+  };
+  const notFound = (message: string) => refuse({ kind: 'not_found', message, retryable: false }, 404);
+  const UNKNOWN = 'This reply is unknown or expired.';
 
   app.post(opts.path, async function handleChat(c: Context) {
     const t0 = performance.now();
@@ -320,8 +390,38 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     if (request.thinking) params.thinking = request.thinking as BaseParams['thinking'];
     if (request.effort) params.output_config = { effort: request.effort };
 
-    const out = createEventStream({ heartbeatMs: opts.heartbeatMs, requestSignal: c.req.raw.signal });
-    void runReply({
+    const replyLog = replyLogFor(env);
+    let producer: ReplyProducer | undefined;
+    let out: EventStream;
+    if (replyLog !== undefined && resume !== undefined) {
+      const replyId = newReplyId();
+      out = createEventStream({
+        heartbeatMs: opts.heartbeatMs,
+        requestSignal: c.req.raw.signal,
+        resumable: { record: (seq, frame, name) => producer?.record(seq, frame, name), onClientGone: () => producer?.clientGone() },
+      });
+      const stream = out;
+      producer = new ReplyProducer(
+        replyLog,
+        replyId,
+        resume,
+        {
+          stop: () => {
+            stream.send('error', { kind: 'aborted', message: 'The reply was stopped.', retryable: false, t: t() });
+            stream.abort(new Error('stopped'));
+          },
+          detach: () => stream.abort(new Error('no client attached for the detach time')),
+          now: opts.now,
+        },
+        userId,
+      );
+      const registered = producer;
+      producers.set(replyId, registered);
+      void registered.settled.then(() => producers.delete(replyId));
+    } else {
+      out = createEventStream({ heartbeatMs: opts.heartbeatMs, requestSignal: c.req.raw.signal });
+    }
+    const running = runReply({
       client: clientFor(apiKey, keyHash, baseURL),
       params,
       messages: request.messages,
@@ -342,9 +442,80 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       keyMemory,
       log,
       ...(spend !== undefined ? { spend: { meter: spend, first: firstReservation, maxTokens } } : {}),
+      ...(producer !== undefined ? { replyId: producer.id } : {}),
     });
+    if (producer !== undefined) {
+      const recorded = producer;
+      // The reply outlives its response: on Workers the isolate must be told to keep running it.
+      keepAlive(
+        c,
+        running.finally(() => recorded.finish()).then(() => recorded.settled),
+      );
+    }
     return new Response(out.body, { status: 200, headers: streamHeaders() });
   });
+
+  app.get(`${opts.path}/:replyId`, async function handleResume(c: Context) {
+    const gated = await gate(c);
+    if (gated instanceof Response) return gated;
+    const log = replyLogFor(c.env as EnvBindings);
+    if (log === undefined || resume === undefined) return notFound('This edge does not keep replies (resume is off).');
+    const replyId = c.req.param('replyId') ?? '';
+    if (!isReplyId(replyId)) return notFound(UNKNOWN);
+    const header = c.req.header(LAST_EVENT_ID_HEADER)?.trim() ?? '';
+    if (header !== '' && !/^\d{1,15}$/.test(header)) {
+      return refuse({ kind: 'invalid_request', message: 'last-event-id must be the id (a whole number) of the last event received.', retryable: false, field: LAST_EVENT_ID_HEADER }, 400);
+    }
+    const after = header === '' ? 0 : Number(header);
+    let first;
+    try {
+      first = await log.read(replyId, after, { touchReader: true, limit: 512 });
+    } catch {
+      return notFound('The reply store is unreachable, so this reply cannot be resumed now.');
+    }
+    const why = notResumable(first?.meta, gated.userId, resume);
+    if (why !== undefined || first === undefined) return notFound(why ?? UNKNOWN);
+    const out = createEventStream({ heartbeatMs: opts.heartbeatMs, requestSignal: c.req.raw.signal });
+    void tailReply(out, log, replyId, after, first, resume, opts.now);
+    return new Response(out.body, { status: 200, headers: streamHeaders() });
+  });
+
+  app.post(`${opts.path}/:replyId/stop`, async function handleStop(c: Context) {
+    const gated = await gate(c);
+    if (gated instanceof Response) return gated;
+    const log = replyLogFor(c.env as EnvBindings);
+    if (log === undefined || resume === undefined) return notFound('This edge does not keep replies (resume is off).');
+    const replyId = c.req.param('replyId') ?? '';
+    if (!isReplyId(replyId)) return notFound(UNKNOWN);
+    const answer = (stopped: boolean) => {
+      const body: StopResponse = { stopped };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) } });
+    };
+    const local = producers.get(replyId);
+    if (local !== undefined) {
+      // Produced here: stop at once, whatever the store says (it may be the one that is down).
+      if (local.userId !== undefined && local.userId !== gated.userId) return notFound(UNKNOWN);
+      const running = local.running;
+      local.stop();
+      return answer(running);
+    }
+    let meta;
+    try {
+      meta = (await log.read(replyId, Number.MAX_SAFE_INTEGER, { limit: 0 }))?.meta;
+      if (meta === undefined || (meta.userId !== undefined && meta.userId !== gated.userId) || meta.status === 'detached') return notFound(UNKNOWN);
+      meta = await log.requestStop(replyId);
+    } catch {
+      return notFound('The reply store is unreachable, so this reply cannot be stopped from here now.');
+    }
+    if (meta === undefined || meta.status === 'detached') return notFound(UNKNOWN);
+    return answer(meta.status === 'running');
+  });
+  app.all(`${opts.path}/:replyId`, () =>
+    refuse({ kind: 'invalid_request', message: 'Use GET to resume a reply.', retryable: false }, 405, { allow: allowed === undefined ? 'GET' : 'GET, OPTIONS' }),
+  );
+  app.all(`${opts.path}/:replyId/stop`, () =>
+    refuse({ kind: 'invalid_request', message: 'Use POST to stop a reply.', retryable: false }, 405, { allow: allowed === undefined ? 'POST' : 'POST, OPTIONS' }),
+  );
 
   app.all(opts.path, () =>
     refuse({ kind: 'invalid_request', message: 'Use POST.', retryable: false }, 405, { allow: allowed === undefined ? 'POST' : 'POST, OPTIONS' }),

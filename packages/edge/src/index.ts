@@ -16,8 +16,23 @@ export type {
   SystemPromptOption,
 } from './options.ts';
 export { createMemoryFallbackStore, fallbackStoreFrom, hashKey, type FallbackMemory, type FallbackStore } from './fallback-store.ts';
-export type { StateStore, StateDocument, StateValue, MergeOptions, Reservation } from './state/store.ts';
+export type {
+  StateStore,
+  StateDocument,
+  StateValue,
+  MergeOptions,
+  Reservation,
+  ReplyLog,
+  ReplyMeta,
+  ReplyStatus,
+  ReplyLogEvent,
+  ReplyLogLimit,
+  ReplyAppend,
+  ReplyReadOptions,
+} from './state/store.ts';
 export { createMemoryStore } from './state/memory.ts';
+export { createMemoryReplyLog, type MemoryReplyLogOptions } from './state/memory-log.ts';
+export { RESUME_DEFAULTS, PRODUCER_POLL_MS, PRODUCER_STALE_MS, type ResumeOptions } from './resume.ts';
 export { withLocalFallback, type LocalFallbackOptions, type StoreHealthEvent } from './state/resilient.ts';
 export { createMemoryCalibrationTable, stepSample, type CalibrationTable, type CountedBlock } from './calibration.ts';
 export { decideSpeed, type SpeedDecision } from './policy.ts';

@@ -73,6 +73,8 @@ export interface ReplyContext {
   storeKeys: { key: string; conversation?: string };
   keyMemory: FallbackMemory | undefined;
   log: (event: EdgeLogEvent) => void;
+  /** The reply's id, when it is resumable (sent in `start`). */
+  replyId?: string;
   /** Spend limits: the user's meter, and the reservation the handler made for the first step. */
   spend?: { meter: SpendMeter; first: SpendReservation | undefined; maxTokens: number };
 }
@@ -329,6 +331,7 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
           idleTimeoutMs: opts.idleTimeoutMs,
           upstream,
           calibration: opts.calibration,
+          replyId: ctx.replyId,
           ...(rl && step > 0 ? { ratelimit: rl } : {}),
           describeCall: async (name, input) => {
             const tool = ctx.tools?.get(name);

@@ -10,6 +10,7 @@ import type { FallbackStore } from './fallback-store.ts';
 import type { SpendLimits } from './spend.ts';
 import type { CalibrationTable } from './calibration.ts';
 import type { StateStore } from './state/store.ts';
+import type { ResumeOptions } from './resume.ts';
 import type { Tool } from './tools.ts';
 
 /** Runtime bindings as Hono hands them over (`c.env`): Worker bindings, or nothing on Node/Vercel. */
@@ -160,6 +161,17 @@ export interface ChatHandlerOptions {
    */
   store?: StateStore | ((env: EnvBindings) => StateStore);
   /**
+   * Resumable replies: `start` carries a `replyId`, every event an SSE `id:`, and a client that lost its
+   * connection resumes with `GET {path}/{replyId}` and `Last-Event-ID` on any isolate; a closed
+   * connection only starts the detach time (the upstream reply goes on meanwhile), and an explicit stop
+   * is `POST {path}/{replyId}/stop`. On by default when {@link store} keeps a reply log
+   * (`StateStore.replies`: memory and Redis do); `true` or an object turns it on with this isolate's
+   * memory when there is no such store (one Node process); `false` turns it off (a closed connection
+   * aborts upstream at once). An object sets the limits: see {@link ResumeOptions}.
+   * @default on with a `store` that keeps replies, else off
+   */
+  resume?: boolean | ResumeOptions;
+  /**
    * Longest wait for the shared {@link store} per operation before serving from local memory. Loopback
    * Redis answers in well under a millisecond; this bounds a slow or partitioned store, not a busy one.
    * @default 500
@@ -212,7 +224,7 @@ export interface ChatHandlerOptions {
 export type ResolvedOptions = Required<
   Omit<
     ChatHandlerOptions,
-    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore' | 'store' | 'spendLimits' | 'tools' | 'toolChoice' | 'cacheBreakpoints' | 'calibration'
+    'apiKey' | 'baseURL' | 'allowedModels' | 'cors' | 'authorize' | 'rateLimit' | 'system' | 'onError' | 'pricing' | 'models' | 'createClient' | 'fallbackStore' | 'store' | 'spendLimits' | 'tools' | 'toolChoice' | 'cacheBreakpoints' | 'calibration' | 'resume'
   >
 > &
   Pick<

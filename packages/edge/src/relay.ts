@@ -61,6 +61,8 @@ export interface RelayInput {
   fail: (error: ErrorEvent, failure?: UpstreamFailure) => void;
   /** Token calibrations per model: sent in `start`, refined by each finished step. */
   calibration?: CalibrationTable | undefined;
+  /** The reply's id when it is resumable: sent in `start`. */
+  replyId?: string | undefined;
 }
 
 type Block =
@@ -130,6 +132,7 @@ export async function relayStep(input: RelayInput): Promise<StepResult | undefin
               t: t(),
             };
             if (input.conversationId !== undefined) start.conversationId = input.conversationId;
+            if (input.replyId !== undefined) start.replyId = input.replyId;
             const calibration = input.calibration?.get(m.model);
             if (calibration !== undefined) start.calibration = calibration;
             out.send('start', start);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createMemoryReplyLog } from './memory-log.ts';
 import type { MergeOptions, Reservation, StateDocument, StateStore } from './store.ts';
 
 interface Entry {
@@ -16,10 +17,11 @@ interface Entry {
  *
  * @param options.maxEntries - Oldest entries are dropped past this. @default 10000
  * @param options.now - Clock in epoch ms (tests). @default Date.now
+ * @param options.maxReplies - Resumable replies kept at once (its {@link StateStore.replies} log). @default 1000
  * @example
  * createChatHandler({ store: createMemoryStore() }); // what the handler does when given no store
  */
-export function createMemoryStore(options: { maxEntries?: number; now?: () => number } = {}): StateStore {
+export function createMemoryStore(options: { maxEntries?: number; now?: () => number; maxReplies?: number } = {}): StateStore {
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? (() => Date.now());
   const entries = new Map<string, Entry>();
@@ -45,6 +47,7 @@ export function createMemoryStore(options: { maxEntries?: number; now?: () => nu
 
   return {
     kind: 'memory',
+    replies: createMemoryReplyLog({ now, ...(options.maxReplies !== undefined ? { maxReplies: options.maxReplies } : {}) }),
     async get(key) {
       const hit = live(key);
       return hit === undefined ? undefined : { ...hit.doc };

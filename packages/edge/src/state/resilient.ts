@@ -5,12 +5,15 @@
  * probes it again at most once per `retryMs`, and on recovery writes back what it learned meanwhile.
  *
  * Guarantees while degraded are per isolate: a fast 429 is remembered by the isolate that saw it,
- * and spend counters count this isolate's spending only.
+ * and spend counters count this isolate's spending only. The reply log ({@link StateStore.replies}) is
+ * bounded the same way but has no local stand-in (a log only this isolate can read resumes nothing
+ * elsewhere, and would disagree with the shared one when it is back): its operations fail fast while
+ * the store is away, and the edge serves those replies without resume.
  *
  * @module
  */
 import { createMemoryStore } from './memory.ts';
-import type { MergeOptions, StateDocument, StateStore } from './store.ts';
+import type { MergeOptions, ReplyLog, StateDocument, StateStore } from './store.ts';
 
 /** What {@link withLocalFallback} reports. */
 export interface StoreHealthEvent {
@@ -112,8 +115,43 @@ export function withLocalFallback(remote: StateStore, options: LocalFallbackOpti
     }
   }
 
+  /** Run a reply-log operation on the shared store, bounded; while it is away, fail at once. */
+  async function direct<T>(op: () => Promise<T>): Promise<T> {
+    if (down && now() - lastTry < retryMs) throw new Error(`${remote.kind} store unavailable`);
+    lastTry = now();
+    try {
+      const value = await bounded(op());
+      if (down) {
+        down = false;
+        tell({ state: 'recovered', store: remote.kind, message: `${remote.kind} store answers again` });
+        void replayMissed();
+      }
+      return value;
+    } catch (err) {
+      if (!down) {
+        down = true;
+        const why = err instanceof Error ? err.message : String(err);
+        tell({ state: 'unavailable', store: remote.kind, message: `${remote.kind} store unavailable (${why}); serving from this isolate's memory` });
+      }
+      throw err;
+    }
+  }
+  const log = remote.replies;
+  const replies: ReplyLog | undefined =
+    log === undefined
+      ? undefined
+      : {
+          pollMs: log.pollMs,
+          open: (id, init) => direct(() => log.open(id, init)),
+          append: (id, batch) => direct(() => log.append(id, batch)),
+          read: (id, after, readOptions) => direct(() => log.read(id, after, readOptions)),
+          requestStop: (id) => direct(() => log.requestStop(id)),
+          delete: (id) => direct(() => log.delete(id)),
+        };
+
   return {
     kind: remote.kind,
+    ...(replies !== undefined ? { replies } : {}),
     get: (key) => attempt((s) => s.get(key)),
     async merge(key, fields, mergeOptions) {
       // Mirrored locally, so an outage starts with what this isolate already knew.

@@ -5,8 +5,10 @@
  * and Cloudflare Durable Objects (`@slipstream/edge/durable-object`: Workers).
  *
  * Every operation is atomic in the adapter (a Lua script in Redis, the single-threaded object in a
- * Durable Object), so isolates racing on one key never lose an update. Values are small JSON
- * documents of rate-limit facts and counters: never message text, never a key.
+ * Durable Object), so isolates racing on one key never lose an update. Documents are small JSON
+ * records of rate-limit facts and counters: never message text, never a key. The one exception is the
+ * optional {@link ReplyLog} ({@link StateStore.replies}): the encoded events of a running reply, kept
+ * only while it can be resumed (bounded, and expiring soon after the reply ends).
  *
  * @module
  */
@@ -55,4 +57,99 @@ export interface StateStore {
   adjust(key: string, delta: number): Promise<number>;
   /** Forget everything under this store's prefix (tests, an operator's reset). Optional. */
   clear?(): Promise<void>;
+  /**
+   * The log of resumable replies, when this store can keep one. A handler whose store has it makes
+   * replies resumable by default (`resume` option). Absent on stores that cannot (a custom store written
+   * before resumable replies still works: its replies are simply not resumable).
+   */
+  readonly replies?: ReplyLog;
+}
+
+/** Where a reply is: streaming, ended (its log kept for a short while), or aborted for want of a reader. */
+export type ReplyStatus = 'running' | 'done' | 'error' | 'detached';
+
+/** Why a reply's log stopped keeping events: it reached the event cap or the byte cap. */
+export type ReplyLogLimit = 'max_events' | 'max_bytes';
+
+/** What a {@link ReplyLog} knows about one reply besides its events. */
+export interface ReplyMeta {
+  status: ReplyStatus;
+  /** Seq of the newest event in the log (0: none yet). */
+  lastSeq: number;
+  /** Epoch ms (the adapter's clock) of the producer's last append: its liveness. */
+  producerAt: number;
+  /** Epoch ms a reader (the first client, or a resume anywhere) was last seen attached. */
+  readerSeenAt: number;
+  /** Someone asked to stop the reply (`POST …/stop`) on any isolate. */
+  stopRequested: boolean;
+  /** The user `authorize` named for the request: a resume or stop must name the same one. */
+  userId?: string;
+  /** Set once the log dropped its events at a cap: the reply streams on to its first client but cannot be resumed. */
+  truncated?: ReplyLogLimit;
+}
+
+/** One encoded event of a reply: its SSE id and the whole SSE frame (`event:`, `id:`, `data:` lines). */
+export interface ReplyLogEvent {
+  seq: number;
+  frame: string;
+}
+
+/** One write of the producer: new events and, with the last one, the reply's end. */
+export interface ReplyAppend {
+  /** Events in seq order, consecutive after the ones already appended. May be empty (a heartbeat). */
+  events: readonly ReplyLogEvent[];
+  /** The reply ended (`done`/`error`) or was aborted for want of a reader (`detached`: its events are dropped). */
+  status?: 'done' | 'error' | 'detached';
+  /** The reply went past a cap: drop every event (new and old), keep the meta, and refuse resumes. */
+  truncate?: ReplyLogLimit;
+  /** Forget the reply this many ms from now (the rest of its lifetime while running; the short post-end TTL after). */
+  ttlMs: number;
+}
+
+/** Options of {@link ReplyLog.read}. */
+export interface ReplyReadOptions {
+  /** Also record a reader as seen now ({@link ReplyMeta.readerSeenAt}), which keeps the reply from detaching. */
+  touchReader?: boolean;
+  /** At most this many events (0: the meta only). @default all */
+  limit?: number;
+}
+
+/**
+ * The log of resumable replies: per reply, its encoded events in seq order plus a small meta record.
+ * One producer (the isolate running the upstream request) appends; any isolate reads, tails and asks
+ * to stop. Every operation is atomic per reply.
+ *
+ * It is a separate interface, reached through the optional {@link StateStore.replies}, rather than more
+ * methods on {@link StateStore}: a reply log holds lists of events (up to megabytes, tailed by many
+ * readers) where the rest of the store holds small documents, so an adapter may keep it in another
+ * structure (a Redis list beside a hash, a Durable Object per reply instead of per key) with its own
+ * bounds, and a store that cannot keep one (or a custom store written before it existed) still serves
+ * the fallback memory and spend limits, just without resumable replies.
+ */
+export interface ReplyLog {
+  /**
+   * Start a reply: status `running`, producer and reader seen now, forgotten after `lifetimeMs` unless an
+   * append says otherwise. Replaces nothing: ids are random (≥ 122 bits).
+   */
+  open(replyId: string, init: { userId?: string; lifetimeMs: number }): Promise<void>;
+  /**
+   * Append events (and the end, a cap, a heartbeat) and refresh the producer's liveness. Resolves with
+   * the meta after the write (so the producer sees `stopRequested` and `readerSeenAt` without another
+   * round trip), or `undefined` when the reply is gone (expired): nothing is written then.
+   */
+  append(replyId: string, batch: ReplyAppend): Promise<ReplyMeta | undefined>;
+  /** Events with seq > `afterSeq` (up to `limit`), and the meta; `undefined` when the reply is unknown or expired. */
+  read(replyId: string, afterSeq: number, options?: ReplyReadOptions): Promise<{ meta: ReplyMeta; events: ReplyLogEvent[] } | undefined>;
+  /**
+   * Ask a running reply to stop: sets `stopRequested` (its producer aborts within one append or meta poll).
+   * Resolves with the meta as it was before the call, or `undefined` when unknown or expired.
+   */
+  requestStop(replyId: string): Promise<ReplyMeta | undefined>;
+  /** Forget a reply now. */
+  delete(replyId: string): Promise<void>;
+  /**
+   * How often a reader on another isolate should poll for new events, in ms. Adapters that can wake
+   * readers (none yet) may say more; the edge also wakes readers in the producer's own isolate at once.
+   */
+  readonly pollMs: number;
 }
