@@ -15,6 +15,12 @@ import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './validate.ts';
  * the API). Every attachment of a conversation travels in every request of it, as base64.
  */
 export const ANTHROPIC_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+/**
+ * The request size the edge accepts by default (its `maxBodyBytes`), and the client checks a
+ * conversation's attachments against: {@link ANTHROPIC_MAX_REQUEST_BYTES} less 2 MB for what the edge
+ * adds on the way up (system prompt, tool definitions, the agent loop's tool results).
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = ANTHROPIC_MAX_REQUEST_BYTES - 2 * 1024 * 1024;
 /** Anthropic's longest image side, in pixels (2000 when a request holds more than 20 images). */
 export const MAX_IMAGE_SIDE = 8000;
 

@@ -94,6 +94,7 @@ export {
 } from './validate.ts';
 export {
   ANTHROPIC_MAX_REQUEST_BYTES,
+  DEFAULT_MAX_REQUEST_BYTES,
   MAX_IMAGE_SIDE,
   ATTACHMENT_ACCEPT,
   precheckAttachment,

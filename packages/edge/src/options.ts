@@ -5,7 +5,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Context } from 'hono';
-import { DEFAULT_REQUEST_LIMITS, type Cost, type ErrorKind, type ModelCapability, type ModelPrice, type Speed, type SpeedPolicy, type ToolChoice, type Usage } from '@slipstream/core';
+import { DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_LIMITS, type Cost, type ErrorKind, type ModelCapability, type ModelPrice, type Speed, type SpeedPolicy, type ToolChoice, type Usage } from '@slipstream/core';
 import type { FallbackStore } from './fallback-store.ts';
 import type { SpendLimits } from './spend.ts';
 import type { CalibrationTable } from './calibration.ts';
@@ -242,7 +242,7 @@ export const DEFAULTS = {
   maxTokensCap: 8192,
   defaultMaxTokens: 4096,
   // Anthropic's 32 MB request limit less 2 MB for what the edge adds upstream (see maxBodyBytes).
-  maxBodyBytes: 30 * 1024 * 1024,
+  maxBodyBytes: DEFAULT_MAX_REQUEST_BYTES,
   maxImageBytes: DEFAULT_REQUEST_LIMITS.maxImageBytes,
   maxDocumentBytes: DEFAULT_REQUEST_LIMITS.maxDocumentBytes,
   maxDocumentPages: DEFAULT_REQUEST_LIMITS.maxDocumentPages,

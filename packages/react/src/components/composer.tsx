@@ -10,6 +10,7 @@ import {
   type ComponentPropsWithoutRef,
   type FormEvent,
   type KeyboardEvent,
+  type ReactNode,
   type TextareaHTMLAttributes,
 } from 'react';
 import { isActive, type StreamStatus } from '../types.ts';
@@ -37,6 +38,16 @@ export interface ComposerProps extends Omit<ComponentPropsWithoutRef<'form'>, 'o
   stopLabel?: string;
   /** Extra props for the `<textarea>`. */
   textareaProps?: TextareaHTMLAttributes<HTMLTextAreaElement>;
+  /** Shown above the text box, inside the form: the attachment list (`@slipstream/react/attachments`). */
+  attachments?: ReactNode;
+  /** Extra controls before Stop/Send: an attach button. */
+  actions?: ReactNode;
+  /**
+   * Whether Send may be used, instead of "there is text": pass `text !== '' || attachments ready` so a
+   * message of attachments alone can be sent, and `false` while a file is being read. Busy and
+   * disabled still win. `onSend` then gets `''` when the box is empty.
+   */
+  canSend?: boolean;
 }
 
 /**
@@ -60,6 +71,9 @@ export const Composer = forwardRef<HTMLFormElement, ComposerProps>(function Comp
     sendLabel = 'Send',
     stopLabel = 'Stop',
     textareaProps,
+    attachments,
+    actions,
+    canSend: canSendProp,
     ...props
   },
   ref,
@@ -73,7 +87,7 @@ export const Composer = forwardRef<HTMLFormElement, ComposerProps>(function Comp
   };
   const busy = isActive(status);
   const state: ComposerState = disabled ? 'disabled' : busy ? 'busy' : 'idle';
-  const canSend = !disabled && !busy && value.trim().length > 0;
+  const canSend = !disabled && !busy && (canSendProp ?? value.trim().length > 0);
 
   const send = (): void => {
     if (!canSend) return;
@@ -92,6 +106,7 @@ export const Composer = forwardRef<HTMLFormElement, ComposerProps>(function Comp
         send();
       }}
     >
+      {attachments}
       <textarea
         aria-label={label}
         placeholder={placeholder}
@@ -116,6 +131,7 @@ export const Composer = forwardRef<HTMLFormElement, ComposerProps>(function Comp
           }
         }}
       />
+      {actions}
       {busy && onStop && (
         <button type="button" data-part="stop" onClick={onStop} disabled={disabled}>
           {stopLabel}

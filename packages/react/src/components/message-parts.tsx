@@ -7,7 +7,7 @@
  * @module
  */
 import { Fragment, memo, useCallback, type ReactNode } from 'react';
-import type { ChatToolCallPart, FastChatMessage, FastChatPart, ReplyStep, ToolResultInput } from '@slipstream/core';
+import { formatBytes, type ChatToolCallPart, type FastChatMessage, type FastChatPart, type ReplyStep, type ToolResultInput } from '@slipstream/core';
 import { StreamingMarkdown } from '../markdown/streaming-markdown.tsx';
 import { StepDivider } from './step-divider.tsx';
 import { ThinkingBlock } from './thinking-block.tsx';
@@ -28,6 +28,9 @@ export interface MessagePartsProps extends ToolHandlers {
   highlight?: (code: string, lang: string) => ReactNode;
   linkTarget?: string;
 }
+
+/** Bytes a base64 string decodes to. */
+const decodedBytes = (b64: string): number => Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
@@ -109,6 +112,7 @@ const PartView = memo(function PartView({ part, role, streaming, inFlight, toolR
       return (
         <div data-part="document" data-media-type={part.mediaType}>
           {part.name ?? (part.mediaType === 'application/pdf' ? 'PDF document' : 'Text document')}
+          {part.mediaType === 'application/pdf' ? <span data-part="document-meta"> · PDF · {formatBytes(decodedBytes(part.data))}</span> : null}
         </div>
       );
   }

@@ -1,0 +1,246 @@
+'use client';
+/**
+ * `useAttachments`: the images and PDFs a person is about to send, checked as they are added with
+ * core's attachment rules (Anthropic's), read to base64 parts for `useFastChat().send(parts)`.
+ *
+ * @module
+ */
+import {
+  checkAttachment,
+  DEFAULT_MAX_REQUEST_BYTES,
+  formatBytes,
+  pdfPageCount,
+  precheckAttachment,
+  type AttachmentKind,
+  type AttachmentLimits,
+  type DocumentPart,
+  type FastChatPart,
+  type ImagePart,
+  type ImageSize,
+} from '@slipstream/core';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+
+/** One picked file. */
+export interface Attachment {
+  /** Unique within the hook's lifetime (keys, focus). */
+  id: string;
+  name: string;
+  kind: AttachmentKind;
+  /** `reading` until the content is read and checked; refused files never appear. */
+  status: 'reading' | 'ready';
+  /** File size in bytes. */
+  bytes: number;
+  /** The part to send, once ready. */
+  part?: ImagePart | DocumentPart;
+  /** Images: pixel size from the header. */
+  dimensions?: ImageSize;
+  /** PDFs: page count, when the file shows it. */
+  pages?: number;
+  /** Images: a `data:` URL of the file itself, for the thumbnail. */
+  previewUrl?: string;
+}
+
+/** What a conversation already carries: every request sends all of it again. */
+export interface ConversationAttachments {
+  /** Images and documents. */
+  count: number;
+  /** PDF pages (those whose count the files show). */
+  pages: number;
+  /** Characters of base64 (what they weigh in a request body). */
+  base64Chars: number;
+}
+
+/**
+ * The attachments in a conversation's messages, for {@link UseAttachmentsOptions.conversation}.
+ *
+ * @example
+ * const attach = useAttachments({ conversation: conversationAttachments(chat.messages) });
+ */
+export function conversationAttachments(messages: readonly { parts: readonly FastChatPart[] }[]): ConversationAttachments {
+  const out = { count: 0, pages: 0, base64Chars: 0 };
+  for (const m of messages) {
+    for (const p of m.parts) {
+      if (p.type !== 'image' && p.type !== 'document') continue;
+      out.count++;
+      out.base64Chars += p.data.length;
+      if (p.type === 'document' && p.mediaType === 'application/pdf') out.pages += pagesOf(p.data) ?? 0;
+    }
+  }
+  return out;
+}
+
+// Page counts of sent PDFs by their data: counting decodes the file, and a conversation is counted
+// again on every render that asks.
+const pageCache = new Map<string, number | undefined>();
+function pagesOf(data: string): number | undefined {
+  if (pageCache.has(data)) return pageCache.get(data);
+  const pages = pdfPageCount(data);
+  if (pageCache.size >= 64) pageCache.clear();
+  pageCache.set(data, pages);
+  return pages;
+}
+
+export interface UseAttachmentsOptions {
+  /** Overrides of core's attachment limits (match your edge's options). */
+  limits?: Partial<AttachmentLimits>;
+  /** What the conversation already carries ({@link conversationAttachments}): counted against the limits too. */
+  conversation?: ConversationAttachments;
+  /**
+   * The largest request the edge accepts (its `maxBodyBytes`): the conversation's attachments plus the
+   * new ones must fit, as base64. @default core's `DEFAULT_MAX_REQUEST_BYTES` (30 MB, the edge's default)
+   */
+  maxRequestBytes?: number;
+}
+
+export interface UseAttachmentsResult {
+  attachments: readonly Attachment[];
+  /** Why the last refused file was refused: a sentence naming the file and the limit; `null` when none. */
+  error: string | null;
+  /** The last change, for a polite live region (`"photo.png attached"`, `"photo.png removed"`). */
+  status: string;
+  /** A file is still being read. */
+  reading: boolean;
+  /** The ready attachments as parts, in order: put them before the text in `send([...parts, text])`. */
+  parts: readonly (ImagePart | DocumentPart)[];
+  /** Check and read files (from an input, a paste or a drop); refused ones set {@link error}. */
+  add(files: FileList | readonly File[]): Promise<void>;
+  remove(id: string): void;
+  /** Remove every attachment (after sending). */
+  clear(): void;
+  dismissError(): void;
+}
+
+// Room in a request for everything but the attachments' base64 (text, JSON around the parts).
+const REQUEST_OVERHEAD = 256 * 1024;
+
+function readBase64(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = String(reader.result);
+      resolve(url.slice(url.indexOf(',') + 1));
+    };
+    reader.onerror = () => reject(reader.error ?? new Error('could not read the file'));
+    reader.readAsDataURL(file);
+  });
+}
+
+let nextId = 0;
+
+/**
+ * Attachments for the next message: add files from a file input, a paste or a drop; each is checked
+ * before it is read (type, size, count), then on its content (real type from the bytes, pixel size,
+ * PDF pages) and against what the conversation already carries (every request sends it all again).
+ * Refusals are sentences naming the file and the limit, in {@link UseAttachmentsResult.error}.
+ *
+ * @example
+ * const attach = useAttachments({ conversation: conversationAttachments(chat.messages) });
+ * const send = (text: string) => {
+ *   chat.send([...attach.parts, ...(text ? [{ type: 'text' as const, text }] : [])]);
+ *   attach.clear();
+ * };
+ */
+export function useAttachments(options: UseAttachmentsOptions = {}): UseAttachmentsResult {
+  const [attachments, setAttachments] = useState<readonly Attachment[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState('');
+  // The latest list and options, for checks made across awaits.
+  const current = useRef(attachments);
+  current.current = attachments;
+  const opts = useRef(options);
+  opts.current = options;
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  const update = useCallback((next: readonly Attachment[]) => {
+    current.current = next;
+    if (mounted.current) setAttachments(next);
+  }, []);
+
+  const add = useCallback(
+    async (files: FileList | readonly File[]) => {
+      const list = Array.from(files);
+      if (list.length === 0) return;
+      setError(null);
+      const added: string[] = [];
+      for (const file of list) {
+        const { limits, conversation, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES } = opts.current;
+        const pending = current.current;
+        const already = (conversation?.count ?? 0) + pending.length;
+        const pre = precheckAttachment(file, { ...limits, already });
+        if (!pre.ok) {
+          if (mounted.current) setError(pre.message);
+          continue;
+        }
+        const pendingChars = pending.reduce((n, a) => n + (a.part?.data.length ?? Math.ceil(a.bytes / 3) * 4), 0);
+        const total = (conversation?.base64Chars ?? 0) + pendingChars + Math.ceil(file.size / 3) * 4 + REQUEST_OVERHEAD;
+        if (total > maxRequestBytes) {
+          if (mounted.current) {
+            setError(
+              `${file.name} would bring this conversation's attachments to ${formatBytes(total)} once encoded; a request may be at most ${formatBytes(maxRequestBytes)}, and every request carries them all again. Remove some, or start a new conversation.`,
+            );
+          }
+          continue;
+        }
+        const id = `att-${++nextId}`;
+        update([...pending, { id, name: file.name, kind: pre.kind, status: 'reading', bytes: file.size }]);
+        let data: string;
+        try {
+          data = await readBase64(file);
+        } catch {
+          update(current.current.filter((a) => a.id !== id));
+          if (mounted.current) setError(`${file.name} could not be read.`);
+          continue;
+        }
+        const pagesAlready =
+          (conversation?.pages ?? 0) + current.current.reduce((n, a) => n + (a.id !== id && a.pages !== undefined ? a.pages : 0), 0);
+        const checked = checkAttachment({ name: file.name, data }, { ...limits, pagesAlready });
+        // Removed while it was being read: drop it quietly.
+        if (!current.current.some((a) => a.id === id)) continue;
+        if (!checked.ok) {
+          update(current.current.filter((a) => a.id !== id));
+          if (mounted.current) setError(checked.message);
+          continue;
+        }
+        const ready: Attachment = { id, name: file.name, kind: checked.kind, status: 'ready', bytes: checked.bytes, part: checked.part };
+        if (checked.size) ready.dimensions = checked.size;
+        if (checked.pages !== undefined) ready.pages = checked.pages;
+        if (checked.part.type === 'image') ready.previewUrl = `data:${checked.part.mediaType};base64,${data}`;
+        update(current.current.map((a) => (a.id === id ? ready : a)));
+        added.push(file.name);
+      }
+      if (added.length > 0 && mounted.current) setStatus(`${added.join(', ')} attached`);
+    },
+    [update],
+  );
+
+  const remove = useCallback(
+    (id: string) => {
+      const gone = current.current.find((a) => a.id === id);
+      if (!gone) return;
+      update(current.current.filter((a) => a.id !== id));
+      setError(null);
+      setStatus(`${gone.name} removed`);
+    },
+    [update],
+  );
+
+  const clear = useCallback(() => {
+    update([]);
+    setError(null);
+    setStatus('');
+  }, [update]);
+
+  const dismissError = useCallback(() => setError(null), []);
+
+  return useMemo(() => {
+    const parts: (ImagePart | DocumentPart)[] = [];
+    for (const a of attachments) if (a.part) parts.push(a.part);
+    return { attachments, error, status, reading: attachments.some((a) => a.status === 'reading'), parts, add, remove, clear, dismissError };
+  }, [attachments, error, status, add, remove, clear, dismissError]);
+}
