@@ -43,6 +43,7 @@ import {
   type StreamStatus,
 } from './stream-state.ts';
 import { Subscribable } from './subscribable.ts';
+import type { ChatPersistOptions } from './persist/types.ts';
 
 /** What a user message holds: text, images, documents. */
 export type UserPart = TextPart | ImagePart | DocumentPart;
@@ -101,6 +102,16 @@ export interface FastChatMessage {
   finishReason?: FinishReason | null;
   /** Tool calls the reply waits for (client tools, approvals); empty otherwise. */
   pendingToolCalls?: readonly PendingToolCall[];
+  /**
+   * Replies: the other versions of this reply (kept by {@link FastChat.regenerate}), in order, without
+   * this one; absent when there is only one. {@link FastChat.selectVersion} swaps which one is shown.
+   */
+  versions?: readonly FastChatMessage[];
+  /**
+   * Where this message stands among all `versions.length + 1` versions of the reply (0-based; with
+   * `versions` and no index, this one is the last).
+   */
+  versionIndex?: number;
 }
 
 /**
@@ -139,6 +150,16 @@ export interface FastChatOptions extends Omit<FastStreamOptions, 'onFinish'> {
   onClientToolCall?(call: ChatToolCallPart): JsonValue | undefined | void | Promise<JsonValue | undefined | void>;
   /** A request of a reply ended (done, error or stopped), with the message as it now stands. */
   onFinish?(message: FastChatMessage, state: FastStreamState): void;
+  /**
+   * Keep the conversation in a thread store (`@slipstream/core/persist`): loaded when the store is
+   * created (unless messages were sent meanwhile), saved while replies stream (throttled) and when they
+   * end. The thread id is the default `conversationId`. Read once.
+   *
+   * @example
+   * // createMemoryThreadStore is exported by `@slipstream/core/persist`
+   * const chat = createFastChat({ endpoint: '/api/chat', persist: { store: createMemoryThreadStore(), threadId: 't1' } });
+   */
+  persist?: ChatPersistOptions;
 }
 
 /** One immutable snapshot of a {@link FastChat}. */
@@ -167,8 +188,18 @@ export interface FastChat {
   send(content: string | readonly UserPart[]): void;
   /** Stops the reply in flight; its partial content is kept and it becomes `aborted`. */
   stop(): void;
-  /** Drops everything after the last user message and asks again. */
+  /**
+   * Asks again for the last reply. The replies after the last user message are kept as earlier
+   * versions of the new one (`versions`, browsable with {@link FastChat.selectVersion}); versions with
+   * nothing in them (a request that failed before any text) are dropped.
+   */
   regenerate(): void;
+  /**
+   * Shows version `index` (0-based, oldest first) of the reply `messageId`: that version takes the
+   * message's place in the list (and in the history sent next). No-op while that reply streams or for
+   * an index out of range.
+   */
+  selectVersion(messageId: string, index: number): void;
   /** Sends the latest request again into the same message (keeping earlier requests' parts). */
   retry(): void;
   /** Replaces a user message's text, drops everything after it, and asks again; a reply's text is just replaced. */
@@ -258,11 +289,12 @@ class FastChatStore extends Subscribable implements FastChat {
   // Shifted copies of the stream's parts and steps, so a settled part keeps its identity across frames.
   #shiftedParts = new WeakMap<object, ChatReplyPart>();
   #shiftedSteps = new WeakMap<ReplyStep, ReplyStep>();
+  #detachPersist: (() => void) | undefined;
 
   constructor(options: FastChatOptions) {
     super();
     this.#options = options;
-    this.conversationId = options.conversationId ?? newId();
+    this.conversationId = options.conversationId ?? options.persist?.threadId ?? newId();
     this.#messages = (options.initialMessages ?? NONE).map(normalizeMessage);
     this.stream = createFastStream(this.#streamOptions());
     this.#snapshotStream = this.stream.getSnapshot();
@@ -274,6 +306,7 @@ class FastChatStore extends Subscribable implements FastChat {
     this.send = this.send.bind(this);
     this.stop = this.stop.bind(this);
     this.regenerate = this.regenerate.bind(this);
+    this.selectVersion = this.selectVersion.bind(this);
     this.retry = this.retry.bind(this);
     this.edit = this.edit.bind(this);
     this.setMessages = this.setMessages.bind(this);
@@ -282,6 +315,9 @@ class FastChatStore extends Subscribable implements FastChat {
     this.deny = this.deny.bind(this);
     this.continueReply = this.continueReply.bind(this);
     this.destroy = this.destroy.bind(this);
+    // Last: the store may read the snapshot and subscribe at once.
+    const persist = options.persist;
+    if (persist !== undefined) this.#detachPersist = persist.store.attach(this, persist);
   }
 
   /** The stream's options: the user's, read on use, with our hooks around the callbacks. */
@@ -461,7 +497,24 @@ class FastChatStore extends Subscribable implements FastChat {
           break;
         }
       }
-      if (lastUser !== -1) this.#ask(current.slice(0, lastUser + 1));
+      if (lastUser === -1) return;
+      const earlier: FastChatMessage[] = [];
+      for (const m of current.slice(lastUser + 1)) if (m.role === 'assistant') earlier.push(...allVersions(abandon(m)).filter((v) => v.parts.length > 0));
+      this.#ask(current.slice(0, lastUser + 1), earlier);
+    });
+  }
+
+  selectVersion(messageId: string, index: number): void {
+    if (this.#run?.messageId === messageId) return;
+    const m = this.#messages.find((x) => x.id === messageId);
+    if (m === undefined || m.versions === undefined) return;
+    const all = allVersions(m);
+    if (!Number.isInteger(index) || index < 0 || index >= all.length || index === shownAt(m)) return;
+    const shown: FastChatMessage = { ...all[index]!, versions: all.filter((_, i) => i !== index), versionIndex: index };
+    this.#batch(() => {
+      this.#messages = this.#messages.map((x) => (x.id === messageId ? shown : x));
+      this.#lastRun = null;
+      this.#version++;
     });
   }
 
@@ -569,6 +622,9 @@ class FastChatStore extends Subscribable implements FastChat {
   }
 
   destroy(): void {
+    // First, while the reply in flight can still be read: the store saves it as it stands.
+    this.#detachPersist?.();
+    this.#detachPersist = undefined;
     this.#run = null;
     this.stream.destroy();
     this.#unsubscribeStream?.();
@@ -591,8 +647,12 @@ class FastChatStore extends Subscribable implements FastChat {
   }
 
   /** Appends a fresh assistant message to `history` and streams the reply into it. */
-  #ask(history: readonly FastChatMessage[]): void {
+  #ask(history: readonly FastChatMessage[], earlier: readonly FastChatMessage[] = NONE): void {
     const reply = assistantMessage();
+    if (earlier.length > 0) {
+      reply.versions = earlier;
+      reply.versionIndex = earlier.length;
+    }
     this.#messages = [...history, reply];
     this.#start(reply.id, EMPTY_BASE, this.#request(history));
   }
@@ -766,6 +826,20 @@ function isReadyToContinue(m: FastChatMessage): boolean {
   return pending.every(({ toolCallId }) =>
     m.parts.some((p) => p.type === 'tool_call' && p.toolCallId === toolCallId && (hasResult(p) || p.approval !== undefined)),
   );
+}
+
+/** Where `m` stands among the versions of its reply. */
+function shownAt(m: FastChatMessage): number {
+  const n = m.versions?.length ?? 0;
+  return Math.min(Math.max(m.versionIndex ?? n, 0), n);
+}
+
+/** Every version of a reply, in order: `m` (without its version fields) in its place. */
+function allVersions(m: FastChatMessage): FastChatMessage[] {
+  if (m.versions === undefined && m.versionIndex === undefined) return [m];
+  const { versions = NONE, versionIndex: _index, ...shown } = m;
+  const at = shownAt(m);
+  return [...versions.slice(0, at), shown, ...versions.slice(at)];
 }
 
 function isReplyPart(p: FastChatPart): p is ChatReplyPart {

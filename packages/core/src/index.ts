@@ -222,3 +222,5 @@ export {
   type ToolResultInput,
   type UserPart,
 } from './chat-store.ts';
+// Types only: the persistence code is the `@slipstream/core/persist` subpath.
+export type { ChatPersistOptions, ThreadStore, ThreadRecord, ThreadSummary, ThreadListing, ThreadSave } from './persist/types.ts';

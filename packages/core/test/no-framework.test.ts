@@ -8,12 +8,15 @@ vi.mock('react', () => {
 });
 
 const srcDir = join(import.meta.dirname, '..', 'src');
-const sources = readdirSync(srcDir).filter((f) => f.endsWith('.ts'));
+// Subfolders too (the `persist` subpath).
+const sources = (readdirSync(srcDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
 
 describe('core imports nothing it should not', () => {
   it('loads its public entry with react replaced by a throwing module', async () => {
     const core = await import('../src/index.ts');
     expect(typeof core.createFastStream).toBe('function');
+    const persist = await import('../src/persist/index.ts');
+    expect(typeof persist.createMemoryThreadStore).toBe('function');
   });
 
   it('has only relative imports: no react, no node:, no packages', () => {
@@ -22,7 +25,7 @@ describe('core imports nothing it should not', () => {
       const specifiers = [...text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
         (m) => m[1] ?? m[2],
       );
-      for (const s of specifiers) expect(s, `${file} imports ${s}`).toMatch(/^\.\/[\w-]+\.ts$/);
+      for (const s of specifiers) expect(s, `${file} imports ${s}`).toMatch(/^\.\.?\/(?:[\w-]+\/)*[\w-]+\.ts$/);
     }
   });
 

@@ -58,6 +58,13 @@ export interface UseFastChatOptions extends Omit<UseFastStreamOptions, 'onFinish
   onClientToolCall?: (call: ChatToolCallPart) => JsonValue | undefined | void | Promise<JsonValue | undefined | void>;
   /** Called when a request of a reply ends (done, error or stopped), with the message as it stands. */
   onFinish?: (message: FastChatMessage, state: FastStreamState) => void;
+  /**
+   * Keep the conversation in a thread store: `{ store, threadId }` with a store from
+   * `@slipstream/react/persist` (`createIndexedDbThreadStore()`, `createMemoryThreadStore()`). The thread
+   * is loaded on mount and saved while replies stream (throttled, and on `pagehide`). Read once: to
+   * switch threads, remount with a `key` (`<Chat key={threadId} />`).
+   */
+  persist?: FastChatOptions['persist'];
 }
 
 export interface UseFastChatResult {
@@ -74,8 +81,10 @@ export interface UseFastChatResult {
   send: (content: string | readonly UserPart[]) => void;
   /** Stops the reply in flight; its partial content is kept. */
   stop: () => void;
-  /** Drops the last reply and asks again. */
+  /** Asks again for the last reply; the earlier replies are kept as its `versions`. */
   regenerate: () => void;
+  /** Shows version `index` (0-based) of a reply kept by `regenerate` (no-op while it streams). */
+  selectVersion: (messageId: string, index: number) => void;
   /** Sends the latest request of the last reply again, into the same message. */
   retry: () => void;
   /** Replaces a user message's text, drops everything after it, and asks again. */
@@ -152,6 +161,7 @@ export function useFastChat(options: UseFastChatOptions = {}): UseFastChatResult
       send: chat.send,
       stop: chat.stop,
       regenerate: chat.regenerate,
+      selectVersion: chat.selectVersion,
       retry: chat.retry,
       edit: chat.edit,
       setMessages,
@@ -175,6 +185,7 @@ function createStore(optionsRef: { current: UseFastChatOptions }): FastChat {
   // Read once by the store.
   if (first.initialMessages !== undefined) wrapped.initialMessages = first.initialMessages;
   if (first.conversationId !== undefined) wrapped.conversationId = first.conversationId;
+  if (first.persist !== undefined) wrapped.persist = first.persist;
   wrapped.onFinish = (message, state) => latest().onFinish?.(message, state);
   wrapped.onClientToolCall = (call) => latest().onClientToolCall?.(call);
   // Read per request: always the latest.
