@@ -1,7 +1,10 @@
 /**
- * `pnpm edge [--port N] [--host H] [--upstream URL] [--store redis://HOST:PORT] [--cors ORIGIN]... [--tools examples]`:
+ * `pnpm edge [--port N] [--host H] [--upstream URL] [--store redis://HOST:PORT] [--resume] [--detach-ms N] [--cors ORIGIN]... [--tools examples]`:
  * the chat handler on a local Node server (@hono/node-server), at `POST /api/chat`. With `--store`, the
- * fallback memory is shared through Redis (the official `redis` client, loaded only then).
+ * fallback memory is shared through Redis (the official `redis` client, loaded only then), and replies
+ * are resumable on any process sharing it (`GET /api/chat/{replyId}`, `POST /api/chat/{replyId}/stop`).
+ * `--resume` makes replies resumable without a store (this process's memory); `--detach-ms N` sets how
+ * long a reply runs on with no client attached (default 30000; implies `--resume`).
  * `--tools examples` mounts the example tool set (`@slipstream/edge/examples`: an in-memory project the
  * agent lists, reads, writes and checks), so the agent loop can be tried from a shell.
  *
@@ -17,7 +20,8 @@ import { createChatHandler, type StateStore } from './index.ts';
 import { createRedisStore } from './state/redis.ts';
 import { serveNode } from './serve.node.ts';
 
-const USAGE = 'usage: pnpm edge [--port N] [--host HOST] [--upstream URL] [--store redis://HOST:PORT [--store-timeout-ms N]] [--cors ORIGIN]... [--tools examples]';
+const USAGE =
+  'usage: pnpm edge [--port N] [--host HOST] [--upstream URL] [--store redis://HOST:PORT [--store-timeout-ms N]] [--resume] [--detach-ms N] [--cors ORIGIN]... [--tools examples]';
 
 async function main(): Promise<void> {
   let args;
@@ -29,6 +33,8 @@ async function main(): Promise<void> {
         upstream: { type: 'string' },
         store: { type: 'string' },
         'store-timeout-ms': { type: 'string' },
+        resume: { type: 'boolean' },
+        'detach-ms': { type: 'string' },
         cors: { type: 'string', multiple: true },
         tools: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -105,7 +111,22 @@ async function main(): Promise<void> {
     note += `\nstore: redis at ${redactUrl(args.store)}`;
   }
 
+  let detachMs: number | undefined;
+  if (args['detach-ms'] !== undefined) {
+    detachMs = Number(args['detach-ms']);
+    if (!Number.isInteger(detachMs) || detachMs <= 0) {
+      console.error(`--detach-ms must be a positive integer\n${USAGE}`);
+      process.exit(2);
+    }
+  }
+  // With a store, replies are resumable anyway (the handler's default); these turn it on without one.
+  const resume = detachMs !== undefined ? { detachMs } : args.resume === true ? true : undefined;
+  if (resume !== undefined || store !== undefined) {
+    note += `\nresume: on (${store !== undefined ? 'shared through the store' : "this process's memory"}, detach after ${detachMs ?? 30_000} ms)`;
+  }
+
   const app = createChatHandler({
+    ...(resume !== undefined ? { resume } : {}),
     ...(store !== undefined ? { store } : {}),
     ...(storeTimeoutMs !== undefined ? { storeTimeoutMs } : {}),
     apiKey,

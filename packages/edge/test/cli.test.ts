@@ -83,6 +83,22 @@ describe('pnpm edge', () => {
     expect(await stopped(child)).toBe(0);
   });
 
+  it('--resume keeps replies in this process: start has a replyId and GET /api/chat/{replyId} replays it; a bad --detach-ms is refused', async () => {
+    sim ??= await startSim({ port: 0, ttftMs: 10, standardOtps: 0 });
+    const { child, url } = await startCli(['--port', '0', '--upstream', sim.url, '--resume', '--detach-ms', '5000']);
+    const events = await collect(await post(`${url}/api/chat`, { messages: user('Hi [[sim:tokens=6]]') }));
+    const start = events.find((e) => e.event === 'start');
+    const replyId = start?.event === 'start' ? start.data.replyId : undefined;
+    expect(replyId).toBeDefined();
+    const replay = await collect(await fetch(`${url}/api/chat/${replyId}`, { headers: { 'last-event-id': '0' } }));
+    expect(replay.map((e) => e.event)).toEqual(events.map((e) => e.event));
+    child.kill('SIGTERM');
+    expect(await stopped(child)).toBe(0);
+    const bad = spawn(process.execPath, ['--import', 'tsx', 'packages/edge/src/cli.node.ts', '--port', '0', '--detach-ms', 'soon'], { cwd: root, stdio: 'ignore' });
+    children.push(bad);
+    expect(await stopped(bad)).toBe(2);
+  });
+
   it('refuses a bad port with a usage line', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'packages/edge/src/cli.node.ts', '--port', 'nope'], { cwd: root, stdio: 'ignore' });
     children.push(child);

@@ -4,7 +4,10 @@
  * disconnects.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createClient } from 'redis';
+import { createRedisStore } from '../src/state/redis.ts';
 import { afterAbort, startRig, user, waitFor, type Rig } from './helpers.ts';
+import { startRedis, type RunningRedis } from './redis-server.ts';
 import { postChat, resumeChat, stopChat, textOf, type WireEvent } from './resume-helpers.ts';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -212,8 +215,28 @@ describe('users, CORS and the off switch', () => {
 });
 
 describe('100 concurrent resumable replies with random disconnects', () => {
-  it('lose and duplicate no character, with one upstream request each', async () => {
-    const r = await rig();
+  let redis: RunningRedis | undefined;
+  let client: ReturnType<typeof createClient> | undefined;
+  afterAll(async () => {
+    await client?.close().catch(() => {});
+    await redis?.stop();
+  });
+  const stores: [string, () => Promise<Parameters<typeof startRig>[1]>][] = [
+    ['memory', async () => ({ resume: true })],
+    [
+      'redis',
+      async () => {
+        redis = await startRedis();
+        client = createClient({ url: redis.url, disableOfflineQueue: true });
+        client.on('error', () => {});
+        await client.connect();
+        return { store: createRedisStore({ client }), storeTimeoutMs: 5_000 };
+      },
+    ],
+  ];
+  it.each(stores)('%s log: lose and duplicate no character, with one upstream request each', async (_name, options) => {
+    const r = await startRig({}, await options());
+    rigs.push(r);
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const bodies = Array.from({ length: 100 }, (_, i) => ({ messages: user(`Reply ${i} [[sim:tokens=${100 + Math.floor(rand() * 200)}]]`) }));

@@ -59,6 +59,92 @@ describe.each(adapters)('%s store', (_name, make) => {
   });
 });
 
+describe.each(adapters)('%s reply log', (_name, make) => {
+  const log = () => make().replies!;
+  const frame = (seq: number, text = `t${seq}`) => ({ seq, frame: `event: text\nid: ${seq}\ndata: {"delta":"${text}"}\n\n` });
+  const frames = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => frame(from + i));
+
+  it('appends in batches, reads after a seq (with a limit), and answers the meta on every append', async () => {
+    const l = log();
+    expect(l.pollMs).toBeLessThanOrEqual(50);
+    expect(await l.read('nope-nope-nope-nope', 0)).toBeUndefined();
+    expect(await l.append('nope-nope-nope-nope', { events: [frame(1)], ttlMs: 1_000 })).toBeUndefined();
+    await l.open('reply-aaaaaaaaaaaa', { lifetimeMs: 60_000, userId: 'ann' });
+    const meta = await l.append('reply-aaaaaaaaaaaa', { events: frames(1, 3), ttlMs: 60_000 });
+    expect(meta).toMatchObject({ status: 'running', lastSeq: 3, stopRequested: false, userId: 'ann' });
+    expect(meta!.producerAt).toBeGreaterThan(Date.now() - 5_000);
+    await l.append('reply-aaaaaaaaaaaa', { events: [], ttlMs: 60_000 }); // a heartbeat
+    await l.append('reply-aaaaaaaaaaaa', { events: frames(4, 10), ttlMs: 60_000 });
+    const all = await l.read('reply-aaaaaaaaaaaa', 0);
+    expect(all?.events).toEqual(frames(1, 10));
+    expect((await l.read('reply-aaaaaaaaaaaa', 7))?.events).toEqual(frames(8, 10));
+    expect((await l.read('reply-aaaaaaaaaaaa', 2, { limit: 3 }))?.events).toEqual(frames(3, 5));
+    expect((await l.read('reply-aaaaaaaaaaaa', 10))?.events).toEqual([]);
+    expect((await l.read('reply-aaaaaaaaaaaa', 99))?.events).toEqual([]);
+    const metaOnly = await l.read('reply-aaaaaaaaaaaa', 0, { limit: 0 });
+    expect(metaOnly?.events).toEqual([]);
+    expect(metaOnly?.meta.lastSeq).toBe(10);
+    // Non-ASCII text survives the round trip byte for byte.
+    await l.append('reply-aaaaaaaaaaaa', { events: [frame(11, 'é 日本 🚀')], ttlMs: 60_000 });
+    expect((await l.read('reply-aaaaaaaaaaaa', 10))?.events).toEqual([frame(11, 'é 日本 🚀')]);
+  });
+
+  it('takes a batch of 20,000 events in one append', async () => {
+    const l = log();
+    await l.open('reply-bbbbbbbbbbbb', { lifetimeMs: 60_000 });
+    await l.append('reply-bbbbbbbbbbbb', { events: frames(1, 20_000), ttlMs: 60_000 });
+    const tail = await l.read('reply-bbbbbbbbbbbb', 19_990);
+    expect(tail?.events.map((e) => e.seq)).toEqual(frames(19_991, 20_000).map((e) => e.seq));
+    expect(tail?.meta.lastSeq).toBe(20_000);
+  });
+
+  it('records readers, asks a running reply to stop, and ends: done keeps the log for its TTL, then forgets it', async () => {
+    const l = log();
+    await l.open('reply-cccccccccccc', { lifetimeMs: 60_000 });
+    const before = (await l.read('reply-cccccccccccc', 0))!.meta.readerSeenAt;
+    await sleep(15);
+    const touched = (await l.read('reply-cccccccccccc', 0, { touchReader: true }))!.meta.readerSeenAt;
+    expect(touched).toBeGreaterThan(before);
+    expect((await l.requestStop('reply-cccccccccccc'))?.stopRequested).toBe(false); // the meta before the call
+    expect((await l.append('reply-cccccccccccc', { events: [frame(1)], ttlMs: 60_000 }))?.stopRequested).toBe(true);
+    const ended = await l.append('reply-cccccccccccc', { events: [frame(2)], status: 'done', ttlMs: 250 });
+    expect(ended).toMatchObject({ status: 'done', lastSeq: 2 });
+    // A later status never overwrites the end, and a stop of an ended reply sets nothing.
+    await l.append('reply-cccccccccccc', { events: [], status: 'error', ttlMs: 250 });
+    const stoppedLate = await l.requestStop('reply-cccccccccccc');
+    expect(stoppedLate?.status).toBe('done');
+    expect((await l.read('reply-cccccccccccc', 0))?.events).toHaveLength(2);
+    await sleep(400);
+    expect(await l.read('reply-cccccccccccc', 0)).toBeUndefined();
+    expect(await l.requestStop('reply-cccccccccccc')).toBeUndefined();
+  });
+
+  it('a cap or a detach drops the events and keeps the meta; the lifetime bounds a running reply; delete forgets', async () => {
+    const l = log();
+    await l.open('reply-dddddddddddd', { lifetimeMs: 60_000 });
+    await l.append('reply-dddddddddddd', { events: frames(1, 5), ttlMs: 60_000 });
+    const capped = await l.append('reply-dddddddddddd', { events: [], truncate: 'max_events', ttlMs: 60_000 });
+    expect(capped?.truncated).toBe('max_events');
+    await l.append('reply-dddddddddddd', { events: frames(6, 7), ttlMs: 60_000 });
+    const read = await l.read('reply-dddddddddddd', 0);
+    expect(read?.events).toEqual([]);
+    expect(read?.meta).toMatchObject({ truncated: 'max_events', lastSeq: 7 });
+
+    await l.open('reply-eeeeeeeeeeee', { lifetimeMs: 60_000 });
+    await l.append('reply-eeeeeeeeeeee', { events: frames(1, 5), ttlMs: 60_000 });
+    expect((await l.append('reply-eeeeeeeeeeee', { events: [], status: 'detached', ttlMs: 60_000 }))?.status).toBe('detached');
+    expect((await l.read('reply-eeeeeeeeeeee', 0))?.events).toEqual([]);
+
+    await l.open('reply-ffffffffffff', { lifetimeMs: 200 });
+    await sleep(300);
+    expect(await l.append('reply-ffffffffffff', { events: [frame(1)], ttlMs: 60_000 })).toBeUndefined();
+
+    await l.open('reply-gggggggggggg', { lifetimeMs: 60_000 });
+    await l.delete('reply-gggggggggggg');
+    expect(await l.read('reply-gggggggggggg', 0)).toBeUndefined();
+  });
+});
+
 describe('withLocalFallback', () => {
   /** A store that hangs (like an unreachable Redis) while `broken` is set. */
   function flaky(inner: StateStore) {

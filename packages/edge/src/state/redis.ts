@@ -11,9 +11,17 @@
  * an update, and a spend reservation never overshoots its limit. TTLs come from the facts (a
  * rate-limit reset, a spend window), so Redis forgets on its own.
  *
+ * Resumable replies ({@link StateStore.replies}) are two keys per reply, in one hash slot
+ * (`{prefix}reply:{id}` and `…:e`, so Redis Cluster keeps them together): a hash of the reply's meta and
+ * a list of its encoded events (seq n is list index n − 1). An append is one script (push the batch,
+ * refresh the producer's liveness, set the end, PEXPIRE both keys) that answers the meta; readers on
+ * other processes poll with LRANGE every {@link RedisStoreOptions.pollMs}. Past a cap, at the end of a
+ * detached reply, and on expiry, the event list is deleted: Redis holds a reply's text only while it
+ * can be resumed.
+ *
  * @module
  */
-import type { MergeOptions, Reservation, StateDocument, StateStore, StateValue } from './store.ts';
+import type { MergeOptions, ReplyAppend, ReplyLog, ReplyMeta, ReplyStatus, Reservation, StateDocument, StateStore, StateValue } from './store.ts';
 
 /** What the adapter needs of a Redis client: Lua scripts with keys and arguments. */
 export interface RedisScriptClient {
@@ -30,6 +38,8 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Clock in epoch ms (tests). @default Date.now */
   now?: () => number;
+  /** How often a reader on another process polls a running reply's log for new events, in ms. @default 25 */
+  pollMs?: number;
 }
 
 // Documents are hashes of JSON-encoded scalars, so types survive the round trip.
@@ -82,6 +92,67 @@ repeat
 until cursor == '0'
 return removed`;
 
+// Reply log. KEYS: meta hash, event list. ARGV: now, lifetimeMs, userId ('' for none).
+const REPLY_OPEN = `
+redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'status', 'running', 'lastSeq', 0, 'producerAt', ARGV[1], 'readerSeenAt', ARGV[1], 'stopRequested', 0)
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'userId', ARGV[3]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+// ARGV: now, ttlMs, status ('' = still running), truncate ('' = no), last seq of the batch (0: none),
+// then the frames. Answers the meta after the write, or nil when the reply is gone.
+const REPLY_APPEND = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], 'producerAt', ARGV[1])
+local status = redis.call('HGET', KEYS[1], 'status')
+local truncated = redis.call('HGET', KEYS[1], 'truncated')
+if ARGV[4] ~= '' then
+  if not truncated then redis.call('HSET', KEYS[1], 'truncated', ARGV[4]); truncated = ARGV[4] end
+  redis.call('DEL', KEYS[2])
+end
+local last = tonumber(ARGV[5])
+if last > 0 then
+  if last > tonumber(redis.call('HGET', KEYS[1], 'lastSeq') or '0') then redis.call('HSET', KEYS[1], 'lastSeq', last) end
+  if not truncated and ARGV[3] ~= 'detached' and status ~= 'detached' then
+    -- unpack() has a stack limit: push in slices.
+    local i = 6
+    while i <= #ARGV do
+      local j = math.min(i + 999, #ARGV)
+      redis.call('RPUSH', KEYS[2], unpack(ARGV, i, j))
+      i = j + 1
+    end
+  end
+end
+if ARGV[3] ~= '' and status == 'running' then redis.call('HSET', KEYS[1], 'status', ARGV[3]); status = ARGV[3] end
+if status == 'detached' then redis.call('DEL', KEYS[2]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return redis.call('HGETALL', KEYS[1])`;
+
+// ARGV: after (seq), limit (-1: all), touch ('1' records a reader now), now. Answers {meta, events}.
+const REPLY_READ = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'readerSeenAt', ARGV[4]) end
+local after, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local events = {}
+if limit ~= 0 then
+  local stop = -1
+  if limit > 0 then stop = after + limit - 1 end
+  events = redis.call('LRANGE', KEYS[2], after, stop)
+end
+return {redis.call('HGETALL', KEYS[1]), events}`;
+
+// Answers the meta before the call; sets stopRequested only on a running reply.
+const REPLY_STOP = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local before = redis.call('HGETALL', KEYS[1])
+if redis.call('HGET', KEYS[1], 'status') == 'running' then redis.call('HSET', KEYS[1], 'stopRequested', 1) end
+return before`;
+
+const REPLY_DELETE = `return redis.call('DEL', KEYS[1], KEYS[2])`;
+
 /**
  * Create a Redis-backed store.
  *
@@ -101,8 +172,9 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
   const now = options.now ?? (() => Date.now());
   const shas = new Map<string, Promise<string>>();
 
-  const run = async (script: string, key: string, args: string[]): Promise<unknown> => {
-    const call = { keys: [prefix + key], arguments: args };
+  const run = (script: string, key: string, args: string[]): Promise<unknown> => runKeys(script, [prefix + key], args);
+  const runKeys = async (script: string, keys: string[], args: string[]): Promise<unknown> => {
+    const call = { keys, arguments: args };
     if (client.evalSha === undefined) return client.eval(script, call);
     let sha = shas.get(script);
     if (sha === undefined) {
@@ -118,8 +190,41 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
     }
   };
 
+  // Both keys of a reply in one hash slot (the braces), so scripts over them work in a cluster too.
+  const replyKeys = (id: string) => [`${prefix}reply:{${id}}`, `${prefix}reply:{${id}}:e`];
+  const replies: ReplyLog = {
+    pollMs: options.pollMs ?? 25,
+    async open(replyId, init) {
+      await runKeys(REPLY_OPEN, replyKeys(replyId), [String(now()), String(Math.max(1, Math.ceil(init.lifetimeMs))), init.userId ?? '']);
+    },
+    async append(replyId, batch: ReplyAppend) {
+      const last = batch.events.at(-1)?.seq ?? 0;
+      const args = [String(now()), String(Math.max(1, Math.ceil(batch.ttlMs))), batch.status ?? '', batch.truncate ?? '', String(last)];
+      for (const e of batch.events) args.push(e.frame);
+      return toMeta(await runKeys(REPLY_APPEND, replyKeys(replyId), args));
+    },
+    async read(replyId, afterSeq, readOptions = {}) {
+      const limit = readOptions.limit === undefined ? -1 : Math.max(0, Math.floor(readOptions.limit));
+      const after = Math.max(0, Math.floor(afterSeq));
+      // Past the list's end, LRANGE answers nothing; a seq beyond any index stays a number Lua can hold.
+      const reply = await runKeys(REPLY_READ, replyKeys(replyId), [String(Math.min(after, 2 ** 52)), String(limit), readOptions.touchReader ? '1' : '0', String(now())]);
+      if (!Array.isArray(reply)) return undefined;
+      const meta = toMeta(reply[0]);
+      if (meta === undefined) return undefined;
+      const frames = Array.isArray(reply[1]) ? (reply[1] as unknown[]) : [];
+      return { meta, events: frames.map((frame, i) => ({ seq: after + 1 + i, frame: String(frame) })) };
+    },
+    async requestStop(replyId) {
+      return toMeta(await runKeys(REPLY_STOP, replyKeys(replyId), []));
+    },
+    async delete(replyId) {
+      await runKeys(REPLY_DELETE, replyKeys(replyId), []);
+    },
+  };
+
   return {
     kind: 'redis',
+    replies,
     async get(key) {
       const flat = (await run(GET, key, [])) as unknown;
       const doc = toDocument(flat);
@@ -144,6 +249,33 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
       await run(CLEAR, '', [prefix]);
     },
   };
+}
+
+/** Field/value pairs of an HGETALL answer: a flat list (RESP2) or a map (RESP3). */
+function pairsOf(flat: unknown): [string, unknown][] {
+  if (Array.isArray(flat)) return Array.from({ length: Math.floor(flat.length / 2) }, (_, i) => [String(flat[2 * i]), flat[2 * i + 1]]);
+  if (flat instanceof Map) return [...flat.entries()].map(([k, v]) => [String(k), v]);
+  if (typeof flat === 'object' && flat !== null) return Object.entries(flat);
+  return [];
+}
+
+const STATUSES: readonly ReplyStatus[] = ['running', 'done', 'error', 'detached'];
+
+/** A reply's meta from its hash, or `undefined` when the script found none. */
+function toMeta(flat: unknown): ReplyMeta | undefined {
+  if (flat === null || flat === undefined || flat === false) return undefined;
+  const h = Object.fromEntries(pairsOf(flat).map(([k, v]) => [k, String(v)]));
+  if (h['status'] === undefined) return undefined;
+  const meta: ReplyMeta = {
+    status: STATUSES.includes(h['status'] as ReplyStatus) ? (h['status'] as ReplyStatus) : 'error',
+    lastSeq: Number(h['lastSeq'] ?? 0),
+    producerAt: Number(h['producerAt'] ?? 0),
+    readerSeenAt: Number(h['readerSeenAt'] ?? 0),
+    stopRequested: h['stopRequested'] === '1',
+  };
+  if (h['userId'] !== undefined) meta.userId = h['userId'];
+  if (h['truncated'] === 'max_events' || h['truncated'] === 'max_bytes') meta.truncated = h['truncated'];
+  return meta;
 }
 
 function toDocument(flat: unknown): StateDocument | undefined {
