@@ -33,9 +33,11 @@ import type {
   Usage,
 } from './protocol.ts';
 import type { StreamMetrics } from './metrics.ts';
+import { loadResumableReply, resolveResumeOptions, resolveResumeStorage, type ResumeOptions } from './resume.ts';
 import { createFastStream, type FastStream, type FastStreamOptions } from './store.ts';
 import {
   type FastStreamState,
+  type ReconnectingState,
   type ReplyStep,
   type ReplyTextPart,
   type ReplyThinkingPart,
@@ -112,6 +114,11 @@ export interface FastChatMessage {
    * `versions` and no index, this one is the last).
    */
   versionIndex?: number;
+  /**
+   * Set while the reply's connection is lost and the store reconnects (a resumable reply): say
+   * "Reconnecting…". `null` or absent otherwise.
+   */
+  reconnecting?: ReconnectingState | null;
 }
 
 /**
@@ -160,6 +167,13 @@ export interface FastChatOptions extends Omit<FastStreamOptions, 'onFinish'> {
    * const chat = createFastChat({ endpoint: '/api/chat', persist: { store: createMemoryThreadStore(), threadId: 't1' } });
    */
   persist?: ChatPersistOptions;
+  /**
+   * Resumable replies, as for the stream (see `FastStreamOptions.resume`). The conversation keeps its
+   * record under `slipstream:reply:chat:<endpoint>` unless `key` says otherwise, with the messages the
+   * reply answers, so {@link FastChat.resume} can show the resumed reply under its user message after a
+   * reload. Read once. @default true
+   */
+  resume?: boolean | Omit<ResumeOptions, 'context'>;
 }
 
 /** One immutable snapshot of a {@link FastChat}. */
@@ -186,8 +200,23 @@ export interface FastChat {
    * text). A string is one text part; pass parts to add images or documents. Empty text does nothing.
    */
   send(content: string | readonly UserPart[]): void;
-  /** Stops the reply in flight; its partial content is kept and it becomes `aborted`. */
+  /**
+   * Stops the reply in flight; its partial content is kept and it becomes `aborted`. A resumable reply
+   * is stopped at the edge too (`POST …/stop`).
+   */
   stop(): void;
+  /**
+   * Picks up the reply that was streaming when the page was reloaded (its record is in
+   * `sessionStorage`): the messages it answers come back from the record, unless the conversation
+   * already holds its message (restored from elsewhere, e.g. a persisted thread: then everything from
+   * that message on is replaced), and the reply is replayed from its first event into that message,
+   * then streams live. Returns `false` (changing nothing) when there is no record, resume is off, a
+   * reply is in flight, or the record belongs to another conversation than the one this store was
+   * opened on (`conversationId`, `persist.threadId`). Call it once after creating the store
+   * (`useFastChat` does, on mount: before a persisted thread has loaded, so the thread's load then
+   * keeps the resumed messages); a reply the edge no longer has ends in an error of kind `not_found`.
+   */
+  resume(): boolean;
   /**
    * Asks again for the last reply. The replies after the last user message are kept as earlier
    * versions of the new one (`versions`, browsable with {@link FastChat.selectVersion}); versions with
@@ -257,6 +286,19 @@ interface Base {
   stepOffset: number;
 }
 
+/**
+ * What the conversation keeps with the record of its reply in flight ({@link ResumableReply.context}):
+ * the messages before the reply, the reply's message id, and what the message held before this request
+ * (for an auto-continued reply).
+ */
+interface ChatResumeContext {
+  v: 1;
+  conversationId: string;
+  messageId: string;
+  messages: readonly FastChatMessage[];
+  base: Base;
+}
+
 /** One request streaming into one assistant message. */
 interface Run {
   messageId: string;
@@ -290,11 +332,17 @@ class FastChatStore extends Subscribable implements FastChat {
   #shiftedParts = new WeakMap<object, ChatReplyPart>();
   #shiftedSteps = new WeakMap<ReplyStep, ReplyStep>();
   #detachPersist: (() => void) | undefined;
+  readonly #resumeKey: string;
 
   constructor(options: FastChatOptions) {
     super();
     this.#options = options;
-    this.conversationId = options.conversationId ?? options.persist?.threadId ?? newId();
+    const resume = resolveResumeOptions(options.resume);
+    const resumeOpts = typeof options.resume === 'object' ? options.resume : {};
+    this.#resumeKey = resumeOpts.key ?? `chat:${options.endpoint ?? '/api/chat'}`;
+    // A reply resumed after a reload belongs to its conversation: keep that id (the edge's fallback memory is per conversation).
+    const kept = resume === undefined ? undefined : readChatContext(loadResumableReply(resolveResumeStorage(resumeOpts.storage), this.#resumeKey, resume.maxAgeMs)?.context);
+    this.conversationId = options.conversationId ?? options.persist?.threadId ?? kept?.conversationId ?? newId();
     this.#messages = (options.initialMessages ?? NONE).map(normalizeMessage);
     this.stream = createFastStream(this.#streamOptions());
     this.#snapshotStream = this.stream.getSnapshot();
@@ -305,6 +353,7 @@ class FastChatStore extends Subscribable implements FastChat {
     this.getServerSnapshot = this.getServerSnapshot.bind(this);
     this.send = this.send.bind(this);
     this.stop = this.stop.bind(this);
+    this.resume = this.resume.bind(this);
     this.regenerate = this.regenerate.bind(this);
     this.selectVersion = this.selectVersion.bind(this);
     this.retry = this.retry.bind(this);
@@ -341,6 +390,8 @@ class FastChatStore extends Subscribable implements FastChat {
     if (o.clock !== undefined) wrapped.clock = o.clock;
     if (o.charsPerToken !== undefined) wrapped.charsPerToken = o.charsPerToken;
     if (o.liveWindowMs !== undefined) wrapped.liveWindowMs = o.liveWindowMs;
+    wrapped.resume =
+      o.resume === false ? false : { ...(typeof o.resume === 'object' ? o.resume : {}), key: this.#resumeKey, context: () => this.#resumeContext() };
     // Read per request: always the caller's current values (their getters keep working).
     for (const key of ['endpoint', 'headers', 'fetch', 'defaults', 'limits'] as const) {
       Object.defineProperty(wrapped, key, { enumerable: true, get: () => o[key] });
@@ -401,7 +452,19 @@ class FastChatStore extends Subscribable implements FastChat {
       model: s.model,
       finishReason: s.finishReason,
       pendingToolCalls: s.pendingToolCalls,
+      reconnecting: s.reconnecting,
     };
+  }
+
+  /** The record's context: what a reloaded page needs to show the reply in flight in its conversation. */
+  #resumeContext(): JsonValue | undefined {
+    const run = this.#run;
+    if (run === null) return undefined;
+    const i = this.#messages.findIndex((m) => m.id === run.messageId);
+    if (i === -1) return undefined;
+    const context: ChatResumeContext = { v: 1, conversationId: this.conversationId, messageId: run.messageId, messages: this.#messages.slice(0, i), base: run.base };
+    // Messages and parts are plain JSON data.
+    return context as unknown as JsonValue;
   }
 
   #shiftPart(p: ChatReplyPart, offset: number): ChatReplyPart {
@@ -484,6 +547,33 @@ class FastChatStore extends Subscribable implements FastChat {
   stop(): void {
     if (this.#run === null) return;
     this.#batch(() => this.#settleInFlight());
+  }
+
+  resume(): boolean {
+    if (this.#run !== null) return false;
+    const record = this.stream.storedReply();
+    const context = readChatContext(record?.context);
+    if (record === undefined || context === undefined) return false;
+    // A reply of another conversation (this store was opened on a given thread) is not this one's to show.
+    const own = this.#options.conversationId ?? this.#options.persist?.threadId;
+    if (own !== undefined && own !== context.conversationId) return false;
+    let resumed = false;
+    this.#batch(() => {
+      const at = this.#messages.findIndex((m) => m.id === context.messageId);
+      const history = at !== -1 ? this.#messages.slice(0, at) : context.messages.map(normalizeMessage);
+      const { base } = context;
+      this.#messages = [...history, { ...assistantMessage(), id: context.messageId, ...baseFields(base) }];
+      const run: Run = { messageId: context.messageId, base, request: record.request ?? null, early: NONE, baseView: base.parts };
+      this.#run = run;
+      this.#lastRun = run;
+      this.#version++;
+      resumed = this.stream.resume(record);
+      if (!resumed) {
+        this.#run = null;
+        this.#lastRun = null;
+      }
+    });
+    return resumed;
   }
 
   regenerate(): void {
@@ -735,6 +825,23 @@ class FastChatStore extends Subscribable implements FastChat {
 }
 
 const EMPTY_BASE: Base = Object.freeze({ parts: NONE, steps: NONE, usage: null, cost: null, stepOffset: 0 });
+
+/** The conversation part of a reply record, checked (storage is writable by other code). */
+function readChatContext(x: unknown): ChatResumeContext | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const c = x as Partial<ChatResumeContext> & Record<string, unknown>;
+  if (c.v !== 1 || typeof c.conversationId !== 'string' || typeof c.messageId !== 'string' || !Array.isArray(c.messages)) return undefined;
+  const b = (c.base ?? {}) as Partial<Base>;
+  const messages = c.messages.filter((m): m is FastChatMessage => typeof m === 'object' && m !== null && (m.role === 'user' || m.role === 'assistant'));
+  const base: Base = {
+    parts: Array.isArray(b.parts) ? b.parts : NONE,
+    steps: Array.isArray(b.steps) ? b.steps : NONE,
+    usage: b.usage ?? null,
+    cost: b.cost ?? null,
+    stepOffset: typeof b.stepOffset === 'number' ? b.stepOffset : 0,
+  };
+  return { v: 1, conversationId: c.conversationId, messageId: c.messageId, messages, base };
+}
 
 function baseFields(base: Base): Pick<FastChatMessage, 'parts' | 'steps' | 'usage' | 'cost' | 'content'> {
   return { parts: base.parts, steps: base.steps, usage: base.usage, cost: base.cost, content: joinText(base.parts) };

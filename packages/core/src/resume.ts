@@ -51,10 +51,16 @@ export interface ResumeOptions {
   key?: string;
   /** A record older than this is ignored (and removed) instead of resumed, ms. @default 600000 */
   maxAgeMs?: number;
+  /**
+   * Extra JSON kept with the record when it is written (at `start`), read back from
+   * {@link ResumableReply.context} after a reload. The conversation store keeps the messages the reply
+   * answers there; a plain stream rarely needs it.
+   */
+  context?: () => JsonValue | undefined;
 }
 
 /** {@link ResumeOptions} with every default filled in, minus `storage` and `key`. */
-export type ResolvedResumeOptions = Required<Omit<ResumeOptions, 'storage' | 'key'>>;
+export type ResolvedResumeOptions = Required<Omit<ResumeOptions, 'storage' | 'key' | 'context'>>;
 
 /** Defaults of {@link ResumeOptions}: waits of 0.25, 0.5, 1, 2, 4, 4, … s, up to 9 attempts within 25 s. */
 export const DEFAULT_RESUME_OPTIONS: Readonly<ResolvedResumeOptions> = Object.freeze({

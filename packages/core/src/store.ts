@@ -224,7 +224,7 @@ class FastStreamStore extends Subscribable implements FastStream {
   readonly #calibrations: CalibrationStorage;
   readonly #resume: ResolvedResumeOptions | undefined;
   readonly #resumeKey: string | undefined;
-  readonly #resumeContext: (() => unknown) | undefined;
+  readonly #resumeContext: ResumeOptions['context'];
   readonly #replyStorage: ResumeStorage | undefined;
   /** The storage key of the record written for the reply in flight, until it is cleared. */
   #recordKey: string | null = null;
@@ -267,7 +267,7 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.#resume = resolveResumeOptions(options.resume);
     const resumeOpts = typeof options.resume === 'object' ? options.resume : undefined;
     this.#resumeKey = resumeOpts?.key;
-    this.#resumeContext = (resumeOpts as { context?: () => unknown } | undefined)?.context;
+    this.#resumeContext = resumeOpts?.context;
     this.#replyStorage = this.#resume === undefined ? undefined : resolveResumeStorage(resumeOpts?.storage);
     this.#metrics = this.#newRecorder();
     this.#reply = this.#newReply();
@@ -635,8 +635,9 @@ class FastStreamStore extends Subscribable implements FastStream {
     if (request !== null) rec.request = request;
     if (this.#resumeContext !== undefined) {
       try {
-        const context = this.#resumeContext.call(this.#options);
-        if (context !== undefined) rec.context = context as ResumableReply['context'];
+        const read = this.#resumeContext;
+        const context = read();
+        if (context !== undefined) rec.context = context;
       } catch {
         // The context is an extra: the reply is still resumable without it.
       }

@@ -13,6 +13,7 @@ export interface FakeEdgeCall {
   url: string;
   headers: Record<string, string>;
   keepalive: boolean | undefined;
+  body: string | undefined;
 }
 
 export interface FakeEdgeOptions {
@@ -48,7 +49,7 @@ export function fakeResumeEdge(opts: FakeEdgeOptions = {}) {
     const url = String(input);
     const headers = { ...(init.headers as Record<string, string> | undefined) };
     const method = init.method ?? 'GET';
-    calls.push({ method, url, headers, keepalive: init.keepalive });
+    calls.push({ method, url, headers, keepalive: init.keepalive, body: typeof init.body === 'string' ? init.body : undefined });
     const signal = init.signal ?? undefined;
     if (method === 'POST' && url === path) {
       return sseResponse(open(signal));

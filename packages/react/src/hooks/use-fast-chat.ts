@@ -65,6 +65,8 @@ export interface UseFastChatOptions extends Omit<UseFastStreamOptions, 'onFinish
    * switch threads, remount with a `key` (`<Chat key={threadId} />`).
    */
   persist?: FastChatOptions['persist'];
+  /** Resumable replies (see core's `FastChatOptions.resume`). Read once. @default true */
+  resume?: FastChatOptions['resume'];
 }
 
 export interface UseFastChatResult {
@@ -113,6 +115,12 @@ export interface UseFastChatResult {
  * Options are read through a ref: callbacks, `fetch`, `body`, `system`, `speed`, `model` and
  * `autoContinue` may change between renders. StrictMode-safe; unmounting aborts the request.
  *
+ * Resumable replies (an edge that keeps replies): a lost connection reconnects by itself (the reply's
+ * message has `reconnecting` set meanwhile: say "Reconnecting…"), `stop()` stops the reply at the edge
+ * too, and on mount the hook calls `chat.resume()`: a reply that was streaming when the page was
+ * reloaded comes back under its user message, with the conversation before it, and finishes. A
+ * persisted thread restored into the store keeps its messages; the resumed reply replaces its own.
+ *
  * @example
  * const chat = useFastChat({ endpoint: '/api/chat', speed: 'auto' });
  * <ChatThread messages={chat.messages} onApprove={chat.approve} onDeny={chat.deny} />
@@ -135,6 +143,9 @@ export function useFastChat(options: UseFastChatOptions = {}): UseFastChatResult
       setChat(createStore(optionsRef));
       return;
     }
+    // The reply that was streaming when the page was reloaded, under its user message. No-op when there
+    // is none, resume is off, or a reply is in flight (StrictMode's second run).
+    chat.resume();
     return () => {
       mounted.current = false;
       queueMicrotask(() => {

@@ -49,9 +49,15 @@ export interface UseFastStreamResult extends FastStreamState {
  * Streams one reply from a Slipstream edge endpoint.
  *
  * Options are read through a ref: changing callbacks, `fetch`, `speed` or `model` between renders takes
- * effect without recreating the store. Store-level options (`endpoint`, `notify`, `clock`, …) are read
- * once. The store notifies React at most once per animation frame by default (`notify: 'frame'`).
+ * effect without recreating the store. Store-level options (`endpoint`, `notify`, `clock`, `resume`, …)
+ * are read once. The store notifies React at most once per animation frame by default (`notify: 'frame'`).
  * StrictMode-safe; unmounting aborts the request.
+ *
+ * Resumable replies (an edge that keeps replies): a lost connection reconnects by itself (`reconnecting`
+ * is set meanwhile), `stop()` stops the reply at the edge too, and a reply that was streaming when the
+ * page was reloaded is picked up again on mount, from the record kept in `sessionStorage` (see core's
+ * `FastStreamOptions.resume`; `resume: false` turns it off). Unmounting mid-reply only detaches a
+ * resumable reply, so mounting again within the edge's detach time picks it up.
  *
  * @example
  * const s = useFastStream({ endpoint: '/api/chat', speed: 'auto' });
@@ -78,6 +84,9 @@ export function useFastStream(options: UseFastStreamOptions = {}): UseFastStream
       setStream(createStore(optionsRef));
       return;
     }
+    // A reply that was streaming when the page was reloaded (kept in sessionStorage) carries on here.
+    // No-op when there is none, resume is off, or a reply is in flight (StrictMode's second run).
+    stream.resume();
     return () => {
       mounted.current = false;
       queueMicrotask(() => {
@@ -147,6 +156,7 @@ export function latestStreamOptions<O extends Omit<FastStreamOptions, 'onFinish'
     ...(first.liveWindowMs !== undefined ? { liveWindowMs: first.liveWindowMs } : {}),
     ...(first.liveWindow !== undefined ? { liveWindow: first.liveWindow } : {}),
     ...(first.calibration !== undefined ? { calibration: first.calibration } : {}),
+    ...(first.resume !== undefined ? { resume: first.resume } : {}),
     // Read per request or per event: always the latest.
     fetch: (input, init) => (latest().fetch ?? globalThis.fetch)(input, init),
     headers: () => {
