@@ -30,7 +30,7 @@ interface Cut {
 }
 
 function rig(cut?: Cut) {
-  const sim: Sim = createSim({ ttftMs: 40, standardOtps: 300, fastOtps: 300, jitter: 0, seed: 5 });
+  const sim: Sim = createSim({ ttftMs: 40, standardOtps: 300, jitter: 0, seed: 5 });
   const handler = createChatHandler({
     apiKey: KEY,
     baseURL: 'http://sim.invalid',
