@@ -116,7 +116,7 @@ describe('<Message> parts', () => {
     expect(imgs).toHaveLength(1);
     expect(imgs[0]!.getAttribute('src')).toBe('data:image/png;base64,iVBORw0KGgo=');
     expect(imgs[0]!.getAttribute('alt')).toBe('cat.png');
-    expect(container.querySelector('[data-part="document"]')!.textContent).toBe('spec.pdf · PDF · 5 B');
+    expect(container.querySelector('[data-part="document"]')!.textContent).toBe('spec.pdf · 5 B');
   });
 
   it('routes tool calls to toolRenderers by name, with helpers bound to the call', () => {

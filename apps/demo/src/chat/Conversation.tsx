@@ -4,7 +4,8 @@
  * @module
  */
 import type { RateLimitEvent, SpeedPolicy } from '@slipstream/core';
-import { ChatThread, Composer, RateLimitGauge, useFastChat, type FastChatMessage } from '@slipstream/react';
+import { ChatThread, Composer, RateLimitGauge, useFastChat, type FastChatMessage, type UserPart } from '@slipstream/react';
+import { AttachButton, AttachmentDropZone, AttachmentList, conversationAttachments, pasteAttachments, useAttachments } from '@slipstream/react/attachments';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { formatUsd } from '../format.ts';
 import { MessageCard } from './MessageCard.tsx';
@@ -74,8 +75,8 @@ export function ConversationView(props: {
   }, []);
   // Sending scrolls to the new message even when the reader had scrolled up: they asked for it.
   const sendAndShow = useCallback(
-    (text: string) => {
-      send(text);
+    (content: string | readonly UserPart[]) => {
+      send(content);
       requestAnimationFrame(() => toBottom(false));
     },
     [send, toBottom],
@@ -92,6 +93,22 @@ export function ConversationView(props: {
   const continueReply = useCallback(() => sendAndShow('Continue exactly where you stopped.'), [sendAndShow]);
   const composerRef = useRef<HTMLFormElement | null>(null);
   const hintId = useId();
+
+  // Attachments: checked against what the conversation already carries (every request sends it again).
+  const inConversation = useMemo(() => conversationAttachments(messages), [messages]);
+  const attach = useAttachments({ conversation: inConversation });
+  // Removing the last attachment returns focus to the text box.
+  const textBox = useMemo(() => ({ get current(): HTMLElement | null { return composerRef.current?.querySelector('textarea') ?? null; } }), []);
+  const { parts: attachmentParts, clear: clearAttachments } = attach;
+  const sendComposed = useCallback(
+    (text: string) => {
+      if (attachmentParts.length === 0) return sendAndShow(text);
+      // Images and documents before the question, as Anthropic recommends.
+      sendAndShow([...attachmentParts, ...(text ? [{ type: 'text' as const, text }] : [])]);
+      clearAttachments();
+    },
+    [attachmentParts, clearAttachments, sendAndShow],
+  );
 
   // Stop, then put focus somewhere useful: the Stop button disappears with the stream, and focus must
   // not fall back to <body> (keyboard and screen-reader users would lose their place).
@@ -140,7 +157,7 @@ export function ConversationView(props: {
   );
 
   return (
-    <div className="conversation" ref={root}>
+    <AttachmentDropZone className="conversation" ref={root} attachments={attach} disabled={!composer} hint="Drop images or PDFs to attach" data-testid="drop-zone">
       <div className="card toolbar conversation-toolbar">
         {toolbar}
         <span className="spacer" />
@@ -192,19 +209,27 @@ export function ConversationView(props: {
             className="composer"
             data-testid="composer"
             status={chat.status}
-            onSend={(text) => sendAndShow(text)}
+            onSend={sendComposed}
             onStop={stopAndRefocus}
             placeholder="Message Claude…"
+            canSend={attach.reading ? false : attachmentParts.length > 0 ? true : undefined}
+            attachments={<AttachmentList attachments={attach} returnFocusRef={textBox} data-testid="attachments" />}
+            actions={<AttachButton attachments={attach} className="attach-button" data-testid="attach" />}
             textareaProps={
-              { 'data-testid': 'composer-input', rows: 1, 'aria-describedby': hintId } as React.TextareaHTMLAttributes<HTMLTextAreaElement>
+              {
+                'data-testid': 'composer-input',
+                rows: 1,
+                'aria-describedby': hintId,
+                onPaste: pasteAttachments(attach),
+              } as React.TextareaHTMLAttributes<HTMLTextAreaElement>
             }
           />
           <p className="composer-hint" id={hintId}>
-            Enter sends · Shift+Enter adds a line · Esc stops a reply
+            Enter sends · Shift+Enter adds a line · Esc stops a reply · attach, paste or drop images and PDFs
           </p>
         </div>
       ) : null}
-    </div>
+    </AttachmentDropZone>
   );
 }
 

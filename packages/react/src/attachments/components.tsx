@@ -45,7 +45,12 @@ export const AttachButton = forwardRef<HTMLButtonElement, AttachButtonProps>(fun
   return (
     <>
       <button type="button" data-part="attach" aria-label={label} title={label} disabled={disabled} {...props} ref={ref} onClick={() => input.current?.click()}>
-        {children ?? <span aria-hidden="true">📎</span>}
+        {children ?? (
+          // A drawn paperclip: an emoji needs a font that has it.
+          <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+            <path d="M16 7v9a4 4 0 0 1-8 0V6a2.5 2.5 0 0 1 5 0v9.5a1 1 0 0 1-2 0V8" />
+          </svg>
+        )}
       </button>
       <input
         ref={input}

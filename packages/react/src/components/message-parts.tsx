@@ -112,7 +112,7 @@ const PartView = memo(function PartView({ part, role, streaming, inFlight, toolR
       return (
         <div data-part="document" data-media-type={part.mediaType}>
           {part.name ?? (part.mediaType === 'application/pdf' ? 'PDF document' : 'Text document')}
-          {part.mediaType === 'application/pdf' ? <span data-part="document-meta"> · PDF · {formatBytes(decodedBytes(part.data))}</span> : null}
+          {part.mediaType === 'application/pdf' ? <span data-part="document-meta"> · {formatBytes(decodedBytes(part.data))}</span> : null}
         </div>
       );
   }
