@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { dropFile, pdf, png } from '../files.ts';
 import { expect, openTab, test } from '../fixtures.ts';
 
 const SHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
@@ -49,5 +50,21 @@ for (const theme of ['light', 'dark'] as const) {
     await race.getByTestId('race-start').click();
     await expect(race.getByTestId('race-lane-standard')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
     await page.screenshot({ path: `${SHOTS}phone-race-${theme}.png` });
+  });
+}
+
+for (const [width, height, theme, name] of [[1280, 900, 'light', 'chat-attachments'], [390, 844, 'dark', 'phone-chat-attachments']] as const) {
+  test(`screenshots: attachments in the composer and a sent bubble, ${width}px ${theme}`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    const chat = await openTab(page, 'chat', theme);
+    await chat.getByTestId('composer-input').fill('What is in this chart? [[sim:tokens=60]]');
+    await chat.getByTestId('composer').locator('input[type=file]').setInputFiles({ name: 'chart.png', mimeType: 'image/png', buffer: png(320, 200) });
+    await chat.getByTestId('composer-input').press('Enter');
+    await expect(chat.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await chat.getByTestId('composer').locator('input[type=file]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: png(160, 120) });
+    await dropFile(page, chat.getByTestId('drop-zone'), { name: 'quarterly-report.pdf', mimeType: 'application/pdf', buffer: pdf(12) });
+    await expect(chat.getByTestId('attachments').getByRole('listitem')).toHaveCount(2);
+    await chat.getByTestId('composer-input').fill('Does the report agree with the photo?');
+    await page.screenshot({ path: `${SHOTS}${name}.png` });
   });
 }
