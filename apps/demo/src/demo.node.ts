@@ -92,6 +92,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     ...(sim ? { baseURL: sim.url, apiKey: 'sk-sim-demo' } : { apiKey }),
     defaultSpeedPolicy: 'auto',
     fallbackStore,
+    // Resumable replies with this process's memory: a dropped browser reconnects (GET /api/chat/:replyId),
+    // a reload picks the reply up again, Stop is POST /api/chat/:replyId/stop.
+    resume: true,
     // The sim's `stall` fault goes silent forever; give up after a few seconds so the demo shows the
     // `stalled` state promptly. Real upstreams keep the edge's own default.
     ...(sim ? { idleTimeoutMs: 6_000 } : {}),
@@ -126,9 +129,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   app.get('/api/info', (c) => c.json(info));
   app.all('/api/agent', (c) => agent.fetch(c.req.raw));
   app.all('/api/agent-review', (c) => agentReview.fetch(c.req.raw));
-  app.all('/api/chat', (c) => chat.fetch(c.req.raw));
-  app.all('/api/chat/*', (c) => chat.fetch(c.req.raw));
-  if (sim) mountSimControls(app, { simUrl: sim.url, chatFetch: (r) => chat.fetch(r), fallbackStore, simOptions: options.sim ?? {} });
+  // SIM ONLY: the browser's chat streams can be cut on demand (`POST /api/sim/drop-connections`), as a lost network does.
+  const open = new Set<() => void>();
+  const chatRoute = (request: Request): Response | Promise<Response> => (sim ? cuttable(chat.fetch(request), open) : chat.fetch(request));
+  app.all('/api/chat', (c) => chatRoute(c.req.raw));
+  app.all('/api/chat/*', (c) => chatRoute(c.req.raw));
+  if (sim) mountSimControls(app, { simUrl: sim.url, chatFetch: (r) => chat.fetch(r), fallbackStore, simOptions: options.sim ?? {}, openStreams: open });
   app.all('/api/*', (c) => c.json({ error: { kind: 'invalid_request', message: 'not found', retryable: false } }, 404));
   app.get('*', (c) => serveStatic(new URL(c.req.url).pathname));
 
@@ -159,6 +165,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
  * `/_sim/*` control endpoints, so the Limits & faults tab (and the e2e suite) can drive it from the
  * page's own origin. `/api/sim/buffered-chat` plays a buffering proxy in front of the edge: it reads the
  * whole reply before sending any of it, which is what a misconfigured nginx or CDN does to SSE.
+ * `POST /api/sim/drop-connections` breaks every chat stream open to a browser mid-way (the socket is
+ * destroyed, as when the network goes), while the edge carries on: the page's resume is what is tested.
  */
 function mountSimControls(
   app: Hono,
@@ -167,9 +175,16 @@ function mountSimControls(
     chatFetch: (request: Request) => Response | Promise<Response>;
     fallbackStore: FallbackStore;
     simOptions: SimOptions;
+    /** Cuts each chat stream open now (see {@link cuttable}). */
+    openStreams: Set<() => void>;
   },
 ): void {
   const { simUrl, chatFetch, fallbackStore } = ctx;
+  app.post('/api/sim/drop-connections', (c) => {
+    const cuts = [...ctx.openStreams];
+    for (const cut of cuts) cut();
+    return c.json({ dropped: cuts.length });
+  });
   // What `reset` restores: the sim's defaults, overridden by what the demo was started with.
   const startConfig = { ...SIM_DEFAULTS, ...pickNumbers(ctx.simOptions) };
   app.post('/api/sim/reset', async (c) => {
@@ -201,6 +216,46 @@ function mountSimControls(
       headers: { 'content-type': answer.headers.get('content-type') ?? 'application/json', 'x-slipstream-sim': '1' },
     });
   });
+}
+
+/**
+ * SIM ONLY. The edge's answer, with an event stream's body made breakable: while it is open, `open`
+ * holds a function that errors it (the server then destroys the connection, and the browser's read
+ * fails as on a lost network) and cancels the edge's side (which sees a closed connection).
+ */
+async function cuttable(answer: Response | Promise<Response>, open: Set<() => void>): Promise<Response> {
+  const response = await answer;
+  if (response.body === null || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return response;
+  const reader = response.body.getReader();
+  let cut = (): void => {};
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      cut = () => {
+        open.delete(cut);
+        reader.cancel().catch(() => {});
+        controller.error(new Error('demo: connection dropped on purpose'));
+      };
+      open.add(cut);
+    },
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (!open.has(cut)) return;
+        if (done) {
+          open.delete(cut);
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        open.delete(cut);
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      open.delete(cut);
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -15,12 +15,20 @@ export type DemoChat = ReturnType<typeof useFastChat> & {
   fastRateLimit: RateLimitEvent | null;
 };
 
-export function useDemoChat(options: { speed: SpeedPolicy; model: string; fetch?: typeof globalThis.fetch }): DemoChat {
+export function useDemoChat(options: {
+  speed: SpeedPolicy;
+  model: string;
+  fetch?: typeof globalThis.fetch;
+  /** Names this conversation's resumable-reply record: two conversations of the page share one endpoint. */
+  resumeKey: string;
+}): DemoChat {
   const [fastRateLimit, setFastRateLimit] = useState<RateLimitEvent | null>(null);
   const chat = useFastChat({
     endpoint: '/api/chat',
     speed: options.speed,
     model: options.model,
+    // A dropped connection reconnects, and a reload mid-reply picks the reply up again (the demo's edge keeps replies).
+    resume: { key: options.resumeKey },
     ...(options.fetch ? { fetch: options.fetch } : {}),
     // After a fallback the latest event is the standard attempt's; keep the fast budget seen before it.
     onEvent: (event) => {
@@ -241,7 +249,7 @@ export function Conversation(props: {
   empty?: ReactNode;
   suggestions?: readonly string[];
 }) {
-  const chat = useDemoChat({ speed: props.speed, model: props.model });
+  const chat = useDemoChat({ speed: props.speed, model: props.model, resumeKey: `chat:${props.id}` });
   return (
     <ConversationView
       chat={chat}

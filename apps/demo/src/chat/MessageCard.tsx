@@ -49,6 +49,8 @@ const ERROR_TITLES: Partial<Record<ErrorEvent['kind'], string>> = {
   protocol: 'Unexpected answer',
   unauthorized: 'Unauthorized',
   forbidden: 'Forbidden',
+  not_found: 'Reply no longer available',
+  aborted: 'Stopped',
 };
 
 /** What the reader can do next, per error kind. */
@@ -58,6 +60,7 @@ const ERROR_HINTS: Partial<Record<ErrorEvent['kind'], string>> = {
   stalled: 'The upstream went silent. Retry sends the same request again.',
   unsupported: 'This model has no fast mode: pick Auto or Standard, or a fast-capable model.',
   network: 'Check the connection, then retry.',
+  not_found: 'The edge no longer has this reply (it ran past its detach time, expired, or was stopped). Retry asks again.',
 };
 
 const FALLBACK_REASONS: Record<FallbackReason, string> = {
@@ -119,6 +122,12 @@ export const MessageCard = memo(function MessageCard({
       data-empty={String(finished && message.content === '')}
     >
       <Message message={shown} meta={false} highlight={highlightCode} className="msg msg-assistant" data-testid="message-text" />
+      {message.reconnecting ? (
+        <div className="warn-box" role="status" data-testid="reconnecting" data-attempt={message.reconnecting.attempt}>
+          <strong>Reconnecting…</strong> The connection dropped; the reply goes on at the edge and continues here when it is back
+          (attempt {message.reconnecting.attempt} of {message.reconnecting.maxAttempts}).
+        </div>
+      ) : null}
       {error ? (
         <div className="error-box" role="alert" data-testid="message-error" data-kind={error.kind}>
           <strong>{ERROR_TITLES[error.kind] ?? 'Error'}</strong>

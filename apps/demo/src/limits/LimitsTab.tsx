@@ -58,6 +58,7 @@ export function LimitsTab({ ready }: { ready: boolean }) {
   const chat = useDemoChat({
     speed,
     model: 'claude-opus-4-8',
+    resumeKey: 'limits',
     // The kit's `fetch` option: this tab's buffered step sends through the buffering proxy instead.
     // The flag is consumed by the request it was set for (the store may call fetch after a microtask).
     fetch: (input, init) => {

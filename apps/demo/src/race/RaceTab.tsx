@@ -18,8 +18,9 @@ function isActive(lane: Lane): boolean {
 }
 
 export function RaceTab() {
-  const fast = useFastStream({ endpoint: '/api/chat' });
-  const standard = useFastStream({ endpoint: '/api/chat' });
+  // A lane whose connection drops reconnects; a reload ends the race (no record kept for it).
+  const fast = useFastStream({ endpoint: '/api/chat', resume: { storage: false } });
+  const standard = useFastStream({ endpoint: '/api/chat', resume: { storage: false } });
   const [prompt, setPrompt] = useState(RACE_PRESETS[0]?.prompt ?? '');
   const [preset, setPreset] = useState<string | null>(RACE_PRESETS[0]?.id ?? null);
   const [model, setModel] = useState('claude-opus-4-8');
