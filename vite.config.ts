@@ -15,7 +15,7 @@ export default defineConfig({
       {
         extends: true,
         plugins: [react()],
-        test: { name: 'react', include: ['packages/react/test/**/*.test.{ts,tsx}'], environment: 'happy-dom' },
+        test: { name: 'react', include: ['packages/react/test/**/*.test.{ts,tsx}'], environment: 'happy-dom', setupFiles: ['packages/react/test/setup.ts'] },
       },
       // Builds, packs and installs every package into a fresh project, then uses it (see the file).
       // CPU-heavy (tsc, bundlers): it runs after every other project (groupOrder), not beside their

@@ -188,7 +188,7 @@ describe('the tarballs', () => {
 
 describe('installed from the tarballs', () => {
   it('ESM import and CommonJS require load every entry point', () => {
-    const expected = { core: 'function', edge: 'function', edgeRedis: 'function', edgeDO: 'function', edgeExamples: 'object', edgeAiSdk: 'function', react: 'function', markdown: 'object', highlight: 'function', sim: 'function', simNode: 'function', cli: 'function' };
+    const expected = { core: 'function', coreValidate: 'function', edge: 'function', edgeRedis: 'function', edgeDO: 'function', edgeExamples: 'object', edgeAiSdk: 'function', react: 'function', markdown: 'object', highlight: 'function', sim: 'function', simNode: 'function', cli: 'function' };
     expect(JSON.parse(ok(nodeIn(['src/esm.mjs']), 'esm'))).toEqual(expected);
     const cjs = JSON.parse(ok(nodeIn(['src/cjs.cjs']), 'cjs')) as Record<string, string>;
     expect(cjs).toMatchObject(expected);
@@ -214,6 +214,11 @@ describe('installed from the tarballs', () => {
     const assets = ok(sh('ls', ['dist-web/assets'], project), 'ls');
     expect(assets).toMatch(/\.js/);
     expect(assets).toMatch(/\.css/);
+    // The request validator is a chunk of its own (the store imports it lazily), not in the app's entry.
+    const js = assets.split('\n').filter((f) => f.endsWith('.js'));
+    const validator = js.filter((f) => readFileSync(join(project, 'dist-web/assets', f), 'utf8').includes('answers no tool call'));
+    expect(validator).toHaveLength(1);
+    expect(validator[0]).toMatch(/^validate-/);
   });
 
   it('the edge bundled for Workers streams in workerd against @slipstream/sim/node', () => {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatHandler, type EdgeLogEvent } from '@slipstream/edge';
-import { readProtocolStream, validateChatRequest } from '@slipstream/core';
+import { readProtocolStream } from '@slipstream/core';
+import { validateChatRequest } from '@slipstream/core/validate';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { FUZZ_CAPS, FUZZ_CLASSES, FUZZ_CLASS_LABEL, fieldRoot, generateCase, type FuzzCase, type FuzzClass } from './lib/fuzz-requests.ts';
 import { canGc, settledHeap } from './lib/gc.ts';

@@ -8,7 +8,7 @@
  */
 import { imageSize, looksLikePdf, pdfPageCount, sniffImage, type ImageSize } from './media.ts';
 import type { DocumentPart, ImageMediaType, ImagePart } from './protocol.ts';
-import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './validate.ts';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './limits.ts';
 
 /**
  * Anthropic's largest Messages API request, in bytes (32 MB; larger bodies get a 413 before they reach

@@ -1,6 +1,7 @@
 /**
- * `@slipstream/core`: the Slipstream browser ⇄ edge protocol (types, SSE encoder and decoder, request
- * validation), the framework-free client stream store, honest metrics, and model/pricing tables.
+ * `@slipstream/core`: the Slipstream browser ⇄ edge protocol (types, SSE encoder and decoder), the
+ * framework-free client stream store, honest metrics, and model/pricing tables. The request validator
+ * is its own subpath, `@slipstream/core/validate` (the edge's, and lazily the store's).
  * Zero run-time dependencies; runs in browsers, workerd, Deno, Bun and Node.
  *
  * Every export is listed by name on purpose.
@@ -86,12 +87,10 @@ export {
   type SSEDecoderOptions,
 } from './sse-decode.ts';
 export { readProtocolStream, type ReadProtocolStreamOptions } from './read-protocol-stream.ts';
-export {
-  validateChatRequest,
-  DEFAULT_REQUEST_LIMITS,
-  type RequestLimits,
-  type ValidationResult,
-} from './validate.ts';
+// `validateChatRequest` is the `@slipstream/core/validate` subpath, not this entry: re-exported here,
+// esbuild's code splitting would load it with every client although the store only loads it lazily.
+export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './limits.ts';
+export type { ValidationResult } from './validate.ts';
 export {
   ANTHROPIC_MAX_REQUEST_BYTES,
   DEFAULT_MAX_REQUEST_BYTES,

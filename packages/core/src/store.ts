@@ -48,7 +48,8 @@ import {
   type ReplyToolCallPart,
 } from './stream-state.ts';
 import { Subscribable } from './subscribable.ts';
-import { validateChatRequest, type RequestLimits } from './validate.ts';
+import { checkRequest, loadValidator } from './request-check.ts';
+import type { RequestLimits } from './limits.ts';
 
 /**
  * Options for {@link createFastStream}. Every field is optional. The object is kept, not copied:
@@ -91,7 +92,11 @@ export interface FastStreamOptions {
   defaults?: Partial<ChatRequest>;
   /**
    * Limits for the client-side check of each body before it is sent (the edge checks again); match
-   * them to the edge's. `false` skips the check. @default DEFAULT_REQUEST_LIMITS
+   * them to the edge's. The check runs `validateChatRequest` (`@slipstream/core/validate`), which a
+   * bundler puts in its own chunk and the store starts loading when it is created: a refused body fails
+   * (`invalid_request`, never fetched) inside `start()`, or, when `start()` comes before the chunk has
+   * loaded, as soon as it has. `false` skips the check and never loads the validator.
+   * @default DEFAULT_REQUEST_LIMITS
    */
   limits?: Partial<RequestLimits> | false;
   /**
@@ -282,6 +287,8 @@ class FastStreamStore extends Subscribable implements FastStream {
       metrics: this.#metrics.snapshot(),
     });
     this.#serverSnapshot = this.#snapshot;
+    // Fetch the validator chunk now, while the page is idle, so the first send does not wait for it.
+    if (options.limits !== false) loadValidator().catch(() => {});
     // Bound so they can be passed around detached (`subscribe` is bound by Subscribable).
     this.getSnapshot = this.getSnapshot.bind(this);
     this.getServerSnapshot = this.getServerSnapshot.bind(this);
@@ -330,14 +337,8 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.#replyModel = typeof merged.model === 'string' ? merged.model : undefined;
     this.#replyCalibration = this.#replyModel === undefined ? undefined : this.#calibrations.load(this.#replyModel);
     this.#clearContent();
-    const limits = this.#options.limits;
-    const checked = limits === false ? { ok: true as const, value: merged } : validateChatRequest(merged, limits);
-    const request = checked.ok ? checked.value : (merged as ChatRequest);
+    const request = merged as ChatRequest;
     this.#dispatch({ type: 'start', request });
-    if (!checked.ok) {
-      this.#fail({ kind: 'invalid_request', message: checked.message, field: checked.field, retryable: false }, this.#clock.now());
-      return;
-    }
     const endpoint = this.#options.endpoint ?? '/api/chat';
     const run = newRun(endpoint, this.#resumeKey ?? endpoint);
     this.#run = run;
@@ -425,7 +426,21 @@ class FastStreamStore extends Subscribable implements FastStream {
 
   // ---- the request ----------------------------------------------------------------------------
 
-  async #execute(run: Run, request: ChatRequest): Promise<void> {
+  async #execute(run: Run, body: ChatRequest): Promise<void> {
+    let request = body;
+    const limits = this.#options.limits;
+    if (limits !== false) {
+      // The validator is a lazily loaded chunk (see request-check.ts). Loaded (the usual case: the
+      // store prefetched it), this runs synchronously inside start(), as fetch does; else it waits.
+      const checking = checkRequest(body, limits);
+      const checked = checking instanceof Promise ? await checking : checking;
+      if (this.#run !== run) return;
+      if (!checked.ok) {
+        this.#fail({ kind: 'invalid_request', message: checked.message, field: checked.field, retryable: false }, this.#clock.now());
+        return;
+      }
+      request = checked.value;
+    }
     const fetchFn = this.#options.fetch ?? globalThis.fetch;
     let response: Response;
     try {

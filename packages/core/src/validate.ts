@@ -21,67 +21,11 @@ import type {
   ToolApprovalPart,
   ToolChoice,
 } from './protocol.ts';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './limits.ts';
 
-/** Limits applied by {@link validateChatRequest}. */
-export interface RequestLimits {
-  /** Most messages in one request. @default 100 */
-  maxMessages: number;
-  /**
-   * Most UTF-16 code units of text in one message: its string content, or the sum of its text parts and
-   * approval reasons. Thinking (signed by Anthropic) and tool inputs and outputs are not counted: they
-   * are what the model and the tools produced, and a history the kit built must not be refused by its
-   * own edge; the edge's body-size cap bounds them. Images and documents have their own limits.
-   * @default 100_000
-   */
-  maxMessageChars: number;
-  /** Most UTF-16 code units in `system`. @default 50_000 */
-  maxSystemChars: number;
-  /** When set, a `max_tokens` above it is an error (not silently lowered). */
-  maxTokensCap?: number;
-  /** When set, a `model` not in the list is an error on field `model`. */
-  allowedModels?: readonly string[];
-  /** Most UTF-16 code units in `conversationId`. @default 128 */
-  maxConversationIdChars: number;
-  /** Most parts in one message's content array. @default 100 */
-  maxPartsPerMessage: number;
-  /**
-   * Most characters of one image's base64 `data`. Anthropic measures its per-image limit on the base64
-   * string (5 MB = 5,242,880 characters), not on the decoded file, so this does too: a 4.5 MB file is
-   * about 6 MB of base64 and upstream refuses it. @default 5_242_880
-   */
-  maxImageBytes: number;
-  /**
-   * Most decoded bytes of one PDF document. Anthropic's only size limit for PDFs is its 32 MB request
-   * cap (and 100 pages); base64 grows a file by 4/3, so a 10 MB PDF is 13.3 MB on the wire and two of
-   * them still fit beside a long conversation. Raise it together with the edge's `maxBodyBytes`.
-   * @default 10_485_760
-   */
-  maxDocumentBytes: number;
-  /**
-   * Most PDF pages in one request, over all its PDFs: Anthropic's limit is 100. Pages are counted from
-   * the page objects the file shows; a PDF whose pages cannot be seen that way (compressed object
-   * streams) is left to upstream. @default 100
-   */
-  maxDocumentPages: number;
-  /** Most UTF-16 code units of one `text/plain` document. @default 100_000 */
-  maxDocumentChars: number;
-  /** Most images and documents in one request, over all messages. @default 20 */
-  maxAttachments: number;
-}
-
-/** The limits {@link validateChatRequest} applies unless told otherwise. Frozen. */
-export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
-  maxMessages: 100,
-  maxMessageChars: 100_000,
-  maxSystemChars: 50_000,
-  maxConversationIdChars: 128,
-  maxPartsPerMessage: 100,
-  maxImageBytes: 5 * 1024 * 1024,
-  maxDocumentBytes: 10 * 1024 * 1024,
-  maxDocumentPages: 100,
-  maxDocumentChars: 100_000,
-  maxAttachments: 20,
-});
+// The limits live in a leaf module so the client (attachment checks, the store's options) can use
+// them without bundling this validator; they are re-exported here and from the root entry.
+export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './limits.ts';
 
 /** The answer of {@link validateChatRequest}: the clean request, or the first problem found. */
 export type ValidationResult =

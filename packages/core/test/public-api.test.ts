@@ -1,6 +1,8 @@
 // The names other packages import are a contract: keep them, with these shapes.
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as core from '../src/index.ts';
+import * as validate from '../src/validate.ts';
+import manifest from '../package.json' with { type: 'json' };
 import type { ChatRequest, FastStream, FastStreamState, ProtocolEvent, StreamMetrics } from '../src/index.ts';
 
 describe('public API', () => {
@@ -8,12 +10,18 @@ describe('public API', () => {
     const names = [
       'PROTOCOL_VERSION', 'PROTOCOL_HEADER', 'PROTOCOL_EVENT_NAMES',
       'encodeEvent', 'encodeComment', 'encodeSSEMessage', 'createSSEDecoder', 'readProtocolStream', 'SSEParseError', 'ProtocolStreamError',
-      'validateChatRequest', 'DEFAULT_REQUEST_LIMITS', 'parsePartialJson', 'replyToMessages',
+      'DEFAULT_REQUEST_LIMITS', 'parsePartialJson', 'replyToMessages',
       'FAST_MODE_BETA', 'MODEL_CAPABILITIES', 'getModelCapability', 'PRICING', 'CACHE_MULTIPLIERS', 'cost',
       'createFastStream', 'retryAfterRemainingMs', 'systemClock', 'notifyManager', 'createNotifyManager', 'Subscribable',
       'MetricsRecorder', 'ttftMs', 'headlineOtps', 'effectiveOtps', 'percentile', 'gapStats', 'detectProxyBuffering',
     ];
     for (const name of names) expect(core, name).toHaveProperty(name);
+    // The validator is its own subpath (`@slipstream/core/validate`) so clients do not bundle it eagerly.
+    expect(core).not.toHaveProperty('validateChatRequest');
+    expect(validate.validateChatRequest).toBeTypeOf('function');
+    expect(validate.DEFAULT_REQUEST_LIMITS).toBe(core.DEFAULT_REQUEST_LIMITS);
+    expect(manifest.exports['./validate']).toBe('./src/validate.ts');
+    expect(manifest.publishConfig.exports['./validate']).toEqual({ types: './dist/validate.d.ts', default: './dist/validate.js' });
     expect(core.PROTOCOL_HEADER).toBe('x-slipstream-protocol');
     expect(core.FAST_MODE_BETA).toBe('fast-mode-2026-02-01');
   });

@@ -2,6 +2,11 @@ import { vi } from 'vitest';
 import type { Clock } from '../src/clock.ts';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, type ProtocolEventMap, type ProtocolEventName } from '../src/protocol.ts';
 import { encodeEvent } from '../src/sse-encode.ts';
+import { loadValidator } from '../src/request-check.ts';
+
+// The store loads the validator lazily (a chunk in a real page, prefetched when the store is created)
+// and checks synchronously once it is loaded: load it before any test, as a page would have.
+await loadValidator();
 
 const utf8 = new TextEncoder();
 

@@ -21,7 +21,6 @@ import {
   MODEL_CAPABILITIES,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
-  validateChatRequest,
   type ChatRequest,
   type ErrorBody,
   type ErrorEvent,
@@ -30,6 +29,7 @@ import {
   type ToolChoice,
   type Usage,
 } from '@slipstream/core';
+import { validateChatRequest } from '@slipstream/core/validate';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { checkConversation } from './conversation.ts';
