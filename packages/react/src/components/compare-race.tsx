@@ -109,8 +109,11 @@ export const CompareRace = forwardRef<HTMLElement, CompareRaceProps>(function Co
   { prompt, request, options, autoStart = false, startLabel = 'Race', onFinish, renderResult, ...props },
   ref,
 ) {
-  const fast = useFastStream(options);
-  const standard = useFastStream(options);
+  // Both lanes share one endpoint, and a race is one measurement: a lane whose connection drops
+  // reconnects, but nothing is kept for a reload (two lanes would share one record).
+  const laneOptions: UseFastStreamOptions = { ...options, resume: options?.resume === false ? false : { ...(typeof options?.resume === 'object' ? options.resume : {}), storage: false } };
+  const fast = useFastStream(laneOptions);
+  const standard = useFastStream(laneOptions);
   const requestRef = useRef(request);
   requestRef.current = request;
   const onFinishRef = useRef(onFinish);
