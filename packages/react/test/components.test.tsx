@@ -250,6 +250,23 @@ describe('<Message> and <ChatThread>', () => {
     expect(screen.getByText('Stopped')).toBeTruthy();
     expect(document.querySelector('[data-md="paragraph"]')?.textContent).toBe('Half');
   });
+  it('renders the cut-off markup of a stopped or failed reply like a streaming tail, never raw', () => {
+    const text = 'Use a **token bucket** so the **limit';
+    const { rerender, container } = render(<Message message={reply({ status: 'aborted', content: text })} />);
+    const md = () => container.querySelector('[data-slipstream="markdown"]')!;
+    expect(md().getAttribute('data-state')).toBe('partial');
+    expect(md().textContent).toBe('Use a token bucket so the limit');
+    expect([...md().querySelectorAll('strong')].map((s) => s.textContent)).toEqual(['token bucket', 'limit']);
+    // An open fence stays code, and a failed reply is cut the same way.
+    rerender(<Message message={reply({ status: 'error', content: 'Here:\n\n```ts\nconst a = "**x', error: { kind: 'upstream', message: 'boom', retryable: true } })} />);
+    expect(md().getAttribute('data-state')).toBe('partial');
+    expect(md().querySelector('pre')?.textContent).toBe('const a = "**x');
+    expect(md().querySelector('strong')).toBeNull();
+    // Only a cut reply: a finished one shows unclosed markup literally, as CommonMark does.
+    rerender(<Message message={reply({ status: 'done', content: text })} />);
+    expect(md().getAttribute('data-state')).toBe('complete');
+    expect(md().textContent).toContain('**limit');
+  });
   it('announces finished sentences politely, not tokens', async () => {
     const { rerender, container } = render(<Message message={reply({ status: 'streaming', content: 'First sent' })} />);
     const region = () => container.querySelector('[aria-live="polite"]')!;

@@ -144,6 +144,15 @@ describe('<StreamingMarkdown>', () => {
     expect(html('Trailing **', true)).not.toContain('**');
   });
 
+  it('renders a cut-off text (partial) like a streaming tail, with every block final', () => {
+    const { container } = render(<StreamingMarkdown partial>{'Done para.\n\nTrailing **bold and `code'}</StreamingMarkdown>);
+    const root = container.firstElementChild!;
+    expect(root.getAttribute('data-state')).toBe('partial');
+    expect(root.textContent).not.toContain('**');
+    expect(root.querySelector('strong')?.textContent).toBe('bold and code');
+    expect([...root.querySelectorAll('[data-md="chunk"]')].every((c) => c.getAttribute('data-state') === 'settled')).toBe(true);
+  });
+
   it('highlights only finished code blocks', () => {
     const calls: string[] = [];
     const highlight = (code: string): string => {

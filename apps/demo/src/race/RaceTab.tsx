@@ -263,8 +263,14 @@ function LaneView({ lane, speed, title, lead }: { lane: Lane; speed: 'fast' | 's
       ) : null}
       <div className="lane-body" tabIndex={0} aria-label={`${title} reply`} ref={follow.ref} onScroll={follow.onScroll}>
         {lane.text ? (
-          // A stopped lane keeps rendering its cut-off tail as a tail (an open `**` as bold, not raw).
-          <StreamingMarkdown streaming={isActive(lane) || lane.status === 'aborted'} highlight={highlightCode}>{lane.text}</StreamingMarkdown>
+          // A stopped or failed lane renders its cut-off tail as a tail (an open `**` as bold, not raw).
+          <StreamingMarkdown
+            streaming={isActive(lane)}
+            partial={lane.status === 'aborted' || lane.status === 'error'}
+            highlight={highlightCode}
+          >
+            {lane.text}
+          </StreamingMarkdown>
         ) : (
           <p className="muted">{lane.status === 'submitted' ? 'Waiting for the first token…' : 'Start a race to see this lane stream.'}</p>
         )}

@@ -88,7 +88,9 @@ function Lane({ title, lane, s }: { title: string; lane: 'fast' | 'standard'; s:
         />
       </div>
       <OtpsMeter metrics={s.metrics} status={s.status} label={`${title} output speed`} />
-      <StreamingMarkdown streaming={isActive(s.status)}>{s.text}</StreamingMarkdown>
+      <StreamingMarkdown streaming={isActive(s.status)} partial={s.status === 'aborted' || s.status === 'error'}>
+        {s.text}
+      </StreamingMarkdown>
       {s.error && (
         <div role="alert" data-part="error">
           {s.error.message}

@@ -43,6 +43,8 @@ const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp
  */
 export function MessageParts({ message, toolRenderers, highlight, linkTarget, ...handlers }: MessagePartsProps): ReactNode {
   const inFlight = message.status === 'submitted' || message.status === 'streaming';
+  // Stopped or failed: the last part's text was cut off mid-markup and renders like a streaming tail.
+  const cut = message.status === 'aborted' || message.status === 'error';
   const parts = message.parts.length > 0 || message.content === '' ? message.parts : [{ type: 'text' as const, text: message.content }];
   const stepped = message.steps.length > 1;
   const last = parts.length - 1;
@@ -62,6 +64,7 @@ export function MessageParts({ message, toolRenderers, highlight, linkTarget, ..
           part={part}
           role={message.role}
           streaming={inFlight && i === last}
+          partial={cut && i === last}
           inFlight={inFlight}
           toolRenderers={toolRenderers}
           highlight={highlight}
@@ -83,6 +86,8 @@ interface PartViewProps extends ToolHandlers {
   role: FastChatMessage['role'];
   /** This part is the one receiving deltas. */
   streaming: boolean;
+  /** This part was the one receiving deltas when the reply was stopped or failed. */
+  partial: boolean;
   /** The message is in flight (a thinking block before the streaming part may still await its signature). */
   inFlight: boolean;
   toolRenderers: ToolRenderers | undefined;
@@ -90,12 +95,12 @@ interface PartViewProps extends ToolHandlers {
   linkTarget: string | undefined;
 }
 
-const PartView = memo(function PartView({ part, role, streaming, inFlight, toolRenderers, highlight, linkTarget, ...handlers }: PartViewProps): ReactNode {
+const PartView = memo(function PartView({ part, role, streaming, partial, inFlight, toolRenderers, highlight, linkTarget, ...handlers }: PartViewProps): ReactNode {
   switch (part.type) {
     case 'text':
       if (role === 'user') return <div data-part="text">{part.text}</div>;
       return (
-        <StreamingMarkdown streaming={streaming} announce {...(highlight ? { highlight } : {})} {...(linkTarget ? { linkTarget } : {})}>
+        <StreamingMarkdown streaming={streaming} partial={partial} announce {...(highlight ? { highlight } : {})} {...(linkTarget ? { linkTarget } : {})}>
           {part.text}
         </StreamingMarkdown>
       );

@@ -18,6 +18,13 @@ export interface StreamingMarkdownProps extends Omit<ComponentPropsWithoutRef<'d
    * open fence as code, a dangling `**` as bold). Default `false`.
    */
   streaming?: boolean;
+  /**
+   * The text ended early and will not grow: a stopped or failed reply, or one cut at `max_tokens`. Its
+   * last block is rendered like a streaming tail (an open `**` as bold, an open fence as code, a half
+   * link as its text), so cut-off markup never shows raw, but every block is final (settled, and
+   * `data-state="partial"`). Ignored while `streaming`. Default `false`.
+   */
+  partial?: boolean;
   /** Highlights finished code blocks only (see {@link MarkdownRenderOptions.highlight}). */
   highlight?: (code: string, lang: string) => ReactNode;
   /** `target` for links, e.g. `_blank`. Links always get `rel="noopener noreferrer nofollow"`. */
@@ -89,7 +96,7 @@ const Chunk = memo(
  * <StreamingMarkdown streaming={status === 'streaming'}>{text}</StreamingMarkdown>
  */
 export const StreamingMarkdown = forwardRef<HTMLDivElement, StreamingMarkdownProps>(function StreamingMarkdown(
-  { children, streaming = false, highlight, linkTarget, announce = false, skipOffscreen = true, ...props },
+  { children, streaming = false, partial = false, highlight, linkTarget, announce = false, skipOffscreen = true, ...props },
   ref,
 ) {
   // One lexer per mounted component; it caches finished blocks between frames.
@@ -97,7 +104,8 @@ export const StreamingMarkdown = forwardRef<HTMLDivElement, StreamingMarkdownPro
   const { blocks, stableCount } = lex(children);
   const opts = useMemo<MarkdownRenderOptions>(() => ({ highlight, linkTarget }), [highlight, linkTarget]);
   const settledUpTo = streaming ? stableCount : blocks.length;
-  const tail = streaming ? blocks.length - 1 : -1;
+  // A cut-off text keeps its last block rendered as a tail, though nothing more will arrive.
+  const tail = streaming || partial ? blocks.length - 1 : -1;
   const chunks: ReactNode[] = [];
   for (let from = 0; from < blocks.length; from += CHUNK_SIZE) {
     const to = Math.min(from + CHUNK_SIZE, blocks.length);
@@ -116,7 +124,7 @@ export const StreamingMarkdown = forwardRef<HTMLDivElement, StreamingMarkdownPro
     );
   }
   const root = (
-    <div data-slipstream="markdown" data-state={streaming ? 'streaming' : 'complete'} {...props} ref={ref}>
+    <div data-slipstream="markdown" data-state={streaming ? 'streaming' : partial ? 'partial' : 'complete'} {...props} ref={ref}>
       {chunks}
     </div>
   );
