@@ -37,7 +37,14 @@ export {
   type SpeedBadgeProps,
   type SpeedBadgeState,
 } from './components/speed-badge.tsx';
-export { RateLimitGauge, Gauge, type RateLimitGaugeProps, type RateLimitGaugeState } from './components/rate-limit-gauge.tsx';
+export {
+  RateLimitGauge,
+  Gauge,
+  readFastBudget,
+  type FastBudgetReading,
+  type RateLimitGaugeProps,
+  type RateLimitGaugeState,
+} from './components/rate-limit-gauge.tsx';
 export { CostTicker, Ticker, type CostTickerProps } from './components/cost-ticker.tsx';
 export { Composer, type ComposerProps, type ComposerState } from './components/composer.tsx';
 export { Message, type MessageProps } from './components/message.tsx';

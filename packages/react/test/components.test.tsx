@@ -7,7 +7,7 @@ import { Composer } from '../src/components/composer.tsx';
 import { CostTicker } from '../src/components/cost-ticker.tsx';
 import { Message } from '../src/components/message.tsx';
 import { OtpsMeter } from '../src/components/otps-meter.tsx';
-import { RateLimitGauge } from '../src/components/rate-limit-gauge.tsx';
+import { RateLimitGauge, readFastBudget } from '../src/components/rate-limit-gauge.tsx';
 import { SpeedBadge } from '../src/components/speed-badge.tsx';
 import { live, metrics, reply } from './fixtures.ts';
 
@@ -151,6 +151,33 @@ describe('<RateLimitGauge>', () => {
     expect(container.textContent).toContain('retry in 5 s');
     rerender(<RateLimitGauge rateLimit={null} />);
     expect(container.firstElementChild?.getAttribute('data-state')).toBe('unknown');
+  });
+  it('shows the retry-after and the reset side by side, and a spent budget without headers', () => {
+    const now = Date.parse(reset) - 75_000;
+    const { container, rerender } = render(<RateLimitGauge rateLimit={rl(0)} retryAfterMs={16_000} now={now} />);
+    expect(container.textContent).toBe('0 of 40,000 tokens per minute left, retry in 16 s, resets in 1 min 15 s');
+    // A 429 seen without fast headers (e.g. a remembered fallback) is not "not known yet".
+    rerender(<RateLimitGauge rateLimit={null} retryAfterMs={9_000} now={now} />);
+    expect(container.textContent).toBe('fast budget spent, retry in 9 s');
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('exhausted');
+  });
+  it('counts a reply spent after its headers: the budget left and the reset are estimated from the bucket', () => {
+    // Headers read with the bucket full (reset = now), then a 400-token fast reply on a 300/min budget.
+    const t0 = Date.parse('2026-12-02T08:00:00Z');
+    const full = { speed: 'fast' as const, fast: { input: { limit: 1e5, remaining: 1e5, reset: new Date(t0).toISOString() }, output: { limit: 300, remaining: 300, reset: new Date(t0).toISOString() } }, t: 1 };
+    const { container, rerender } = render(<RateLimitGauge rateLimit={full} spentTokens={400} now={t0 + 3000} />);
+    const gauge = container.firstElementChild!;
+    expect(gauge.getAttribute('data-estimate')).toBe('true');
+    expect(gauge.getAttribute('data-state')).toBe('exhausted');
+    // 400 tokens at 300/min refill take 80 s, 3 s of which passed.
+    expect(container.textContent).toBe('≈0 of 300 tokens per minute left, resets in ≈1 min 17 s');
+    // 40 s after the headers the bucket is back at 300 − 400 + 200 = 100.
+    rerender(<RateLimitGauge rateLimit={full} spentTokens={400} now={t0 + 40_000} />);
+    expect(container.textContent).toBe('≈100 of 300 tokens per minute left, resets in ≈40 s');
+    expect(readFastBudget(full, { spentTokens: 400, now: t0 + 80_000 })).toEqual({ limit: 300, remaining: 300, resetAt: t0 + 80_000, estimate: true });
+    expect(readFastBudget(full, { spentTokens: 50, now: t0 }).remaining).toBe(250);
+    // Nothing spent: the reported figure, full once the reset has passed.
+    expect(readFastBudget(full, { now: t0 - 1 }).remaining).toBe(300);
   });
   it('counts down on its own', () => {
     vi.useFakeTimers();

@@ -16,8 +16,18 @@ export interface RateLimitGaugeProps extends ComponentPropsWithoutRef<'div'> {
   rateLimit: RateLimitEvent | null;
   /** Which fast budget to show. Default `output`. */
   dimension?: 'input' | 'output';
-  /** Live retry-after from a 429, in ms (the hooks' `retryAfterMs`); shown while positive. */
+  /**
+   * Live retry-after from a fast 429, in ms (the hooks' `retryAfterMs`); shown while positive, beside
+   * the reset. With no budget known, a running retry-after still says the fast budget is spent.
+   */
   retryAfterMs?: number | null;
+  /**
+   * Tokens of this dimension charged after `rateLimit` was read: the headers come before the reply, so
+   * a fast reply's own output tokens are not in them (pass its `usage.outputTokens`, or the live
+   * estimate while it streams). The figure left and the reset are then estimated (marked `≈`); see
+   * {@link readFastBudget}. Default 0.
+   */
+  spentTokens?: number;
   /** Share of the budget under which the state is `low`. Default 0.2. */
   lowThreshold?: number;
   /** Accessible name. Default `Fast output budget` / `Fast input budget`. */
@@ -26,42 +36,95 @@ export interface RateLimitGaugeProps extends ComponentPropsWithoutRef<'div'> {
   now?: number;
 }
 
+/** The fast budget at a moment, as {@link readFastBudget} reads it. */
+export interface FastBudgetReading {
+  /** Tokens per minute; `null` when no fast headers were seen. */
+  limit: number | null;
+  /** Whole tokens left now; `null` when unknown. */
+  remaining: number | null;
+  /** Epoch ms when the budget is full again; `null` when unknown. */
+  resetAt: number | null;
+  /** The figures include tokens spent after the headers were read (modelled, not reported). */
+  estimate: boolean;
+}
+
 /**
- * A meter of the fast-mode token budget left (`anthropic-fast-*-remaining` of `-limit`), with a live
- * countdown to its reset. `data-state` is `unknown` (no fast headers seen), `ok`, `low` or `exhausted`.
+ * The fast budget left at `now`, from the last `anthropic-fast-*` headers and the tokens spent since.
+ * The API's budget is a token bucket refilled continuously at `limit` per minute and full at `reset`;
+ * past `reset` the budget is full. Tokens spent after the headers push the reset later by
+ * `spent ÷ limit` minutes, and the level now is `limit − (reset − now) × limit per minute` (may be
+ * below 0, shown as 0). Without spending, the reported figure is used as is until the reset.
+ *
+ * @example
+ * const b = readFastBudget(s.rateLimit, { spentTokens: s.servedSpeed === 'fast' ? (s.usage?.outputTokens ?? 0) : 0 });
+ * if (b.remaining === 0) console.log(`fast budget spent; full again at ${new Date(b.resetAt ?? 0).toISOString()}`);
+ */
+export function readFastBudget(
+  rateLimit: RateLimitEvent | null,
+  options: { dimension?: 'input' | 'output'; spentTokens?: number; now?: number } = {},
+): FastBudgetReading {
+  const { dimension = 'output', spentTokens = 0, now = Date.now() } = options;
+  const budget = rateLimit?.fast?.[dimension] ?? null;
+  const limit = budget?.limit ?? null;
+  const reported = budget?.remaining ?? null;
+  const parsed = budget?.reset ? Date.parse(budget.reset) : Number.NaN;
+  const reportedReset = Number.isFinite(parsed) ? parsed : null;
+  if (limit === null || reported === null) return { limit, remaining: reported, resetAt: reportedReset, estimate: false };
+  const spent = Math.max(0, spentTokens);
+  if (spent === 0) {
+    const full = reportedReset !== null && now >= reportedReset;
+    return { limit, remaining: full ? limit : reported, resetAt: reportedReset, estimate: false };
+  }
+  if (reportedReset === null || limit <= 0) return { limit, remaining: Math.max(0, reported - spent), resetAt: null, estimate: true };
+  const perMs = limit / 60_000;
+  const resetAt = reportedReset + spent / perMs;
+  const level = limit - Math.max(0, resetAt - now) * perMs;
+  return { limit, remaining: Math.max(0, Math.min(limit, Math.floor(level))), resetAt, estimate: true };
+}
+
+/**
+ * A meter of the fast-mode token budget left (`anthropic-fast-*-remaining` of `-limit`), with live
+ * countdowns to the retry-after of a fast 429 and to the budget's reset (both when both apply: fast
+ * takes requests again at the first, the budget is full at the second). `data-state` is `unknown` (no
+ * fast headers seen), `ok`, `low` or `exhausted`; `data-estimate` is `true` while the figures include
+ * `spentTokens`.
  *
  * @example
  * <RateLimitGauge rateLimit={stream.rateLimit} retryAfterMs={stream.retryAfterMs} />
  */
 export const RateLimitGauge = forwardRef<HTMLDivElement, RateLimitGaugeProps>(function RateLimitGauge(
-  { rateLimit, dimension = 'output', retryAfterMs = null, lowThreshold = 0.2, label, now: nowProp, ...props },
+  { rateLimit, dimension = 'output', retryAfterMs = null, spentTokens = 0, lowThreshold = 0.2, label, now: nowProp, ...props },
   ref,
 ) {
-  const budget = rateLimit?.fast?.[dimension] ?? null;
-  const resetAt = budget?.reset ? Date.parse(budget.reset) : Number.NaN;
-  const ticking = nowProp === undefined && Number.isFinite(resetAt) && resetAt > Date.now();
+  const first = readFastBudget(rateLimit, { dimension, spentTokens, now: nowProp ?? Date.now() });
+  const ticking = nowProp === undefined && first.resetAt !== null && first.resetAt > Date.now();
   const tickNow = useNow(ticking, 1000);
   const now = nowProp ?? tickNow;
-  const resetInMs = Number.isFinite(resetAt) ? Math.max(0, resetAt - now) : null;
-  const limit = budget?.limit ?? null;
-  const remaining = budget?.remaining ?? null;
+  const { limit, remaining, resetAt, estimate } = readFastBudget(rateLimit, { dimension, spentTokens, now });
+  const resetInMs = resetAt !== null ? Math.max(0, resetAt - now) : null;
+  const waiting = retryAfterMs !== null && retryAfterMs > 0;
   const name = label ?? `Fast ${dimension} budget`;
+  const approx = estimate ? '≈' : '';
 
   let state: RateLimitGaugeState = 'unknown';
   if (limit !== null && remaining !== null && limit > 0) {
     state = remaining <= 0 ? 'exhausted' : remaining / limit < lowThreshold ? 'low' : 'ok';
   }
-  if (retryAfterMs !== null && retryAfterMs > 0 && state !== 'unknown') state = 'exhausted';
+  if (waiting) state = 'exhausted';
 
   const parts: string[] = [];
-  if (limit !== null && remaining !== null) parts.push(`${formatInt(remaining)} of ${formatInt(limit)} tokens per minute left`);
-  else parts.push('budget not known yet');
-  if (retryAfterMs !== null && retryAfterMs > 0) parts.push(`retry in ${formatCountdown(retryAfterMs)}`);
-  else if (resetInMs !== null && resetInMs > 0) parts.push(`resets in ${formatCountdown(resetInMs)}`);
+  if (limit !== null && remaining !== null) parts.push(`${approx}${formatInt(remaining)} of ${formatInt(limit)} tokens per minute left`);
+  else parts.push(waiting ? 'fast budget spent' : 'budget not known yet');
+  if (waiting) parts.push(`retry in ${formatCountdown(retryAfterMs)}`);
+  if (resetInMs !== null && resetInMs > 0) {
+    const reset = `resets in ${approx}${formatCountdown(resetInMs)}`;
+    // A retry-after that ends with the reset says the same thing once.
+    if (!waiting || formatCountdown(retryAfterMs) !== formatCountdown(resetInMs)) parts.push(reset);
+  }
   const text = parts.join(', ');
 
   return (
-    <div data-slipstream="rate-limit-gauge" data-state={state} data-dimension={dimension} {...props} ref={ref}>
+    <div data-slipstream="rate-limit-gauge" data-state={state} data-dimension={dimension} data-estimate={String(estimate)} {...props} ref={ref}>
       <div
         role="meter"
         aria-label={name}
