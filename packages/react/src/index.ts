@@ -41,6 +41,7 @@ export {
   RateLimitGauge,
   Gauge,
   readFastBudget,
+  msUntilFastTokens,
   type FastBudgetReading,
   type RateLimitGaugeProps,
   type RateLimitGaugeState,

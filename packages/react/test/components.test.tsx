@@ -7,7 +7,7 @@ import { Composer } from '../src/components/composer.tsx';
 import { CostTicker } from '../src/components/cost-ticker.tsx';
 import { Message } from '../src/components/message.tsx';
 import { OtpsMeter } from '../src/components/otps-meter.tsx';
-import { RateLimitGauge, readFastBudget } from '../src/components/rate-limit-gauge.tsx';
+import { msUntilFastTokens, RateLimitGauge, readFastBudget } from '../src/components/rate-limit-gauge.tsx';
 import { SpeedBadge } from '../src/components/speed-badge.tsx';
 import { live, metrics, reply } from './fixtures.ts';
 
@@ -178,6 +178,20 @@ describe('<RateLimitGauge>', () => {
     expect(readFastBudget(full, { spentTokens: 50, now: t0 }).remaining).toBe(250);
     // Nothing spent: the reported figure, full once the reset has passed.
     expect(readFastBudget(full, { now: t0 - 1 }).remaining).toBe(300);
+  });
+  it('with refill, a spent budget rises towards its reset; msUntilFastTokens says when a token is back', () => {
+    const t0 = Date.parse('2026-12-02T08:00:00Z');
+    // A 429's headers: 0 left (the bucket is 100 below zero), full in 80 s at 300/min.
+    const spent = { speed: 'fast' as const, fast: { input: { limit: 1e5, remaining: 1e5, reset: new Date(t0).toISOString() }, output: { limit: 300, remaining: 0, reset: new Date(t0 + 80_000).toISOString() } }, t: 1 };
+    expect(readFastBudget(spent, { now: t0 + 30_000 })).toMatchObject({ remaining: 0, estimate: false });
+    const at = (ms: number) => readFastBudget(spent, { refill: true, now: t0 + ms });
+    expect(at(0)).toMatchObject({ remaining: 0, estimate: false });
+    expect(at(30_000)).toMatchObject({ remaining: 50, resetAt: t0 + 80_000, estimate: true });
+    // One token back 200 ms before the bucket is 100 below full: 20 s - 0.2 s after the 429.
+    expect(msUntilFastTokens(at(0), 1, t0)).toBe(20_200);
+    expect(msUntilFastTokens(at(30_000), 1, t0 + 30_000)).toBe(0);
+    const { container } = render(<RateLimitGauge rateLimit={spent} refill retryAfterMs={20_000} now={t0} />);
+    expect(container.textContent).toBe('0 of 300 tokens per minute left, retry in 20 s, resets in 1 min 20 s');
   });
   it('counts down on its own', () => {
     vi.useFakeTimers();

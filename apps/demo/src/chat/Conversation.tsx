@@ -3,8 +3,8 @@
  * cost), the thread with the demo's reply cards, and the composer.
  * @module
  */
-import type { RateLimitEvent, SpeedPolicy } from '@slipstream/core';
-import { ChatThread, Composer, RateLimitGauge, useFastChat, type FastChatMessage, type UserPart } from '@slipstream/react';
+import type { FastChat, RateLimitEvent, SpeedPolicy } from '@slipstream/core';
+import { ChatThread, Composer, msUntilFastTokens, RateLimitGauge, readFastBudget, useFastChat, type FastChatMessage, type UserPart } from '@slipstream/react';
 import { AttachButton, AttachmentDropZone, AttachmentList, conversationAttachments, pasteAttachments, useAttachments } from '@slipstream/react/attachments';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { formatUsd } from '../format.ts';
@@ -13,7 +13,28 @@ import { MessageCard } from './MessageCard.tsx';
 export type DemoChat = ReturnType<typeof useFastChat> & {
   /** The last rate-limit event that carried the fast budget (a standard attempt's event carries none). */
   fastRateLimit: RateLimitEvent | null;
+  /** Fast output tokens charged after {@link DemoChat.fastRateLimit} was read (its own reply's, if served fast). */
+  fastSpent: number;
+  /**
+   * Live ms until fast takes a request again: a fast 429's retry-after, a remembered fallback's end, or,
+   * after a reply overdrew the budget, when the token bucket is back above zero. 0 when fast may be asked.
+   */
+  fastWaitMs: number;
+  /** The clock reading {@link DemoChat.fastWaitMs} was computed at (ticks while a fast wait or reset runs). */
+  fastNow: number;
+  /** Forget what this page knows about the fast budget (after the simulator was reset). */
+  forgetFast: () => void;
 };
+
+interface FastFacts {
+  rateLimit: RateLimitEvent | null;
+  /** The reply whose response carried `rateLimit`. */
+  replyId: string | null;
+  /** Epoch ms until which fast is refused (retry-after of a fast 429, or a remembered fallback's end). */
+  refusedUntil: number | null;
+}
+
+const NO_FAST_FACTS: FastFacts = { rateLimit: null, replyId: null, refusedUntil: null };
 
 export function useDemoChat(options: {
   speed: SpeedPolicy;
@@ -22,7 +43,13 @@ export function useDemoChat(options: {
   /** Names this conversation's resumable-reply record: two conversations of the page share one endpoint. */
   resumeKey: string;
 }): DemoChat {
-  const [fastRateLimit, setFastRateLimit] = useState<RateLimitEvent | null>(null);
+  const [facts, setFacts] = useState<FastFacts>(NO_FAST_FACTS);
+  const store = useRef<FastChat | null>(null);
+  const lastReplyId = (): string | null => {
+    const messages = store.current?.getSnapshot().messages ?? [];
+    for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'assistant') return messages[i]!.id;
+    return null;
+  };
   const chat = useFastChat({
     endpoint: '/api/chat',
     speed: options.speed,
@@ -30,12 +57,68 @@ export function useDemoChat(options: {
     // A dropped connection reconnects, and a reload mid-reply picks the reply up again (the demo's edge keeps replies).
     resume: { key: options.resumeKey },
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    // After a fallback the latest event is the standard attempt's; keep the fast budget seen before it.
     onEvent: (event) => {
-      if (event.event === 'ratelimit' && event.data.fast) setFastRateLimit(event.data);
+      if (event.event === 'ratelimit' && event.data.fast) {
+        // After a fallback the latest event is the standard attempt's; keep the fast budget seen before it.
+        const data = event.data;
+        const replyId = lastReplyId();
+        // A fast 429: a budget at 0 with a retry-after (a 529's retry-after is not about the budget).
+        const refusal = data.retryAfterMs !== undefined && data.speed === 'fast' && (data.fast?.output.remaining === 0 || data.fast?.input.remaining === 0);
+        setFacts((f) => ({
+          rateLimit: data,
+          replyId,
+          // A 429 says when to come back; other headers (an admitted request, a 529) leave that as it was.
+          refusedUntil: refusal ? Math.max(f.refusedUntil ?? 0, Date.now() + (data.retryAfterMs ?? 0)) : f.refusedUntil,
+        }));
+      } else if (event.event === 'fallback') {
+        const { reason, retryAfterMs, until } = event.data;
+        if (reason === 'rate_limited' && retryAfterMs !== undefined) {
+          setFacts((f) => ({ ...f, refusedUntil: Math.max(f.refusedUntil ?? 0, Date.now() + retryAfterMs) }));
+        } else if ((reason === 'remembered' || reason === 'budget_low') && until !== undefined) {
+          // The edge remembers a 429 this page never saw (another tab, a reload): without it the gauge
+          // would say "not known yet" beside a reply that says fast is rate limited.
+          const end = Date.parse(until);
+          setFacts((f) => (f.rateLimit === null && f.refusedUntil === null && Number.isFinite(end) ? { ...f, refusedUntil: end } : f));
+        }
+      }
     },
   });
-  return useMemo(() => ({ ...chat, fastRateLimit }), [chat, fastRateLimit]);
+  store.current = chat.chat;
+
+  const reply = facts.replyId ? chat.messages.find((m) => m.id === facts.replyId) : undefined;
+  // Headers come before the reply: a reply served fast spends its own tokens after them.
+  const servedFast = reply !== undefined && (reply.servedSpeed ?? (reply.fallback ? null : reply.requestedSpeed)) === 'fast';
+  const fastSpent = servedFast ? (reply.usage?.outputTokens ?? reply.metrics?.outputTokens.value ?? 0) : 0;
+
+  // Fast takes a request again once the bucket has a token back (the sim's rule, and the API's bucket),
+  // and not before a 429's retry-after or a remembered fallback's end.
+  const waitAt = (now: number): number => {
+    const bucket = msUntilFastTokens(readFastBudget(facts.rateLimit, { spentTokens: fastSpent, refill: true, now }), 1, now) ?? 0;
+    return Math.max(facts.refusedUntil !== null ? facts.refusedUntil - now : 0, bucket, 0);
+  };
+  // One clock for the gauge, the reply's countdown and the step hints, so they never read a second apart.
+  const at = Date.now();
+  const resetAt = readFastBudget(facts.rateLimit, { spentTokens: fastSpent, refill: true, now: at }).resetAt;
+  const fastNow = useNow(waitAt(at) > 0 || (resetAt !== null && resetAt > at), 250);
+  const fastWaitMs = waitAt(fastNow);
+  const forgetFast = useCallback(() => setFacts(NO_FAST_FACTS), []);
+
+  return useMemo(
+    () => ({ ...chat, fastRateLimit: facts.rateLimit, fastSpent, fastWaitMs, fastNow, forgetFast }),
+    [chat, facts.rateLimit, fastSpent, fastWaitMs, fastNow, forgetFast],
+  );
+}
+
+/** `Date.now()`, re-read every `intervalMs` while `active` (countdowns). */
+function useNow(active: boolean, intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const id = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(id);
+  }, [active, intervalMs]);
+  return active ? now : Date.now();
 }
 
 function isBusy(status: string): boolean {
@@ -147,13 +230,16 @@ export function ConversationView(props: {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [busy, stopAndRefocus]);
+  // A retry under policy `fast` can only be served fast: while fast refuses requests it cannot succeed.
+  const fastOnly = policy === 'fast';
   const renderMessage = useCallback(
     (message: FastChatMessage) => (
       <MessageCard
         key={message.id}
         message={message}
         policy={policy}
-        retryAfterMs={message.id === lastAssistant ? chat.retryAfterMs : null}
+        retryAfterMs={message.id === lastAssistant ? (fastOnly && chat.fastWaitMs > 0 ? chat.fastWaitMs : chat.retryAfterMs) : null}
+        fastWaitMs={message.id === lastAssistant && fastOnly ? chat.fastWaitMs : 0}
         {...(message.id === lastAssistant ? { onRetry: regenerate, onRegenerate: regenerate } : {})}
         {...(message.id === cut ? { cutAtMaxTokens: true, onContinue: continueReply } : {})}
         {...(message.role === 'user' && composer ? { onEdit: editAndResend } : {})}
@@ -161,7 +247,7 @@ export function ConversationView(props: {
         busy={busy}
       />
     ),
-    [policy, lastAssistant, chat.retryAfterMs, regenerate, busy, cut, continueReply, editAndResend, composer, standardRates],
+    [policy, fastOnly, lastAssistant, chat.retryAfterMs, chat.fastWaitMs, regenerate, busy, cut, continueReply, editAndResend, composer, standardRates],
   );
 
   return (
@@ -170,7 +256,14 @@ export function ConversationView(props: {
         {toolbar}
         <span className="spacer" />
         <div className="session">
-          <RateLimitGauge data-testid="ratelimit-gauge" rateLimit={chat.fastRateLimit} retryAfterMs={chat.retryAfterMs} />
+          <RateLimitGauge
+            data-testid="ratelimit-gauge"
+            rateLimit={chat.fastRateLimit}
+            spentTokens={chat.fastSpent}
+            refill
+            retryAfterMs={chat.fastWaitMs}
+            now={chat.fastNow}
+          />
           <div className="stat" data-testid="session-cost">
             <span className="stat-label">Session</span>
             <span className="stat-value">{formatUsd(sessionCost)}</span>

@@ -10,20 +10,25 @@ import { memo, useId, useMemo, useState } from 'react';
 import { displayPrompt } from '../display.ts';
 import { formatCount, formatMs, formatRate } from '../format.ts';
 
-/** 125000 → "2 min 5 s", 14000 → "14 s" (whole seconds, rounded up: never "0 s" while still waiting). */
+/**
+ * 125000 → "2 min 5 s", 120000 → "2 min", 14000 → "14 s" (whole seconds, rounded up: never "0 s" while
+ * still waiting), as the kit's gauge writes it, so the two countdowns read the same.
+ */
 function formatCountdown(ms: number): string {
   const total = Math.max(1, Math.ceil(ms / 1000));
   const min = Math.floor(total / 60);
   const sec = total % 60;
-  return min > 0 ? `${min} min ${sec} s` : `${sec} s`;
+  return min === 0 ? `${sec} s` : sec === 0 ? `${min} min` : `${min} min ${sec} s`;
 }
 
 export interface MessageCardProps {
   message: FastChatMessage;
   /** The policy the reply was asked with (for the badge). */
   policy?: string | null;
-  /** Live retry-after (ms) from the conversation, for the badge tooltip. */
+  /** Live retry-after (ms) from the conversation, for the error's countdown and the badge tooltip. */
   retryAfterMs?: number | null;
+  /** A retry would be asked fast only, and fast refuses requests for this long (ms; 0 when it takes them). */
+  fastWaitMs?: number;
   /** Retry an errored or stopped reply. */
   onRetry?: () => void;
   /** Regenerate the last reply (only passed for the last one). */
@@ -65,7 +70,7 @@ const ERROR_HINTS: Partial<Record<ErrorEvent['kind'], string>> = {
 
 const FALLBACK_REASONS: Record<FallbackReason, string> = {
   rate_limited: 'fast was rate limited (429)',
-  remembered: 'fast is rate limited until its reset',
+  remembered: 'fast was rate limited earlier (a 429 the edge remembers)',
   budget_low: 'the fast budget left cannot cover this reply',
   unsupported_model: 'this model has no fast mode',
   overloaded: 'fast kept failing with 529',
@@ -89,6 +94,7 @@ export const MessageCard = memo(function MessageCard({
   onContinue,
   onEdit,
   standardOtps = null,
+  fastWaitMs = 0,
 }: MessageCardProps) {
   if (message.role === 'user') return <UserBubble message={message} busy={busy === true} {...(onEdit ? { onEdit } : {})} />;
   const m = message.metrics;
@@ -104,15 +110,22 @@ export const MessageCard = memo(function MessageCard({
   // so no warning colour and no "fell back" note (the fallback event still says why, for the tooltip).
   const expectedStandard = policy === 'auto' && message.fallback?.reason === 'unsupported_model';
   const fallback = expectedStandard ? null : message.fallback;
+  // A clock time, not a countdown: it stays true on an old reply, and matches the gauge's reset when the
+  // edge remembers the 429 for this conversation (until the fast budget is full).
+  const untilMs = fallback?.until ? Date.parse(fallback.until) : Number.NaN;
+  const fallbackUntil = Number.isFinite(untilMs) ? new Date(untilMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : null;
   const shown = error ? { ...message, error: null } : message;
   // The live countdown (the conversation's) belongs to the last reply; older errors show their wait as sent.
   const waitMs = error && onRetry ? (retryAfterMs ?? null) : null;
-  const hint =
-    error?.kind === 'overloaded' && message.fallback
-      ? 'This reply had already fallen back to standard, and standard failed too: retry sends it again.'
-      : error
-        ? ERROR_HINTS[error.kind]
-        : undefined;
+  const hint = !error
+    ? undefined
+    : error.kind === 'overloaded' && message.fallback
+      ? // Already on standard: there is nothing left for Auto to fall back to.
+        'This reply was already being served at standard, so there is nothing to fall back to: Retry sends it again.'
+      : error.kind === 'overloaded' && fastWaitMs > 0
+        ? // A fast-only retry now meets the spent budget, not the overload.
+          'Fast is also rate limited now (see the gauge): Retry asks fast again once the wait is over.'
+        : ERROR_HINTS[error.kind];
 
   return (
     <div
@@ -249,7 +262,13 @@ export const MessageCard = memo(function MessageCard({
         ) : null}
         {fallback ? (
           <p className="fallback-note" data-testid="fallback-note">
-            Asked for fast; served standard because {FALLBACK_REASONS[fallback.reason]}.
+            Asked for fast; served standard because {FALLBACK_REASONS[fallback.reason]}
+            {fallbackUntil ? (
+              <>
+                ; the edge keeps this conversation on standard until <time dateTime={fallback.until}>{fallbackUntil}</time>
+              </>
+            ) : null}
+            .
           </p>
         ) : null}
         {cutAtMaxTokens ? (

@@ -29,6 +29,7 @@ const STEPS = {
   },
   auto: { speed: 'auto', prompt: 'Now with auto: is fast still available? [[sim:tokens=80]]' },
   overloaded: {
+    // One 529 per attempt the edge makes (the first and its two retries); a retry afterwards is not one of them.
     arm: () => simControls.inject({ fault: 'overloaded', count: 3, speed: 'fast' }),
     speed: 'fast',
     prompt: 'Fast only, while every fast attempt answers 529 (the edge retries twice, then gives up). [[sim:tokens=80]]',
@@ -97,7 +98,10 @@ export function LimitsTab({ ready }: { ready: boolean }) {
     setArmError(null);
     try {
       await simControls.reset();
-      setNote('Simulator reset: default rates, full fast budget, no pending faults, edge fallback memory cleared.');
+      // What the page knew (budget, waits, errors with countdowns) described the old state: start clean.
+      chat.setMessages([]);
+      chat.forgetFast();
+      setNote('Simulator reset: default rates, full fast budget, no pending faults, edge fallback memory cleared; conversation cleared.');
     } catch (error) {
       setArmError((error as Error).message);
     }
@@ -117,9 +121,12 @@ export function LimitsTab({ ready }: { ready: boolean }) {
         <section className="card control-group" aria-labelledby="limits-budget">
           <h2 id="limits-budget">Fast budget and fallback</h2>
           <p>
-            Shrink the fast output limit to {EXHAUSTED_FAST_TPM} tokens/min and spend it with one fast reply. Then ask with{' '}
-            <strong>auto</strong>: the edge gets a 429, falls back to standard at once, and remembers until the reset, so the
-            conversation does not flip speeds. The gauge counts down to the reset.
+            Shrink the fast output limit to {EXHAUSTED_FAST_TPM} tokens/min and spend it with one fast reply: the reply overdraws
+            the budget, and the gauge (marked ≈ until the API reports again) says how long until fast takes a request again and
+            until the budget is full. Then ask with <strong>auto</strong> before that: the edge gets a 429, falls back to
+            standard at once, and keeps this conversation on standard until the budget is full, so it does not flip speeds. The
+            gauge then shows the two waits the 429 reported: <em>retry in</em> (fast takes requests again) and{' '}
+            <em>resets in</em> (the budget is full).
           </p>
           <button type="button" className="button" data-testid="exhaust-fast" disabled={!ready || busy} onClick={() => void run('exhaust')}>
             1. Exhaust the fast budget
@@ -134,7 +141,12 @@ export function LimitsTab({ ready }: { ready: boolean }) {
           <div className="fault-list">
             <button type="button" className="button" data-testid="fault-overloaded" disabled={!ready || busy} onClick={() => void run('overloaded')}>
               529 overloaded
-              <small>Fast only; every attempt 529s. Ends in a retryable error; Retry succeeds.</small>
+              <small data-testid="fault-overloaded-hint">
+                Fast only; every attempt 529s (the edge retries twice). Ends in a retryable error.{' '}
+                {chat.fastWaitMs > 0
+                  ? 'Fast is rate limited now (see the gauge), so Retry waits out its countdown, then asks fast again.'
+                  : 'Retry asks fast again and succeeds while the fast budget has room.'}
+              </small>
             </button>
             <button type="button" className="button" data-testid="fault-midstream" disabled={!ready || busy} onClick={() => void run('midstream')}>
               Mid-stream error

@@ -28,6 +28,11 @@ export interface RateLimitGaugeProps extends ComponentPropsWithoutRef<'div'> {
    * {@link readFastBudget}. Default 0.
    */
   spentTokens?: number;
+  /**
+   * Read the budget as a token bucket that refills between responses (as Anthropic's limits do), so
+   * the figure left rises towards the reset instead of standing still (marked `≈`). Default `false`.
+   */
+  refill?: boolean;
   /** Share of the budget under which the state is `low`. Default 0.2. */
   lowThreshold?: number;
   /** Accessible name. Default `Fast output budget` / `Fast input budget`. */
@@ -50,10 +55,11 @@ export interface FastBudgetReading {
 
 /**
  * The fast budget left at `now`, from the last `anthropic-fast-*` headers and the tokens spent since.
- * The API's budget is a token bucket refilled continuously at `limit` per minute and full at `reset`;
- * past `reset` the budget is full. Tokens spent after the headers push the reset later by
- * `spent ÷ limit` minutes, and the level now is `limit − (reset − now) × limit per minute` (may be
- * below 0, shown as 0). Without spending, the reported figure is used as is until the reset.
+ * Reported figures are used as they are, except: past `reset` the budget is full, and with `refill`
+ * (or any `spentTokens`) the budget is read as the API's token bucket: refilled continuously at `limit`
+ * per minute and full at `reset`, so its level now is `limit − (reset − now) × limit per minute`, and
+ * tokens spent after the headers push the reset later by `spent ÷ limit` minutes. A level below 0 (a
+ * reply overdrew the budget) shows as 0 until it has refilled. `estimate` says the figure is modelled.
  *
  * @example
  * const b = readFastBudget(s.rateLimit, { spentTokens: s.servedSpeed === 'fast' ? (s.usage?.outputTokens ?? 0) : 0 });
@@ -61,9 +67,9 @@ export interface FastBudgetReading {
  */
 export function readFastBudget(
   rateLimit: RateLimitEvent | null,
-  options: { dimension?: 'input' | 'output'; spentTokens?: number; now?: number } = {},
+  options: { dimension?: 'input' | 'output'; spentTokens?: number; refill?: boolean; now?: number } = {},
 ): FastBudgetReading {
-  const { dimension = 'output', spentTokens = 0, now = Date.now() } = options;
+  const { dimension = 'output', spentTokens = 0, refill = false, now = Date.now() } = options;
   const budget = rateLimit?.fast?.[dimension] ?? null;
   const limit = budget?.limit ?? null;
   const reported = budget?.remaining ?? null;
@@ -71,15 +77,26 @@ export function readFastBudget(
   const reportedReset = Number.isFinite(parsed) ? parsed : null;
   if (limit === null || reported === null) return { limit, remaining: reported, resetAt: reportedReset, estimate: false };
   const spent = Math.max(0, spentTokens);
-  if (spent === 0) {
-    const full = reportedReset !== null && now >= reportedReset;
-    return { limit, remaining: full ? limit : reported, resetAt: reportedReset, estimate: false };
+  if (reportedReset === null || limit <= 0) {
+    return spent > 0 ? { limit, remaining: Math.max(0, reported - spent), resetAt: null, estimate: true } : { limit, remaining: reported, resetAt: null, estimate: false };
   }
-  if (reportedReset === null || limit <= 0) return { limit, remaining: Math.max(0, reported - spent), resetAt: null, estimate: true };
+  if (spent === 0 && !refill) return { limit, remaining: now >= reportedReset ? limit : reported, resetAt: reportedReset, estimate: false };
   const perMs = limit / 60_000;
   const resetAt = reportedReset + spent / perMs;
-  const level = limit - Math.max(0, resetAt - now) * perMs;
-  return { limit, remaining: Math.max(0, Math.min(limit, Math.floor(level))), resetAt, estimate: true };
+  const level = Math.max(0, Math.min(limit, Math.floor(limit - Math.max(0, resetAt - now) * perMs)));
+  // Without spending, the model only ever adds what has refilled since the report (a reset rounded up to
+  // the second reads a little low at first).
+  const remaining = spent === 0 ? Math.max(reported, level) : level;
+  return { limit, remaining, resetAt, estimate: remaining !== reported || spent > 0 };
+}
+
+/** Milliseconds until a {@link readFastBudget} reading has `tokens` back (0 if it has; `null` if unknown). */
+export function msUntilFastTokens(reading: FastBudgetReading, tokens: number, now: number): number | null {
+  const { limit, remaining, resetAt } = reading;
+  if (limit === null || remaining === null) return null;
+  if (remaining >= tokens) return 0;
+  if (resetAt === null || limit <= 0) return null;
+  return Math.max(0, resetAt - ((limit - Math.min(tokens, limit)) * 60_000) / limit - now);
 }
 
 /**
@@ -93,14 +110,14 @@ export function readFastBudget(
  * <RateLimitGauge rateLimit={stream.rateLimit} retryAfterMs={stream.retryAfterMs} />
  */
 export const RateLimitGauge = forwardRef<HTMLDivElement, RateLimitGaugeProps>(function RateLimitGauge(
-  { rateLimit, dimension = 'output', retryAfterMs = null, spentTokens = 0, lowThreshold = 0.2, label, now: nowProp, ...props },
+  { rateLimit, dimension = 'output', retryAfterMs = null, spentTokens = 0, refill = false, lowThreshold = 0.2, label, now: nowProp, ...props },
   ref,
 ) {
-  const first = readFastBudget(rateLimit, { dimension, spentTokens, now: nowProp ?? Date.now() });
+  const first = readFastBudget(rateLimit, { dimension, spentTokens, refill, now: nowProp ?? Date.now() });
   const ticking = nowProp === undefined && first.resetAt !== null && first.resetAt > Date.now();
   const tickNow = useNow(ticking, 1000);
   const now = nowProp ?? tickNow;
-  const { limit, remaining, resetAt, estimate } = readFastBudget(rateLimit, { dimension, spentTokens, now });
+  const { limit, remaining, resetAt, estimate } = readFastBudget(rateLimit, { dimension, spentTokens, refill, now });
   const resetInMs = resetAt !== null ? Math.max(0, resetAt - now) : null;
   const waiting = retryAfterMs !== null && retryAfterMs > 0;
   const name = label ?? `Fast ${dimension} budget`;
@@ -117,7 +134,8 @@ export const RateLimitGauge = forwardRef<HTMLDivElement, RateLimitGaugeProps>(fu
   else parts.push(waiting ? 'fast budget spent' : 'budget not known yet');
   if (waiting) parts.push(`retry in ${formatCountdown(retryAfterMs)}`);
   if (resetInMs !== null && resetInMs > 0) {
-    const reset = `resets in ${approx}${formatCountdown(resetInMs)}`;
+    // Only tokens spent after the headers move the reset; refilling alone leaves the reported one exact.
+    const reset = `resets in ${spentTokens > 0 ? approx : ''}${formatCountdown(resetInMs)}`;
     // A retry-after that ends with the reset says the same thing once.
     if (!waiting || formatCountdown(retryAfterMs) !== formatCountdown(resetInMs)) parts.push(reset);
   }
