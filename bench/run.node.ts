@@ -18,7 +18,7 @@ const outDir = `${benchDir}.out`;
 mkdirSync(outDir, { recursive: true });
 
 /** Ours, in order of the issue's list (bundle first: it is quick and needs no servers). */
-const OURS = ['relay', 'latency', 'meter-truth', 'browser-render', 'tool-render', 'agent', 'concurrency', 'bundle-size'];
+const OURS = ['relay', 'latency', 'meter-truth', 'browser-render', 'tool-render', 'agent', 'concurrency', 'bundle-size', 'resume'];
 /** Written by the sim and edge engineers; run if present, output included as printed. */
 const THEIRS = ['sim-pacing', 'edge-latency'];
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

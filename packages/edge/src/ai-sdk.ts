@@ -275,7 +275,9 @@ function toUIMessageStream(native: ReadableStream<Uint8Array>): ReadableStream<U
 /**
  * A chat endpoint for the AI SDK's `useChat`: the same options, policy, fallback, abort and hardening as
  * {@link createChatHandler}, answering in the UI message stream protocol with
- * {@link SlipstreamMessageMetadata} on the assistant message.
+ * {@link SlipstreamMessageMetadata} on the assistant message. Replies are never resumable here (`resume`
+ * is ignored): the UI message stream carries no reply ids, and `useChat`'s stop only closes the
+ * connection, which must therefore abort upstream at once.
  *
  * @example
  * // server
@@ -286,7 +288,8 @@ function toUIMessageStream(native: ReadableStream<Uint8Array>): ReadableStream<U
  * const { messages } = useChat({ transport: new DefaultChatTransport({ api: '/api/chat', body: { speed: 'auto' } }) });
  */
 export function createAiSdkChatHandler(options: ChatHandlerOptions = {}): Hono {
-  const native = createChatHandler(options);
+  // Not resumable: a closed connection is the only stop signal useChat sends.
+  const native = createChatHandler({ ...options, resume: false });
   const path = options.path ?? DEFAULTS.path;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   const app = new Hono();

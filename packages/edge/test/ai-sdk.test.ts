@@ -7,7 +7,7 @@ import { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema, type U
 import { startSim, type RunningSim } from '@slipstream/sim/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAiSdkChatHandler, type SlipstreamMessageMetadata } from '../src/ai-sdk.ts';
-import { createChatHandler } from '../src/index.ts';
+import { createChatHandler, createMemoryStore } from '../src/index.ts';
 import { collect, FAKE_KEY, post, serveFetch, user, waitFor, type Served } from './helpers.ts';
 
 type Message = UIMessage<SlipstreamMessageMetadata>;
@@ -19,7 +19,9 @@ let native: Served;
 beforeAll(async () => {
   sim = await startSim({ port: 0, ttftMs: 20, standardOtps: 400, seed: 7 });
   const options = { apiKey: FAKE_KEY, baseURL: sim.url, heartbeatMs: 1_000 };
-  bridge = await serveFetch(createAiSdkChatHandler(options).fetch);
+  // With a store, native replies would be resumable (a closed connection only starts the detach time);
+  // the bridge's are not: useChat's stop is a closed connection, so it must abort at once.
+  bridge = await serveFetch(createAiSdkChatHandler({ ...options, store: createMemoryStore() }).fetch);
   native = await serveFetch(createChatHandler(options).fetch);
 });
 afterAll(async () => {

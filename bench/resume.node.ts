@@ -1,0 +1,187 @@
+/**
+ * Resumable replies: what keeping a reply resumable costs the edge.
+ *
+ * The same edge in three processes, each its own Node process on `@hono/node-server`: resumable replies
+ * off (`resume: false`, today's relay), on with this process's memory (`resume: true`), and on a Redis
+ * store (`createRedisStore` on a loopback `redis-server`, the official `redis` client). Measured:
+ * 1. relay CPU per 1k tokens (sim at an unlimited rate, a long reply, interleaved runs; the Redis
+ *    server's own CPU reported beside it), and the text identical on every path;
+ * 2. TTFT (request sent → first text event at the client) with the sim paced (TTFT 50 ms, no jitter),
+ *    interleaved, and the time added over the non-resumable edge;
+ * 3. Redis memory of one resumable 1,000-token reply (`MEMORY USAGE … SAMPLES 0` of its two keys, read
+ *    when the whole reply is in the log: the most a 1,000-token reply holds).
+ * @module
+ */
+import { fileURLToPath } from 'node:url';
+import { startRedis, type RunningRedis } from '../packages/edge/test/redis-server.ts';
+import { viaSlipstream, type Ask, type Reply } from './lib/clients.ts';
+import { startChild, type Child } from './lib/proc.node.ts';
+import { main } from './lib/result.ts';
+import type { ResumeMode } from './lib/resume-relay-child.node.ts';
+import { fmt, fmtRange, median, quantile } from './lib/stats.ts';
+
+const TOKENS = Number(process.env.BENCH_RESUME_TOKENS ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const TTFT_RUNS = Number(process.env.BENCH_TTFT_RUNS ?? 40);
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const modes: ResumeMode[] = ['off', 'memory', 'redis'];
+const label: Record<ResumeMode, string> = { off: 'not resumable (`resume: false`)', memory: 'resumable, in-memory log', redis: 'resumable, Redis log (loopback)' };
+
+type RedisClient = ReturnType<typeof import('redis').createClient>;
+
+async function redisCpuMs(client: RedisClient): Promise<number> {
+  const info = await client.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? Number.NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+async function relays(upstream: string, redisUrl: string): Promise<Record<ResumeMode, Child>> {
+  const out: Partial<Record<ResumeMode, Child>> = {};
+  for (const mode of modes) out[mode] = await startChild(here('./lib/resume-relay-child.node.ts'), { upstream, mode, redisUrl });
+  return out as Record<ResumeMode, Child>;
+}
+
+async function run(): Promise<Omit<import('./lib/result.ts').BenchResult, 'title' | 'command'>> {
+  let redis: RunningRedis | undefined;
+  let client: RedisClient | undefined;
+  const children: Child[] = [];
+  try {
+    redis = await startRedis();
+    const { createClient } = await import('redis');
+    client = createClient({ url: redis.url });
+    client.on('error', () => {});
+    await client.connect();
+    const version = /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? '?';
+
+    // 1. CPU per token at an unlimited rate.
+    const simFast = await startChild(here('./lib/sim-child.node.ts'), { standardOtps: 0, ttftMs: 0, jitter: 0, fastInputTpm: 1e12, fastOutputTpm: 1e12, seed: 7 });
+    children.push(simFast);
+    const fast = await relays(simFast.url, redis.url);
+    children.push(...Object.values(fast));
+    const long: Ask = { prompt: `Write a long answer with markdown. [[sim:tokens=${TOKENS}]]`, model: 'claude-opus-4-6', speed: 'fast', maxTokens: TOKENS + 1000 };
+    for (const m of modes) await viaSlipstream(fast[m].url, long);
+    const cpu: Record<ResumeMode, { relay: number; redis: number; tps: number; text: string }[]> = { off: [], memory: [], redis: [] };
+    for (let r = 0; r < RUNS; r++) {
+      for (const m of modes) {
+        const tok0 = (await simFast.ask<{ tokensEmitted: number }>('stats')).tokensEmitted;
+        const relay0 = await fast[m].ask<number>('cpu');
+        const redis0 = await redisCpuMs(client);
+        const reply: Reply = await viaSlipstream(fast[m].url, long);
+        // The last append may land just after `done` reached the client: let it, so its CPU is counted.
+        await new Promise((res) => setTimeout(res, 50));
+        const relayCpu = (await fast[m].ask<number>('cpu')) - relay0;
+        const redisCpu = (await redisCpuMs(client)) - redis0;
+        const tokens = (await simFast.ask<{ tokensEmitted: number }>('stats')).tokensEmitted - tok0;
+        cpu[m].push({ relay: (relayCpu / tokens) * 1000, redis: (redisCpu / tokens) * 1000, tps: (tokens / (reply.doneAt - reply.sentAt)) * 1000, text: reply.text });
+      }
+    }
+    await Promise.all(Object.values(fast).map((c) => c.close()));
+
+    // 2. TTFT with a paced sim, and 3. Redis memory of a 1,000-token reply.
+    const simPaced = await startChild(here('./lib/sim-child.node.ts'), { standardOtps: 400, ttftMs: 50, jitter: 0, fastInputTpm: 1e12, fastOutputTpm: 1e12, seed: 7 });
+    children.push(simPaced);
+    const paced = await relays(simPaced.url, redis.url);
+    children.push(...Object.values(paced));
+    const short: Ask = { prompt: 'A short answer. [[sim:tokens=30]]', model: 'claude-opus-4-6', speed: 'fast', maxTokens: 1000 };
+    for (const m of modes) for (let i = 0; i < 3; i++) await viaSlipstream(paced[m].url, short);
+    const ttft: Record<ResumeMode, number[]> = { off: [], memory: [], redis: [] };
+    for (let r = 0; r < TTFT_RUNS; r++) {
+      for (const m of modes) {
+        const reply = await viaSlipstream(paced[m].url, short);
+        ttft[m].push((reply.arrivals[0] ?? Number.NaN) - reply.sentAt);
+      }
+    }
+    const paired = (m: ResumeMode) => ttft[m].map((v, i) => v - (ttft.off[i] ?? Number.NaN));
+
+    // Relay CPU at a real pace (1,000 tok/s): each delta reaches an idle log, so appends are small.
+    const paced1k: Ask = { prompt: `Explain tides to a sailor. [[sim:tokens=1000]]`, model: 'claude-opus-4-6', speed: 'fast', maxTokens: 2000 };
+    const pacedCpu: Record<ResumeMode, number[]> = { off: [], memory: [], redis: [] };
+    const pacedRedisCpu: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      for (const m of modes) {
+        const tok0 = (await simPaced.ask<{ tokensEmitted: number }>('stats')).tokensEmitted;
+        const relay0 = await paced[m].ask<number>('cpu');
+        const redis0 = await redisCpuMs(client);
+        await viaSlipstream(paced[m].url, paced1k);
+        await new Promise((res) => setTimeout(res, 50));
+        const tokens = (await simPaced.ask<{ tokensEmitted: number }>('stats')).tokensEmitted - tok0;
+        pacedCpu[m].push((((await paced[m].ask<number>('cpu')) - relay0) / tokens) * 1000);
+        if (m === 'redis') pacedRedisCpu.push((((await redisCpuMs(client)) - redis0) / tokens) * 1000);
+      }
+    }
+
+    const memory: { bytes: number; frames: number; events: number }[] = [];
+    for (let r = 0; r < 3; r++) {
+      await client.flushAll();
+      const thousand: Ask = { prompt: `Explain tides to a sailor. [[sim:tokens=1000]]`, model: 'claude-opus-4-6', speed: 'fast', maxTokens: 2000 };
+      await viaSlipstream(paced.redis.url, thousand);
+      await new Promise((res) => setTimeout(res, 100));
+      const keys: string[] = [];
+      for await (const batch of client.scanIterator({ MATCH: 'slipstream:reply:*', COUNT: 100 })) keys.push(...(Array.isArray(batch) ? batch : [batch]));
+      let bytes = 0;
+      let frames = 0;
+      let events = 0;
+      for (const key of keys) {
+        bytes += Number(await client.sendCommand(['MEMORY', 'USAGE', key, 'SAMPLES', '0']));
+        if (key.endsWith(':e')) {
+          const list = (await client.lRange(key, 0, -1)) as string[];
+          events += list.length;
+          frames += list.reduce((n, f) => n + Buffer.byteLength(f), 0);
+        }
+      }
+      if (keys.length !== 2) throw new Error(`expected the 2 keys of one reply, found ${keys.length}`);
+      memory.push({ bytes, frames, events });
+    }
+
+    const relayMed = (m: ResumeMode) => median(cpu[m].map((s) => s.relay));
+    const ref = cpu.off[0]?.text ?? '';
+    const same = (m: ResumeMode) => (cpu[m].every((s) => s.text === ref) ? 'yes' : 'NO');
+    const redisVsOff = relayMed('redis') / relayMed('off');
+    const redisVsMemory = relayMed('redis') / relayMed('memory');
+    const addedTtft = median(paired('redis'));
+    const pacedRedisVsOff = median(pacedCpu.redis) / median(pacedCpu.off);
+    const pacedRedisVsMemory = median(pacedCpu.redis) / median(pacedCpu.memory);
+    const markdown = [
+      `Three edge processes (\`@hono/node-server\`), identical but for \`resume\`; Redis ${version} on loopback (no persistence), the official \`redis\` client. Median (min–max) over ${RUNS} interleaved runs after one warm-up each.`,
+      '',
+      `**Relay CPU**: sim at an unlimited rate, one reply of ${TOKENS.toLocaleString('en-US')} tokens per run (\`claude-opus-4-6\`, fast). CPU is the edge process's \`process.cpuUsage()\` delta; the Redis server's (\`INFO cpu\`) is beside it.`,
+      '',
+      '| edge | relay CPU ms / 1k tokens | Redis server CPU ms / 1k tokens | output tokens/s | text identical |',
+      '|---|---:|---:|---:|---|',
+      ...modes.map((m) => `| ${label[m]} | ${fmtRange(cpu[m].map((s) => s.relay), 2)} | ${m === 'redis' ? fmtRange(cpu[m].map((s) => s.redis), 2) : '—'} | ${fmtRange(cpu[m].map((s) => s.tps), 0)} | ${same(m)} |`),
+      '',
+      `**Relay CPU at a real pace**: the sim at 1,000 tok/s (fast), 1,000-token replies, ${RUNS} interleaved runs: each delta finds the log idle, so nearly every event is its own append (the costly case for a remote log).`,
+      '',
+      '| edge | relay CPU ms / 1k tokens | Redis server CPU ms / 1k tokens |',
+      '|---|---:|---:|',
+      ...modes.map((m) => `| ${label[m]} | ${fmtRange(pacedCpu[m], 2)} | ${m === 'redis' ? fmtRange(pacedRedisCpu, 2) : '—'} |`),
+      '',
+      `**TTFT** (request sent → first \`text\` event at the client), sim paced: TTFT 50 ms, no jitter, 30-token replies, ${TTFT_RUNS} interleaved runs per edge.`,
+      '',
+      '| edge | TTFT p50 (ms) | TTFT p90 (ms) | added over not resumable, paired p50 (ms) |',
+      '|---|---:|---:|---:|',
+      ...modes.map((m) => `| ${label[m]} | ${fmt(median(ttft[m]), 2)} | ${fmt(quantile(ttft[m], 0.9), 2)} | ${m === 'off' ? '—' : fmt(median(paired(m)), 2)} |`),
+      '',
+      `**Redis memory per resumable reply**: one 1,000-token reply, read when all of it is logged (the most it holds; 3 runs): ${fmtRange(memory.map((x) => x.bytes / 1024), 1)} KiB (\`MEMORY USAGE\` of its meta hash and event list), for ${fmtRange(memory.map((x) => x.events), 0)} events of ${fmtRange(memory.map((x) => x.frames / 1024), 1)} KiB of SSE frames. The log is deleted ${'`ttlMs`'} (60 s) after the reply ends, at once when it is detached, and on a cap.`,
+      '',
+      `- **Relay CPU per token, Redis log ÷ not resumable: ${fmt(redisVsOff, 2)}×; Redis log ÷ in-memory log: ${fmt(redisVsMemory, 2)}×** at an unlimited rate (target ≤ 1.3×: ${redisVsMemory <= 1.3 ? 'met' : 'missed'} against the in-memory log, ${redisVsOff <= 1.3 ? 'met' : 'missed'} against no log); at 1,000 tok/s: ${fmt(pacedRedisVsOff, 2)}× against no log (${pacedRedisVsOff <= 1.3 ? 'met' : 'missed'}) and ${fmt(pacedRedisVsMemory, 2)}× against the in-memory log (${pacedRedisVsMemory <= 1.3 ? 'met' : 'missed'}).`,
+      `- **Added TTFT with the Redis log: ${fmt(addedTtft, 2)} ms** paired median (target ≤ 3 ms: ${addedTtft <= 3 ? 'met' : 'missed'}). The reply's log is opened beside the upstream request, never before it, and events reach the client before their append lands.`,
+    ].join('\n');
+    return {
+      markdown,
+      headline: {
+        'resumable relay CPU ratio (Redis/off)': fmt(redisVsOff, 2),
+        'resumable relay CPU ratio (Redis/memory)': fmt(redisVsMemory, 2),
+        'resumable relay CPU ratio at 1k tok/s (Redis/off)': fmt(pacedRedisVsOff, 2),
+        'resumable added TTFT Redis (ms)': fmt(addedTtft, 2),
+        'Redis KiB per 1k-token reply': fmt(median(memory.map((x) => x.bytes / 1024)), 1),
+      },
+    };
+  } finally {
+    await Promise.all(children.map((c) => c.close()));
+    await client?.close().catch(() => {});
+    await redis?.stop();
+  }
+}
+
+await main('7. Resumable replies: relay CPU, added TTFT, Redis memory', 'pnpm --filter @slipstream/bench exec tsx resume.node.ts', run);
