@@ -49,6 +49,12 @@ export interface ResumeOptions {
    * @default the endpoint (`chat:` + the endpoint for a conversation store)
    */
   key?: string;
+  /**
+   * A resumable reply's connection that brings no bytes for this long is treated as lost and resumed:
+   * a network switch can leave a connection half open, with no error, while the edge's heartbeats
+   * (every 2.5 s by default) stop arriving. `0` turns it off. @default 15000
+   */
+  idleMs?: number;
   /** A record older than this is ignored (and removed) instead of resumed, ms. @default 600000 */
   maxAgeMs?: number;
   /**
@@ -69,6 +75,7 @@ export const DEFAULT_RESUME_OPTIONS: Readonly<ResolvedResumeOptions> = Object.fr
   baseDelayMs: 250,
   maxDelayMs: 4000,
   windowMs: 25_000,
+  idleMs: 15_000,
   maxAgeMs: 600_000,
 });
 
@@ -108,6 +115,7 @@ export function resolveResumeOptions(option: boolean | ResumeOptions | undefined
     baseDelayMs: num(o.baseDelayMs, DEFAULT_RESUME_OPTIONS.baseDelayMs),
     maxDelayMs: num(o.maxDelayMs, DEFAULT_RESUME_OPTIONS.maxDelayMs),
     windowMs: num(o.windowMs, DEFAULT_RESUME_OPTIONS.windowMs),
+    idleMs: num(o.idleMs, DEFAULT_RESUME_OPTIONS.idleMs),
     maxAgeMs: num(o.maxAgeMs, DEFAULT_RESUME_OPTIONS.maxAgeMs),
   };
 }

@@ -714,10 +714,26 @@ class FastStreamStore extends Subscribable implements FastStream {
     const reader = body.getReader();
     const decoder = createProtocolDecoder();
     let finished = false;
+    // A connection can die without an error (a network switch leaves it half open): the edge's
+    // heartbeats stop. For a reply that can be resumed, silence that long counts as a loss.
+    let silent = false;
+    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    const idleMs = this.#resume?.auto === true ? this.#resume.idleMs : 0;
+    const watch = (): void => {
+      if (watchdog !== undefined) clearTimeout(watchdog);
+      if (idleMs <= 0 || run.replyId === null) return;
+      watchdog = setTimeout(() => {
+        silent = true;
+        reader.cancel().catch(() => {});
+        run.controller.abort();
+      }, idleMs);
+    };
     try {
       while (true) {
+        watch();
         const { done, value } = await reader.read();
         if (this.#run !== run) return undefined;
+        if (silent) return { kind: 'network', message: `No data from the edge for ${Math.round(idleMs / 1000)} s`, retryable: true };
         // One stamp per network read: every event it carried arrived now.
         const arrival = this.#clock.now();
         if (done) finished = true;
@@ -753,8 +769,10 @@ class FastStreamStore extends Subscribable implements FastStream {
       }
     } catch (err) {
       if (this.#run !== run) return undefined;
+      if (silent) return { kind: 'network', message: `No data from the edge for ${Math.round(idleMs / 1000)} s`, retryable: true };
       return { kind: 'network', message: `Connection lost: ${describe(err)}`, retryable: true };
     } finally {
+      if (watchdog !== undefined) clearTimeout(watchdog);
       if (!finished) reader.cancel().catch(() => {});
     }
   }

@@ -104,6 +104,10 @@ export function fakeResumeEdge(opts: FakeEdgeOptions = {}) {
       conn?.error(new TypeError('network error'));
       conn = null;
     },
+    /** The connection stays open but nothing more reaches it (a half-open connection). */
+    detach(): void {
+      conn = null;
+    },
     /** The connection ends cleanly, but before `done`. */
     cut(): void {
       try {

@@ -168,6 +168,40 @@ describe('createFastStream: resuming a lost connection', () => {
     }
   });
 
+  it('a connection that goes silent (no bytes, no error: half open) is resumed after idleMs', async () => {
+    const edge = fakeResumeEdge();
+    const { stream } = setup(edge, { resume: { ...quick, idleMs: 40, storage: false } });
+    stream.start(hello);
+    await settle();
+    edge.emit('start', startEvent());
+    edge.emit('text', { delta: 'before ', step: 0, index: 0, t: 10 });
+    await settle();
+    edge.detach(); // the edge's writes no longer reach this connection, and nothing fails
+    edge.emit('text', { delta: 'after', step: 0, index: 0, t: 20 });
+    await new Promise((r) => setTimeout(r, 120));
+    await settle(2);
+    // This fake edge sends no heartbeats, so a resumed connection that stays quiet is resumed again.
+    const asked = edge.gets().map((g) => g.headers['last-event-id']);
+    expect(asked[0]).toBe('2');
+    expect(new Set(asked.slice(1))).toEqual(new Set(['3']));
+    expect(stream.getSnapshot().text).toBe('before after');
+    edge.emit('done', doneEvent(2));
+    await settle(2);
+    expect(stream.getSnapshot()).toMatchObject({ status: 'done', text: 'before after' });
+  });
+
+  it('no watchdog for a reply that cannot be resumed: it waits (the edge sends stalled) as before', async () => {
+    const edge = fakeResumeEdge({ resumable: false });
+    const { stream } = setup(edge, { resume: { ...quick, idleMs: 20, storage: false } });
+    stream.start(hello);
+    await settle();
+    edge.emit('start', startEvent());
+    await new Promise((r) => setTimeout(r, 80));
+    expect(stream.getSnapshot().status).toBe('streaming');
+    expect(edge.gets()).toHaveLength(0);
+    stream.stop();
+  });
+
   it('events missing from a resumed stream are a protocol error, never silently lost text', async () => {
     const edge = fakeResumeEdge();
     const { stream } = setup(edge);
