@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFastChat, type FastChatMessage } from '../src/chat-store.ts';
 import { notifyManager } from '../src/notify.ts';
+import { createMemoryThreadStore } from '../src/persist/thread-store.ts';
 import { RESUME_STORAGE_PREFIX } from '../src/resume.ts';
 import { fakeResumeEdge, memoryStorage } from './fake-resume-edge.ts';
 import { doneEvent, settle, startEvent, usageOf } from './store-helpers.ts';
@@ -138,5 +139,40 @@ describe('createFastChat: resumable replies', () => {
     await settle(2);
     expect(plain.getSnapshot().messages[1]?.error?.kind).toBe('network');
     expect(off.gets()).toHaveLength(0);
+  });
+
+  it('with a persisted thread: the reloaded chat resumes into the thread, and the thread ends up with the whole reply', async () => {
+    const edge = fakeResumeEdge();
+    const storage = memoryStorage();
+    const threads = createMemoryThreadStore();
+    const persist = { store: threads, threadId: 't1', throttleMs: 5 };
+    const a = createFastChat({ fetch: edge.fetch, notify: 'sync', resume: { ...quick, storage }, persist });
+    await settle();
+    a.send('Q1');
+    await settle();
+    edge.emit('start', startEvent());
+    words(edge, ['one ', 'two ']);
+    await settle(10);
+    a.destroy(); // saved on the way out, with the reply as far as it got
+    expect((await threads.load('t1'))?.messages.map((m) => m.content)).toEqual(['Q1', 'one two ']);
+    words(edge, ['three'], 20);
+    edge.emit('done', doneEvent(3));
+
+    // Another thread opened in this tab does not take the reply.
+    const other = createFastChat({ fetch: edge.fetch, notify: 'sync', resume: { ...quick, storage }, persist: { ...persist, threadId: 't2' } });
+    expect(other.resume()).toBe(false);
+    other.destroy();
+
+    const b = createFastChat({ fetch: edge.fetch, notify: 'sync', resume: { ...quick, storage }, persist });
+    expect(b.conversationId).toBe('t1');
+    expect(b.resume()).toBe(true); // before the thread has loaded, as useFastChat does on mount
+    await settle(10);
+    expect(b.getSnapshot().messages.map((m) => [m.role, m.status, m.content])).toEqual([
+      ['user', 'done', 'Q1'],
+      ['assistant', 'done', 'one two three'],
+    ]);
+    await settle(10);
+    expect((await threads.load('t1'))?.messages.map((m) => m.content)).toEqual(['Q1', 'one two three']);
+    expect(edge.calls.filter((c) => c.method === 'POST' && !c.url.endsWith('/stop'))).toHaveLength(1);
   });
 });
