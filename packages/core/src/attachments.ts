@@ -90,6 +90,12 @@ export function formatBytes(bytes: number): string {
   return `${Number(value.toFixed(value < 10 ? 2 : 1))} ${unit}`;
 }
 
+/** A size over `max`, in exact bytes when rounding would show it equal to the limit ("3.75 MB; … at most 3.75 MB"). */
+function overBy(size: number, max: number): string {
+  const shown = formatBytes(size);
+  return shown === formatBytes(max) ? `${size.toLocaleString('en-US')} bytes, just over ${shown}` : shown;
+}
+
 /** The largest file whose base64 stays within `maxBase64Chars` (base64 turns 3 bytes into 4 characters). */
 export function maxFileBytesForBase64(maxBase64Chars: number): number {
   return Math.floor(maxBase64Chars / 4) * 3;
@@ -147,12 +153,12 @@ export function precheckAttachment(
     if (file.size > max) {
       return refuse(
         'size',
-        `${name} is ${formatBytes(file.size)}; an image may be at most ${formatBytes(max)} (${formatBytes(l.maxImageBytes)} once encoded for sending).`,
+        `${name} is ${overBy(file.size, max)}; an image may be at most ${formatBytes(max)} (${formatBytes(l.maxImageBytes)} once encoded for sending).`,
         max,
       );
     }
   } else if (file.size > l.maxDocumentBytes) {
-    return refuse('size', `${name} is ${formatBytes(file.size)}; a PDF may be at most ${formatBytes(l.maxDocumentBytes)}.`, l.maxDocumentBytes);
+    return refuse('size', `${name} is ${overBy(file.size, l.maxDocumentBytes)}; a PDF may be at most ${formatBytes(l.maxDocumentBytes)}.`, l.maxDocumentBytes);
   }
   if (file.size === 0) return refuse('type', `${name} is empty.`);
   return { ok: true, kind };
@@ -183,7 +189,7 @@ export function checkAttachment(
   if (image !== undefined) {
     if (data.length > l.maxImageBytes) {
       const max = maxFileBytesForBase64(l.maxImageBytes);
-      return refuse('size', `${name} is ${formatBytes(bytes)}; an image may be at most ${formatBytes(max)} (${formatBytes(l.maxImageBytes)} once encoded for sending).`, max);
+      return refuse('size', `${name} is ${overBy(bytes, max)}; an image may be at most ${formatBytes(max)} (${formatBytes(l.maxImageBytes)} once encoded for sending).`, max);
     }
     const size = imageSize(data, image);
     if (size !== undefined && Math.max(size.width, size.height) > MAX_IMAGE_SIDE) {
@@ -195,7 +201,7 @@ export function checkAttachment(
   }
   if (looksLikePdf(data)) {
     if (bytes > l.maxDocumentBytes) {
-      return refuse('size', `${name} is ${formatBytes(bytes)}; a PDF may be at most ${formatBytes(l.maxDocumentBytes)}.`, l.maxDocumentBytes);
+      return refuse('size', `${name} is ${overBy(bytes, l.maxDocumentBytes)}; a PDF may be at most ${formatBytes(l.maxDocumentBytes)}.`, l.maxDocumentBytes);
     }
     const pages = pdfPageCount(data);
     const already = options.pagesAlready ?? 0;

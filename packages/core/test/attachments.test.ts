@@ -27,7 +27,7 @@ describe('attachment checks before reading', () => {
     expect(precheckAttachment({ name: 'ok.jpg', type: 'image/jpeg', size: max }).ok).toBe(true);
     const r = precheckAttachment({ name: 'huge.jpg', type: 'image/jpeg', size: max + 1 });
     expect(r).toMatchObject({ ok: false, problem: 'size', limit: max });
-    if (!r.ok) expect(r.message).toBe('huge.jpg is 3.75 MB; an image may be at most 3.75 MB (5 MB once encoded for sending).');
+    if (!r.ok) expect(r.message).toBe('huge.jpg is 3,932,161 bytes, just over 3.75 MB; an image may be at most 3.75 MB (5 MB once encoded for sending).');
     const big = precheckAttachment({ name: 'big.png', type: 'image/png', size: 6 * 1024 * 1024 });
     if (!big.ok) expect(big.message).toMatch(/^big\.png is 6 MB; an image may be at most 3\.75 MB/);
   });
