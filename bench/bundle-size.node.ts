@@ -130,6 +130,13 @@ export const Md = ({ text }) => createElement(StreamingMarkdown, null, text);`,
     code: `export * from '@slipstream/react';`,
   },
   {
+    // A subpath of its own: apps that keep no conversations do not ship it.
+    name: '@slipstream/react/persist (IndexedDB thread store, useThreads, with core/persist and idb-keyval)',
+    side: 'Slipstream',
+    platform: 'browser',
+    code: `export * from '@slipstream/react/persist';`,
+  },
+  {
     name: 'streaming markdown renderer (react-markdown)',
     side: 'other',
     platform: 'browser',

@@ -4,7 +4,7 @@
  * @module
  */
 import type { FastChat, RateLimitEvent, SpeedPolicy } from '@slipstream/core';
-import { ChatThread, Composer, msUntilFastTokens, RateLimitGauge, readFastBudget, useFastChat, type FastChatMessage, type UserPart } from '@slipstream/react';
+import { ChatThread, Composer, msUntilFastTokens, RateLimitGauge, readFastBudget, useFastChat, type FastChatMessage, type UseFastChatOptions, type UserPart } from '@slipstream/react';
 import { AttachButton, AttachmentDropZone, AttachmentList, conversationAttachments, pasteAttachments, useAttachments } from '@slipstream/react/attachments';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { formatUsd } from '../format.ts';
@@ -42,6 +42,8 @@ export function useDemoChat(options: {
   fetch?: typeof globalThis.fetch;
   /** Names this conversation's resumable-reply record: two conversations of the page share one endpoint. */
   resumeKey: string;
+  /** Keep the conversation in a thread store (read once: remount with a `key` to switch). */
+  persist?: UseFastChatOptions['persist'];
 }): DemoChat {
   const [facts, setFacts] = useState<FastFacts>(NO_FAST_FACTS);
   const store = useRef<FastChat | null>(null);
@@ -57,6 +59,7 @@ export function useDemoChat(options: {
     // A dropped connection reconnects, and a reload mid-reply picks the reply up again (the demo's edge keeps replies).
     resume: { key: options.resumeKey },
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.persist ? { persist: options.persist } : {}),
     onEvent: (event) => {
       if (event.event === 'ratelimit' && event.data.fast) {
         // After a fallback the latest event is the standard attempt's; keep the fast budget seen before it.
@@ -121,6 +124,12 @@ function useNow(active: boolean, intervalMs: number): number {
   return active ? now : Date.now();
 }
 
+/** The versions of a reply share one row (as in the kit's ChatThread): switching keeps the card and its focus. */
+function rowKey(m: FastChatMessage): string {
+  const first = m.versionIndex !== 0 ? m.versions?.[0] : undefined;
+  return first ? first.id : m.id;
+}
+
 function isBusy(status: string): boolean {
   return status === 'submitted' || status === 'streaming';
 }
@@ -153,10 +162,14 @@ export function ConversationView(props: {
     }
     return rates;
   }, [messages]);
-  const sessionCost = useMemo(() => messages.reduce((sum, m) => sum + (m.cost?.totalUsd ?? 0), 0), [messages]);
+  // Every reply paid for, the versions Regenerate kept included (saved with the thread, so it survives a reload).
+  const sessionCost = useMemo(
+    () => messages.reduce((sum, m) => sum + (m.cost?.totalUsd ?? 0) + (m.versions ?? []).reduce((s, v) => s + (v.cost?.totalUsd ?? 0), 0), 0),
+    [messages],
+  );
 
   const regenerate = useCallback(() => chat.regenerate(), [chat]);
-  const { edit, send } = chat;
+  const { edit, send, selectVersion } = chat;
   const root = useRef<HTMLDivElement | null>(null);
   const threadRef = useRef<HTMLDivElement | null>(null);
   const [awayFromBottom, setAwayFromBottom] = useState(false);
@@ -235,7 +248,7 @@ export function ConversationView(props: {
   const renderMessage = useCallback(
     (message: FastChatMessage) => (
       <MessageCard
-        key={message.id}
+        key={rowKey(message)}
         message={message}
         policy={policy}
         retryAfterMs={message.id === lastAssistant ? (fastOnly && chat.fastWaitMs > 0 ? chat.fastWaitMs : chat.retryAfterMs) : null}
@@ -243,11 +256,12 @@ export function ConversationView(props: {
         {...(message.id === lastAssistant ? { onRetry: regenerate, onRegenerate: regenerate } : {})}
         {...(message.id === cut ? { cutAtMaxTokens: true, onContinue: continueReply } : {})}
         {...(message.role === 'user' && composer ? { onEdit: editAndResend } : {})}
+        {...(message.versions?.length ? { onSelectVersion: selectVersion } : {})}
         standardOtps={message.model ? (standardRates.get(message.model) ?? null) : null}
         busy={busy}
       />
     ),
-    [policy, fastOnly, lastAssistant, chat.retryAfterMs, chat.fastWaitMs, regenerate, busy, cut, continueReply, editAndResend, composer, standardRates],
+    [policy, fastOnly, lastAssistant, chat.retryAfterMs, chat.fastWaitMs, regenerate, busy, cut, continueReply, editAndResend, composer, standardRates, selectVersion],
   );
 
   return (
@@ -265,7 +279,7 @@ export function ConversationView(props: {
             now={chat.fastNow}
           />
           <div className="stat" data-testid="session-cost">
-            <span className="stat-label">Session</span>
+            <span className="stat-label">This chat</span>
             <span className="stat-value">{formatUsd(sessionCost)}</span>
           </div>
         </div>
@@ -341,8 +355,9 @@ export function Conversation(props: {
   toolbar?: ReactNode;
   empty?: ReactNode;
   suggestions?: readonly string[];
+  persist?: UseFastChatOptions['persist'];
 }) {
-  const chat = useDemoChat({ speed: props.speed, model: props.model, resumeKey: `chat:${props.id}` });
+  const chat = useDemoChat({ speed: props.speed, model: props.model, resumeKey: `chat:${props.id}`, ...(props.persist ? { persist: props.persist } : {}) });
   return (
     <ConversationView
       chat={chat}

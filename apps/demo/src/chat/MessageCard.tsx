@@ -6,7 +6,7 @@
 import type { ErrorEvent, FallbackReason } from '@slipstream/core';
 import { CopyButton, CostTicker, Message, OtpsMeter, SpeedBadge, type FastChatMessage } from '@slipstream/react';
 import { highlightCode } from '@slipstream/react/highlight';
-import { memo, useId, useMemo, useState } from 'react';
+import { memo, useId, useMemo, useRef, useState } from 'react';
 import { displayPrompt } from '../display.ts';
 import { formatCount, formatMs, formatRate } from '../format.ts';
 
@@ -41,6 +41,8 @@ export interface MessageCardProps {
   standardOtps?: number | null;
   /** User messages: replace the text and ask again (drops everything after it). */
   onEdit?: (id: string, text: string) => void;
+  /** Replies kept by Regenerate: show another version (`‹ 1/2 ›`). */
+  onSelectVersion?: (id: string, index: number) => void;
 }
 
 const ERROR_TITLES: Partial<Record<ErrorEvent['kind'], string>> = {
@@ -93,6 +95,7 @@ export const MessageCard = memo(function MessageCard({
   cutAtMaxTokens,
   onContinue,
   onEdit,
+  onSelectVersion,
   standardOtps = null,
   fastWaitMs = 0,
 }: MessageCardProps) {
@@ -133,6 +136,7 @@ export const MessageCard = memo(function MessageCard({
       data-testid="message-assistant"
       data-status={message.status}
       data-empty={String(finished && message.content === '')}
+      data-chars={message.content.length}
     >
       <Message message={shown} meta={false} highlight={highlightCode} className="msg msg-assistant" data-testid="message-text" />
       {message.reconnecting ? (
@@ -277,6 +281,9 @@ export const MessageCard = memo(function MessageCard({
           </p>
         ) : null}
         <div className="msg-actions">
+          {message.versions?.length && onSelectVersion ? (
+            <Versions message={message} onSelect={onSelectVersion} disabled={!finished} />
+          ) : null}
           {message.content && finished ? <CopyButton text={message.content} className="button small" data-testid="copy-reply" /> : null}
           {cutAtMaxTokens && onContinue ? (
             <button type="button" className="button small" data-testid="continue" onClick={onContinue} disabled={busy}>
@@ -300,6 +307,57 @@ export const MessageCard = memo(function MessageCard({
     </div>
   );
 });
+
+/**
+ * `‹ 2/3 ›`: the versions Regenerate kept. The buttons say which way they go; the count is announced as
+ * "Version 2 of 3" when it changes (the card keeps its identity across versions, so focus stays here).
+ */
+function Versions({ message, onSelect, disabled }: { message: FastChatMessage; onSelect: (id: string, index: number) => void; disabled: boolean }) {
+  const total = (message.versions?.length ?? 0) + 1;
+  const at = Math.min(message.versionIndex ?? total - 1, total - 1);
+  const prev = useRef<HTMLButtonElement | null>(null);
+  const next = useRef<HTMLButtonElement | null>(null);
+  // At either end the pressed button becomes disabled and would drop focus to <body>: hand it over.
+  const go = (index: number) => {
+    onSelect(message.id, index);
+    const other = index === 0 ? next : index === total - 1 ? prev : null;
+    if (other) requestAnimationFrame(() => other.current?.focus());
+  };
+  return (
+    <div className="versions" role="group" aria-label="Reply versions" data-testid="versions">
+      <button
+        type="button"
+        className="button small ghost"
+        aria-label="Previous version"
+        data-testid="version-prev"
+        disabled={disabled || at === 0}
+        ref={prev}
+        onClick={() => go(at - 1)}
+      >
+        ‹
+      </button>
+      <span className="num versions-count" data-testid="version-count" aria-live="polite" aria-atomic="true">
+        <span aria-hidden="true">
+          {at + 1}/{total}
+        </span>
+        <span className="visually-hidden">
+          Version {at + 1} of {total}
+        </span>
+      </span>
+      <button
+        type="button"
+        className="button small ghost"
+        aria-label="Next version"
+        data-testid="version-next"
+        disabled={disabled || at === total - 1}
+        ref={next}
+        onClick={() => go(at + 1)}
+      >
+        ›
+      </button>
+    </div>
+  );
+}
 
 /** A prompt as sent, shown without the simulator's test directives; Copy and Edit under it. */
 function UserBubble({ message, busy, onEdit }: { message: FastChatMessage; busy: boolean; onEdit?: (id: string, text: string) => void }) {

@@ -108,7 +108,7 @@ export function createThreadStore(
     save: (thread: ThreadSave) =>
       changed(
         knownMeta(thread.id, (prev) => {
-          const at = now();
+          const at = thread.updatedAt ?? now();
           const createdAt = thread.createdAt ?? prev?.createdAt ?? at;
           const messages = [...thread.messages];
           const body: StoredThread = { v: THREAD_RECORD_VERSION, id: thread.id, conversationId: thread.conversationId, createdAt, updatedAt: at, messages };

@@ -64,6 +64,8 @@ export interface ThreadSave {
   title?: string | null;
   /** Keep this creation time (restoring a deleted thread); absent keeps the saved one, or now. */
   createdAt?: number;
+  /** Keep this time of the latest change (restoring a deleted thread: it goes back to its place in the list); absent is now. */
+  updatedAt?: number;
 }
 
 /** How a chat is bound to a thread (`createFastChat({ persist })`, `useFastChat({ persist })`). */

@@ -99,10 +99,10 @@ export const ChatThread = forwardRef<HTMLDivElement, ChatThreadProps>(function C
         ? empty
         : messages.map((m, i) =>
             renderMessage ? (
-              <Fragment key={m.id}>{renderMessage(m, i)}</Fragment>
+              <Fragment key={rowKey(m)}>{renderMessage(m, i)}</Fragment>
             ) : (
               <Message
-                key={m.id}
+                key={rowKey(m)}
                 message={m}
                 toolRenderers={toolRenderers}
                 onApprove={onApprove}
@@ -115,6 +115,12 @@ export const ChatThread = forwardRef<HTMLDivElement, ChatThreadProps>(function C
     </div>
   );
 });
+
+/** The versions of a reply share one row, keyed by the first: switching versions keeps it (and focus). */
+function rowKey(m: FastChatMessage): string {
+  const first = m.versionIndex !== 0 ? m.versions?.[0] : undefined;
+  return first ? first.id : m.id;
+}
 
 /** Short alias. */
 export { ChatThread as Thread };
