@@ -51,29 +51,37 @@ async function recordDeltas(page: Page): Promise<void> {
   });
 }
 
-test('a reload mid-reply keeps every character that had arrived; the reply comes back stopped, with Retry', async ({ page, context }) => {
-  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await recordDeltas(page);
-  const chat = await openTab(page, 'chat');
-  await ask(chat, 'Write a long detailed essay [[sim:tokens=4000]]');
-  const reply = chat.getByTestId('message-assistant').last();
-  await expect(reply).toHaveAttribute('data-status', 'streaming');
-  await expect.poll(async () => Number(await reply.getAttribute('data-chars')), { timeout: 15_000 }).toBeGreaterThan(400);
-  // Everything the network had delivered at the last moment before the reload (the stream keeps going).
-  const arrived = await page.evaluate(() => (window as unknown as { __deltas: string[] }).__deltas.join(''));
-  expect(arrived.length).toBeGreaterThan(400);
-  await page.reload();
-  await expect(page.getByTestId('upstream')).toHaveText('Simulator');
-  const restored = chat.getByTestId('message-assistant').last();
-  await expect(restored).toHaveAttribute('data-status', 'aborted');
-  await expect(restored.getByTestId('retry')).toHaveCount(1);
-  await expect(chat.getByTestId('message-user')).toHaveText('Write a long detailed essay');
-  // The kept reply, as its markdown source: every character that had arrived, in order.
-  await restored.getByTestId('copy-reply').click();
-  const kept = await page.evaluate(() => navigator.clipboard.readText());
-  expect(kept.length).toBeGreaterThanOrEqual(arrived.length);
-  expect(kept.slice(0, arrived.length)).toBe(arrived);
-});
+for (const edge of ['resumes', 'refuses'] as const) {
+  test(`a reload mid-reply keeps every character that had arrived (the edge ${edge} the reply)`, async ({ page, context }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await recordDeltas(page);
+    const chat = await openTab(page, 'chat');
+    await ask(chat, 'Write a long detailed essay [[sim:tokens=1500]]');
+    const reply = chat.getByTestId('message-assistant').last();
+    await expect(reply).toHaveAttribute('data-status', 'streaming');
+    await expect.poll(async () => Number(await reply.getAttribute('data-chars')), { timeout: 15_000 }).toBeGreaterThan(400);
+    // A reply the edge no longer has: only the saved thread can bring its text back.
+    if (edge === 'refuses')
+      await page.route(
+        (url) => /\/api\/chat\/[^/]+$/.test(url.pathname),
+        (route) => route.fulfill({ status: 404, json: { error: { kind: 'not_found', message: 'No such reply (test)', retryable: false } } }),
+      );
+    // Everything the network had delivered at the last moment before the reload (the stream keeps going).
+    const arrived = await page.evaluate(() => (window as unknown as { __deltas: string[] }).__deltas.join(''));
+    expect(arrived.length).toBeGreaterThan(400);
+    await page.reload();
+    await expect(page.getByTestId('upstream')).toHaveText('Simulator');
+    const restored = chat.getByTestId('message-assistant').last();
+    await expect(chat.getByTestId('message-user')).toHaveText('Write a long detailed essay');
+    await expect(restored).toHaveAttribute('data-status', edge === 'resumes' ? 'done' : 'error', { timeout: 30_000 });
+    if (edge === 'refuses') await expect(restored.getByTestId('retry')).toHaveCount(1);
+    // The kept reply, as its markdown source: every character that had arrived, in order.
+    await restored.getByTestId('copy-reply').click();
+    const kept = await page.evaluate(() => navigator.clipboard.readText());
+    expect(kept.length).toBeGreaterThanOrEqual(arrived.length);
+    expect(kept.slice(0, arrived.length)).toBe(arrived);
+  });
+}
 
 for (const [width, height, theme] of [[1280, 900, 'light'], [390, 844, 'dark']] as const) {
   test(`threads at ${width}px, ${theme}: new, rename, delete with undo, all surviving a reload, with the chat's cost`, async ({ page, dialogs }) => {

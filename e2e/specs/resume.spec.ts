@@ -140,7 +140,14 @@ test('resume: Stop on a resumable reply aborts it upstream (POST …/stop) and a
   expect(stops).toHaveLength(1);
   expect(stops[0]).toMatch(/^\/api\/chat\/[0-9a-f-]{36}\/stop$/);
   expect(await replyRecord(page)).toEqual([]);
+  const resumes: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && /^\/api\/chat\/[^/]+$/.test(new URL(r.url()).pathname)) resumes.push(r.url());
+  });
   await page.reload();
   await expect(page.getByTestId('tab-chat')).toHaveAttribute('aria-selected', 'true');
-  await expect(page.locator('#panel-chat').getByTestId('message-assistant')).toHaveCount(0);
+  // The saved thread brings the stopped reply back as it was (IndexedDB); nothing resumes it.
+  await expect(page.locator('#panel-chat').getByTestId('message-assistant')).toHaveAttribute('data-status', 'aborted');
+  await page.waitForTimeout(500);
+  expect(resumes).toEqual([]);
 });

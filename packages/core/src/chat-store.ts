@@ -213,8 +213,10 @@ export interface FastChat {
    * then streams live. Returns `false` (changing nothing) when there is no record, resume is off, a
    * reply is in flight, or the record belongs to another conversation than the one this store was
    * opened on (`conversationId`, `persist.threadId`). Call it once after creating the store
-   * (`useFastChat` does, on mount: before a persisted thread has loaded, so the thread's load then
-   * keeps the resumed messages); a reply the edge no longer has ends in an error of kind `not_found`.
+   * (`useFastChat` does, on mount); a reply the edge no longer has ends in an error of kind `not_found`.
+   * With `persist`, a call made while the thread loads returns `false` and the store resumes by itself
+   * once it has loaded, over the saved thread: the reply keeps its earlier versions, and a resume that
+   * fails before replaying the text saved so far keeps that text (with the error).
    */
   resume(): boolean;
   /**
@@ -309,6 +311,8 @@ interface Run {
   early: readonly ToolResultEvent[];
   /** `base.parts` with the results of their calls that arrived in this request (step -1) applied. */
   baseView: readonly ChatReplyPart[];
+  /** A resumed reply over a message restored from a thread store: what that message held. */
+  prior?: FastChatMessage;
 }
 
 class FastChatStore extends Subscribable implements FastChat {
@@ -332,6 +336,9 @@ class FastChatStore extends Subscribable implements FastChat {
   #shiftedParts = new WeakMap<object, ChatReplyPart>();
   #shiftedSteps = new WeakMap<ReplyStep, ReplyStep>();
   #detachPersist: (() => void) | undefined;
+  /** The thread store is still loading: a resume waits for it (see `resume`). */
+  #persistLoading = false;
+  #resumeWanted = false;
   readonly #resumeKey: string;
 
   constructor(options: FastChatOptions) {
@@ -366,7 +373,15 @@ class FastChatStore extends Subscribable implements FastChat {
     this.destroy = this.destroy.bind(this);
     // Last: the store may read the snapshot and subscribe at once.
     const persist = options.persist;
-    if (persist !== undefined) this.#detachPersist = persist.store.attach(this, persist);
+    if (persist !== undefined) {
+      this.#persistLoading = true;
+      this.#detachPersist = persist.store.attach(this, persist, () => {
+        this.#persistLoading = false;
+        if (!this.#resumeWanted) return;
+        this.#resumeWanted = false;
+        this.resume();
+      });
+    }
   }
 
   /** The stream's options: the user's, read on use, with our hooks around the callbacks. */
@@ -496,6 +511,10 @@ class FastChatStore extends Subscribable implements FastChat {
     this.#messages = this.#messages.map((m) => {
       if (m.id !== run.messageId) return m;
       frozen = finalize(this.#live(m, run, s));
+      // A resume that failed before replaying what the saved thread already held keeps that text (and says why it stopped).
+      const prior = run.prior;
+      if (prior !== undefined && frozen.status !== 'done' && frozen.content.length < prior.content.length)
+        frozen = { ...prior, status: frozen.status, error: frozen.error, reconnecting: null };
       return frozen;
     });
     this.#version++;
@@ -550,6 +569,12 @@ class FastChatStore extends Subscribable implements FastChat {
   }
 
   resume(): boolean {
+    // A reply resumed over its saved thread: the thread holds the reply's earlier versions and the text
+    // saved so far, so it goes first and the resume follows its load.
+    if (this.#persistLoading) {
+      this.#resumeWanted = true;
+      return false;
+    }
     if (this.#run !== null) return false;
     const record = this.stream.storedReply();
     const context = readChatContext(record?.context);
@@ -559,11 +584,19 @@ class FastChatStore extends Subscribable implements FastChat {
     if (own !== undefined && own !== context.conversationId) return false;
     let resumed = false;
     this.#batch(() => {
-      const at = this.#messages.findIndex((m) => m.id === context.messageId);
-      const history = at !== -1 ? this.#messages.slice(0, at) : context.messages.map(normalizeMessage);
+      const before = this.#messages;
+      const at = before.findIndex((m) => m.id === context.messageId);
+      const prior = at !== -1 ? before[at] : undefined;
+      const history = at !== -1 ? before.slice(0, at) : context.messages.map(normalizeMessage);
       const { base } = context;
-      this.#messages = [...history, { ...assistantMessage(), id: context.messageId, ...baseFields(base) }];
+      const message: FastChatMessage = { ...assistantMessage(), id: context.messageId, ...baseFields(base) };
+      if (prior?.versions !== undefined) {
+        message.versions = prior.versions;
+        if (prior.versionIndex !== undefined) message.versionIndex = prior.versionIndex;
+      }
+      this.#messages = [...history, message];
       const run: Run = { messageId: context.messageId, base, request: record.request ?? null, early: NONE, baseView: base.parts };
+      if (prior !== undefined) run.prior = prior;
       this.#run = run;
       this.#lastRun = run;
       this.#version++;
@@ -571,6 +604,7 @@ class FastChatStore extends Subscribable implements FastChat {
       if (!resumed) {
         this.#run = null;
         this.#lastRun = null;
+        this.#messages = before;
       }
     });
     return resumed;

@@ -13,7 +13,7 @@ function busy(status: string): boolean {
 }
 
 /** What `ThreadStore.attach` does for stores made by `createThreadStore`; returns the detach function. */
-export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPersistOptions): () => void {
+export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPersistOptions, loaded?: () => void): () => void {
   const { threadId } = options;
   const throttleMs = options.throttleMs ?? 1000;
   const report = (err: unknown): void => {
@@ -22,7 +22,7 @@ export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPers
   };
   const page = globalThis as { addEventListener?: typeof addEventListener; removeEventListener?: typeof removeEventListener; document?: Document };
 
-  let loaded = false;
+  let ready = false;
   let detached = false;
   /** The messages last written or loaded: nothing to save while the chat still shows these. */
   let saved: readonly FastChatMessage[] | null = null;
@@ -48,7 +48,7 @@ export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPers
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     arm(false);
-    if (!loaded) return;
+    if (!ready) return;
     const { messages } = chat.getSnapshot();
     if (messages === saved || (messages.length === 0 && !stored)) return;
     saved = messages;
@@ -67,7 +67,7 @@ export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPers
   };
 
   const onChange = (): void => {
-    if (!loaded || detached) return;
+    if (!ready || detached) return;
     const s = chat.getSnapshot();
     if (s.messages === saved) return;
     if (!busy(s.status)) {
@@ -87,17 +87,19 @@ export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPers
         // Messages sent while it loaded win (they are what the reader sees); otherwise show the thread.
         if (chat.getSnapshot().messages.length === 0) chat.setMessages(record.messages);
       }
-      loaded = true;
+      ready = true;
       saved = record !== null && chat.getSnapshot().messages.length === record.messages.length ? chat.getSnapshot().messages : null;
+      loaded?.();
       onChange();
     },
     (err: unknown) => {
       report(err);
       if (detached) return;
-      loaded = true;
+      ready = true;
       // Leave the unreadable entry alone until the chat has something of its own to write.
       saved = chat.getSnapshot().messages;
       stored = true;
+      loaded?.();
       onChange();
     },
   );

@@ -152,7 +152,7 @@ export function createThreadStore(
       return () => void listeners.delete(listener);
     },
 
-    attach: (chat, options) => bindThread(store, chat, options),
+    attach: (chat, options, loaded) => bindThread(store, chat, options, loaded),
   };
   return store;
 }

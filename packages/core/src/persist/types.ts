@@ -95,8 +95,9 @@ export interface ThreadStore {
   /** Calls `listener` after every change through this store (for thread lists). */
   subscribe(listener: () => void): () => void;
   /**
-   * Binds a chat to a thread: loads it, then saves as the chat changes. Returns the detach function
+   * Binds a chat to a thread: loads it, then saves as the chat changes; calls `loaded` once the load
+   * has ended (read, absent or failed) and the messages are in the chat. Returns the detach function
    * (the chat calls it on `destroy()`, after a last save).
    */
-  attach(chat: FastChat, options: ChatPersistOptions): () => void;
+  attach(chat: FastChat, options: ChatPersistOptions, loaded?: () => void): () => void;
 }

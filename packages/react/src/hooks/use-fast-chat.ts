@@ -118,8 +118,9 @@ export interface UseFastChatResult {
  * Resumable replies (an edge that keeps replies): a lost connection reconnects by itself (the reply's
  * message has `reconnecting` set meanwhile: say "Reconnecting…"), `stop()` stops the reply at the edge
  * too, and on mount the hook calls `chat.resume()`: a reply that was streaming when the page was
- * reloaded comes back under its user message, with the conversation before it, and finishes. A
- * persisted thread restored into the store keeps its messages; the resumed reply replaces its own.
+ * reloaded comes back under its user message, with the conversation before it, and finishes. With
+ * `persist`, the resume waits for the thread to load and picks the reply up over it: the reply keeps its
+ * earlier versions, and a resume that fails keeps the text saved so far.
  *
  * @example
  * const chat = useFastChat({ endpoint: '/api/chat', speed: 'auto' });
