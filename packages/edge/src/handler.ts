@@ -130,6 +130,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
   const cacheBreakpoints = opts.cacheBreakpoints ?? tools !== undefined;
   const resume: ResumeSettings | undefined = options.resume === false ? undefined : resolveResumeOptions(options.resume);
   const localState = createMemoryStore({ now: opts.now });
+  // `{path}/{replyId}` as core's resumePath builds it (a trailing slash on `path` is not doubled).
+  const replyRoute = opts.path.replace(/\/+$/, '');
   /** Replies this isolate is producing, for a stop asked here. */
   const producers = new Map<string, ReplyProducer>();
   const resilientStores = new WeakMap<StateStore, StateStore>();
@@ -222,8 +224,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       exposeHeaders: [PROTOCOL_HEADER, 'retry-after'],
       maxAge: 600,
     });
-    app.use(`${opts.path}/:replyId`, resumeCors);
-    app.use(`${opts.path}/:replyId/stop`, resumeCors);
+    app.use(`${replyRoute}/:replyId`, resumeCors);
+    app.use(`${replyRoute}/:replyId/stop`, resumeCors);
   }
 
   /** Origin, authorize and protocol version, as for the POST: the user id, or the refusal. */
@@ -455,7 +457,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     return new Response(out.body, { status: 200, headers: streamHeaders() });
   });
 
-  app.get(`${opts.path}/:replyId`, async function handleResume(c: Context) {
+  app.get(`${replyRoute}/:replyId`, async function handleResume(c: Context) {
     const gated = await gate(c);
     if (gated instanceof Response) return gated;
     const log = replyLogFor(c.env as EnvBindings);
@@ -480,7 +482,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     return new Response(out.body, { status: 200, headers: streamHeaders() });
   });
 
-  app.post(`${opts.path}/:replyId/stop`, async function handleStop(c: Context) {
+  app.post(`${replyRoute}/:replyId/stop`, async function handleStop(c: Context) {
     const gated = await gate(c);
     if (gated instanceof Response) return gated;
     const log = replyLogFor(c.env as EnvBindings);
@@ -510,10 +512,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     if (meta === undefined || meta.status === 'detached') return notFound(UNKNOWN);
     return answer(meta.status === 'running');
   });
-  app.all(`${opts.path}/:replyId`, () =>
+  app.all(`${replyRoute}/:replyId`, () =>
     refuse({ kind: 'invalid_request', message: 'Use GET to resume a reply.', retryable: false }, 405, { allow: allowed === undefined ? 'GET' : 'GET, OPTIONS' }),
   );
-  app.all(`${opts.path}/:replyId/stop`, () =>
+  app.all(`${replyRoute}/:replyId/stop`, () =>
     refuse({ kind: 'invalid_request', message: 'Use POST to stop a reply.', retryable: false }, 405, { allow: allowed === undefined ? 'POST' : 'POST, OPTIONS' }),
   );
 

@@ -243,7 +243,7 @@ export class ReplyProducer {
     // A reply aborted without a final event (never by the loop today) still ends its log.
     this.#final ??= 'error';
     this.#kick();
-    if (this.#dead) this.#settle();
+    if (this.#dead) void this.#markGap().finally(() => this.#settle());
   }
 
   #tick(): void {
@@ -309,7 +309,11 @@ export class ReplyProducer {
     this.#kick();
   }
 
-  /** The log cannot be written: the reply goes on for its own client, unresumable. */
+  /**
+   * The log cannot be written: the reply goes on for its own client, unresumable. The log now misses
+   * events, so it is marked (`gap`) as soon as the store takes a write again: at the end of the reply at
+   * the latest (one try), so a resume is a prompt 404 rather than a replay that stops short.
+   */
   #giveUp(err: unknown): void {
     if (this.#dead) return;
     this.#dead = true;
@@ -317,7 +321,14 @@ export class ReplyProducer {
     this.#hooks.onStoreError?.(err instanceof Error ? err.message : String(err));
     wake(this.#log, this.id);
     if (this.#clientGoneAt !== undefined) this.#detachNow();
-    if (this.#final !== undefined) this.#settle();
+    if (this.#final !== undefined) void this.#markGap().finally(() => this.#settle());
+  }
+
+  /** One last write marking a log that missed events, with the reply's end; never throws. */
+  async #markGap(): Promise<void> {
+    const batch: ReplyAppend = { events: [], truncate: 'gap', status: this.#final ?? 'error', ttlMs: this.#settings.ttlMs };
+    await this.#log.append(this.id, batch).catch(() => undefined);
+    wake(this.#log, this.id);
   }
 
   #settle(): void {
@@ -333,6 +344,7 @@ export function notResumable(meta: ReplyMeta | undefined, userId: string | undef
   if (meta.status === 'detached') return `This reply was aborted: no client was attached for ${settings.detachMs} ms.`;
   if (meta.truncated === 'max_events') return `This reply is too long to resume (more than ${settings.maxEvents} events); it is only streamed to its first connection.`;
   if (meta.truncated === 'max_bytes') return `This reply is too long to resume (more than ${settings.maxBytes} bytes); it is only streamed to its first connection.`;
+  if (meta.truncated === 'gap') return 'This reply cannot be resumed: its log missed events while the store was unreachable.';
   return undefined;
 }
 
@@ -380,6 +392,11 @@ export async function tailReply(
       }
       const more = events.length >= READ_BATCH;
       if (!more && meta.status !== 'running' && after >= meta.lastSeq) {
+        // The client already has every event (it asked from the last one): end as the reply did, with its
+        // final event once more (same id: a client drops what it already has).
+        const last = meta.lastSeq > 0 ? await log.read(replyId, meta.lastSeq - 1, { limit: 1 }).catch(() => undefined) : undefined;
+        const final = last?.events[0];
+        if (final !== undefined && final.seq === meta.lastSeq && isFinalFrame(final.frame)) return out.frame(final.frame);
         // Ended without a final event in the log (its producer aborted it): say so rather than hang.
         return ownError(out, { kind: 'upstream', message: 'The reply ended without a final event.', retryable: true });
       }

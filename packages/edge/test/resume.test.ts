@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from 'redis';
+import { createMemoryStore, type StateStore } from '../src/index.ts';
 import { createRedisStore } from '../src/state/redis.ts';
 import { afterAbort, startRig, user, waitFor, type Rig } from './helpers.ts';
 import { startRedis, type RunningRedis } from './redis-server.ts';
@@ -56,6 +57,10 @@ describe('resumable replies (memory log)', () => {
     // After the end, within the TTL, the whole reply replays from 0 with its original ids and `t`.
     const again = await resumeChat(r.chatUrl, first.replyId!, 0);
     expect(again.events.map((e) => [e.id, e.event, e.data['t']])).toEqual([...first.events, ...resumed.events].map((e) => [e.id, e.event, e.data['t']]));
+    // A client that already had everything gets the final event once more (same id), not an error.
+    const lastId = resumed.events.at(-1)!.id!;
+    const nothingNew = await resumeChat(r.chatUrl, first.replyId!, lastId);
+    expect(nothingNew.events.map((e) => [e.id, e.event])).toEqual([[lastId, 'done']]);
     expect(r.sim.sim.requests()).toHaveLength(1);
   });
 
@@ -183,6 +188,33 @@ describe('bounds', () => {
     expect(textOf(soon.events)).toBe(textOf(whole.events));
     await new Promise((res) => setTimeout(res, 450));
     expect((await resumeChat(r.chatUrl, whole.replyId!, 0)).status).toBe(404);
+  });
+});
+
+describe('a store failing mid-reply', () => {
+  it('the reply completes for its own client; afterwards a resume is a prompt 404 saying its log missed events', async () => {
+    const inner = createMemoryStore();
+    const log = inner.replies!;
+    const state = { broken: false };
+    const store: StateStore = {
+      ...inner,
+      replies: { ...log, pollMs: log.pollMs, append: (id, batch) => (state.broken ? Promise.reject(new Error('connection lost')) : log.append(id, batch)) },
+    };
+    const r = await rig({ store, storeTimeoutMs: 200 });
+    const body = { messages: user('Through an outage [[sim:tokens=2000]]') };
+    const reference = await postChat(r.chatUrl, body);
+    const count = (all: WireEvent[]) => all.filter((x) => x.event === 'text').length;
+    const run = await postChat(r.chatUrl, body, (_e, all) => {
+      if (count(all) === 50) state.broken = true;
+      if (count(all) === 100) state.broken = false;
+      return false;
+    });
+    expect(run.events.at(-1)?.event).toBe('done');
+    expect(textOf(run.events)).toBe(textOf(reference.events));
+    const res = await resumeChat(r.chatUrl, run.replyId!, 10);
+    expect(res.status).toBe(404);
+    expect(res.body?.error.message).toMatch(/missed events/);
+    expect(r.logs).toContainEqual(expect.objectContaining({ phase: 'store', recovered: false }));
   });
 });
 

@@ -274,7 +274,7 @@ function toMeta(flat: unknown): ReplyMeta | undefined {
     stopRequested: h['stopRequested'] === '1',
   };
   if (h['userId'] !== undefined) meta.userId = h['userId'];
-  if (h['truncated'] === 'max_events' || h['truncated'] === 'max_bytes') meta.truncated = h['truncated'];
+  if (h['truncated'] === 'max_events' || h['truncated'] === 'max_bytes' || h['truncated'] === 'gap') meta.truncated = h['truncated'];
   return meta;
 }
 

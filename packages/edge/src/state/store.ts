@@ -68,8 +68,11 @@ export interface StateStore {
 /** Where a reply is: streaming, ended (its log kept for a short while), or aborted for want of a reader. */
 export type ReplyStatus = 'running' | 'done' | 'error' | 'detached';
 
-/** Why a reply's log stopped keeping events: it reached the event cap or the byte cap. */
-export type ReplyLogLimit = 'max_events' | 'max_bytes';
+/**
+ * Why a reply's log stopped keeping events: it reached the event cap or the byte cap, or (`gap`) an
+ * append failed (the store was unreachable), so the log misses events and must not serve a resume.
+ */
+export type ReplyLogLimit = 'max_events' | 'max_bytes' | 'gap';
 
 /** What a {@link ReplyLog} knows about one reply besides its events. */
 export interface ReplyMeta {
