@@ -11,7 +11,9 @@
  * upstream request is aborted and the reply marked `detached` (a later resume or stop gets 404).
  *
  * A **reader** (`GET {path}/{replyId}`) replays the events after its `Last-Event-ID` and tails the log:
- * woken at once by appends made in its own isolate, polling the log otherwise (`ReplyLog.pollMs`). It
+ * woken at once by appends made in its own isolate, polling the log otherwise (`ReplyLog.pollMs`), or,
+ * where the log can hold a read until the next append (`ReplyLog.maxWaitMs`: Durable Objects), long
+ * polling it. It
  * refreshes the reply's `readerSeenAt`, ends after `done`/`error`, and ends with a retryable `network`
  * error when the producer stopped writing (its process died).
  *
@@ -163,6 +165,9 @@ export class ReplyProducer {
   #clientGoneAt: number | undefined;
   #readerSeenAt: number;
   #lastWriteAt: number;
+  /** When the last append was sent (`ReplyLog.appendIntervalMs` spaces them). */
+  #lastFlushAt = Number.NEGATIVE_INFINITY;
+  #kickTimer: ReturnType<typeof setTimeout> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #resolve!: () => void;
 
@@ -266,11 +271,23 @@ export class ReplyProducer {
 
   #kick(): void {
     if (this.#busy || this.#dead || this.#finalSent) return;
-    if (this.#pending.length > 0 || this.#final !== undefined || (this.#truncate !== undefined && !this.#truncateSent)) void this.#flush();
+    if (this.#pending.length > 0 || this.#final !== undefined || (this.#truncate !== undefined && !this.#truncateSent)) {
+      // An adapter whose calls are budgeted (Workers subrequests) spaces appends; what comes meanwhile rides in the next.
+      const wait = (this.#log.appendIntervalMs ?? 0) - (this.#hooks.now() - this.#lastFlushAt);
+      if (wait > 0) {
+        this.#kickTimer ??= setTimeout(() => {
+          this.#kickTimer = undefined;
+          this.#kick();
+        }, wait);
+        return;
+      }
+      void this.#flush();
+    }
   }
 
   async #flush(): Promise<void> {
     this.#busy = true;
+    this.#lastFlushAt = this.#hooks.now();
     const events = this.#pending;
     this.#pending = [];
     const t = this.#hooks.now();
@@ -333,7 +350,9 @@ export class ReplyProducer {
 
   #settle(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#kickTimer !== undefined) clearTimeout(this.#kickTimer);
     this.#timer = undefined;
+    this.#kickTimer = undefined;
     this.#resolve();
   }
 }
@@ -407,12 +426,15 @@ export async function tailReply(
           retryable: true,
         });
       }
-      if (!more && meta.status === 'running') await nextAppend(log, replyId, log.pollMs, out.signal);
+      // A log that can hold the read until the next append is long-polled (held no longer than a touch
+      // period, so this reader is recorded as attached in time); others are polled.
+      const hold = !more && meta.status === 'running' && log.maxWaitMs !== undefined ? Math.min(log.maxWaitMs, touchEveryMs) : 0;
+      if (!more && meta.status === 'running' && hold === 0) await nextAppend(log, replyId, log.pollMs, out.signal);
       if (out.cancelled) return;
-      const touch = now() - lastTouch >= touchEveryMs;
+      const touch = hold > 0 || now() - lastTouch >= touchEveryMs;
       if (touch) lastTouch = now();
       try {
-        read = await log.read(replyId, after, { touchReader: touch, limit: READ_BATCH });
+        read = await log.read(replyId, after, { touchReader: touch, limit: READ_BATCH, ...(hold > 0 ? { waitMs: hold } : {}) });
       } catch {
         return ownError(out, { kind: 'network', message: 'The reply store is unreachable; try resuming again.', retryable: true });
       }

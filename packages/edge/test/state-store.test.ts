@@ -1,22 +1,36 @@
 /**
  * The state store contract, run against every adapter on real engines: memory, Redis (a real
- * `redis-server`), and the local-fallback wrapper's outage and recovery behaviour.
+ * `redis-server`), Durable Objects (workerd through Miniflare, the namespace driven from here), and the
+ * local-fallback wrapper's outage and recovery behaviour.
  */
+import { Miniflare } from 'miniflare';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from '../src/state/memory.ts';
 import { createRedisStore } from '../src/state/redis.ts';
 import { withLocalFallback, type StoreHealthEvent } from '../src/state/resilient.ts';
-import type { StateStore } from '../src/state/store.ts';
+import type { ReplyLog, StateStore } from '../src/state/store.ts';
 import { sleep } from './helpers.ts';
 import { startRedis, type RunningRedis } from './redis-server.ts';
+import { bundle } from './runtimes/build.ts';
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 
 let redis: RunningRedis;
 let client: ReturnType<typeof createClient>;
+let mf: Miniflare;
+let workerUrl: string;
 
 beforeAll(async () => {
+  mf = new Miniflare({
+    host: '127.0.0.1',
+    port: 0,
+    modules: true,
+    script: await bundle('state-do'),
+    compatibilityDate: '2026-04-01',
+    durableObjects: { SLIPSTREAM_STATE: 'SlipstreamState' },
+  });
+  workerUrl = (await mf.ready).href;
   redis = await startRedis();
   client = createClient({ url: redis.url, disableOfflineQueue: true });
   client.on('error', () => {});
@@ -25,12 +39,42 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close().catch(() => {});
   await redis?.stop();
+  await mf?.dispose();
 });
 
 const adapters: [string, () => StateStore][] = [
   ['memory', () => createMemoryStore()],
   ['redis', () => createRedisStore({ client, prefix: `t${Math.random().toString(36).slice(2)}:` })],
+  ['durable-object', () => durableObjectStore(`t${Math.random().toString(36).slice(2)}:`)],
 ];
+
+/**
+ * The Durable Object adapter as it runs in a Worker (state-do.entry.ts): each call is one request to
+ * that Worker, which makes it through `createDurableObjectStore` on a real namespace in workerd.
+ */
+function durableObjectStore(prefix: string): StateStore {
+  const call = async (target: 'store' | 'replies', method: string, ...args: unknown[]): Promise<never> => {
+    const res = await fetch(workerUrl, { method: 'POST', body: JSON.stringify({ prefix, target, method, args }) });
+    if (!res.ok) throw new Error(`worker answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { value: unknown }).value ?? (undefined as never);
+  };
+  const replies: ReplyLog = {
+    pollMs: 50,
+    open: (...a) => call('replies', 'open', ...a),
+    append: (...a) => call('replies', 'append', ...a),
+    read: (...a) => call('replies', 'read', ...a),
+    requestStop: (...a) => call('replies', 'requestStop', ...a),
+    delete: (...a) => call('replies', 'delete', ...a),
+  };
+  return {
+    kind: 'durable-object',
+    replies,
+    get: (...a) => call('store', 'get', ...a),
+    merge: (...a) => call('store', 'merge', ...a),
+    reserve: (...a) => call('store', 'reserve', ...a),
+    adjust: (...a) => call('store', 'adjust', ...a),
+  };
+}
 
 describe.each(adapters)('%s store', (_name, make) => {
   it('merges fields, keeps the larger keep-max value whatever the order, and expires', async () => {
@@ -142,6 +186,43 @@ describe.each(adapters)('%s reply log', (_name, make) => {
     await l.open('reply-gggggggggggg', { lifetimeMs: 60_000 });
     await l.delete('reply-gggggggggggg');
     expect(await l.read('reply-gggggggggggg', 0)).toBeUndefined();
+  });
+});
+
+describe('durable-object reply log: the long poll', () => {
+  const frame = (seq: number) => ({ seq, frame: `event: text\nid: ${seq}\ndata: {"delta":"t${seq}"}\n\n` });
+
+  it('holds a read until the next append, answers at once when there is news, and after waitMs otherwise; a parked reader counts as attached', async () => {
+    const l = durableObjectStore(`t${Math.random().toString(36).slice(2)}:`).replies!;
+    await l.open('reply-hhhhhhhhhhhh', { lifetimeMs: 60_000 });
+    const opened = (await l.read('reply-hhhhhhhhhhhh', 0, { limit: 0 }))!.meta.readerSeenAt;
+
+    let started = Date.now();
+    const held = l.read('reply-hhhhhhhhhhhh', 0, { waitMs: 5_000 });
+    await sleep(400);
+    const appended = await l.append('reply-hhhhhhhhhhhh', { events: [frame(1), frame(2)], ttlMs: 60_000 });
+    const answer = await held;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(answer?.events).toEqual([frame(1), frame(2)]);
+    expect(appended!.readerSeenAt).toBeGreaterThan(opened);
+
+    started = Date.now();
+    expect((await l.read('reply-hhhhhhhhhhhh', 1, { waitMs: 5_000 }))?.events).toEqual([frame(2)]);
+    expect(Date.now() - started).toBeLessThan(4_000);
+
+    started = Date.now();
+    const idle = l.read('reply-hhhhhhhhhhhh', 2, { waitMs: 300 });
+    await sleep(50);
+    await l.append('reply-hhhhhhhhhhhh', { events: [], ttlMs: 60_000 }); // a heartbeat is no news
+    expect((await idle)?.events).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+
+    // The end wakes a held reader too.
+    const ending = l.read('reply-hhhhhhhhhhhh', 2, { waitMs: 5_000 });
+    await sleep(100);
+    await l.append('reply-hhhhhhhhhhhh', { events: [], status: 'error', ttlMs: 60_000 });
+    expect((await ending)?.meta.status).toBe('error');
   });
 });
 

@@ -69,9 +69,9 @@ export function withLocalFallback(remote: StateStore, options: LocalFallbackOpti
     }
   };
 
-  const bounded = <T>(op: Promise<T>): Promise<T> =>
+  const bounded = <T>(op: Promise<T>, heldMs = 0): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreTimeout(timeoutMs)), timeoutMs);
+      const timer = setTimeout(() => reject(new StoreTimeout(timeoutMs)), timeoutMs + heldMs);
       op.then(
         (value) => {
           clearTimeout(timer);
@@ -115,12 +115,12 @@ export function withLocalFallback(remote: StateStore, options: LocalFallbackOpti
     }
   }
 
-  /** Run a reply-log operation on the shared store, bounded; while it is away, fail at once. */
-  async function direct<T>(op: () => Promise<T>): Promise<T> {
+  /** Run a reply-log operation on the shared store, bounded (plus the time a long poll may be held); while it is away, fail at once. */
+  async function direct<T>(op: () => Promise<T>, heldMs = 0): Promise<T> {
     if (down && now() - lastTry < retryMs) throw new Error(`${remote.kind} store unavailable`);
     lastTry = now();
     try {
-      const value = await bounded(op());
+      const value = await bounded(op(), heldMs);
       if (down) {
         down = false;
         tell({ state: 'recovered', store: remote.kind, message: `${remote.kind} store answers again` });
@@ -142,9 +142,11 @@ export function withLocalFallback(remote: StateStore, options: LocalFallbackOpti
       ? undefined
       : {
           pollMs: log.pollMs,
+          ...(log.maxWaitMs !== undefined ? { maxWaitMs: log.maxWaitMs } : {}),
+          ...(log.appendIntervalMs !== undefined ? { appendIntervalMs: log.appendIntervalMs } : {}),
           open: (id, init) => direct(() => log.open(id, init)),
           append: (id, batch) => direct(() => log.append(id, batch)),
-          read: (id, after, readOptions) => direct(() => log.read(id, after, readOptions)),
+          read: (id, after, readOptions) => direct(() => log.read(id, after, readOptions), log.maxWaitMs !== undefined ? Math.min(log.maxWaitMs, readOptions?.waitMs ?? 0) : 0),
           requestStop: (id) => direct(() => log.requestStop(id)),
           delete: (id) => direct(() => log.delete(id)),
         };

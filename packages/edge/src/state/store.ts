@@ -115,6 +115,12 @@ export interface ReplyReadOptions {
   touchReader?: boolean;
   /** At most this many events (0: the meta only). @default all */
   limit?: number;
+  /**
+   * When nothing after `afterSeq` is logged yet and the reply is running, hold the read up to this long
+   * for the next append (a long poll). Only adapters with {@link ReplyLog.maxWaitMs} wait; others answer
+   * at once. @default 0
+   */
+  waitMs?: number;
 }
 
 /**
@@ -151,8 +157,19 @@ export interface ReplyLog {
   /** Forget a reply now. */
   delete(replyId: string): Promise<void>;
   /**
-   * How often a reader on another isolate should poll for new events, in ms. Adapters that can wake
-   * readers (none yet) may say more; the edge also wakes readers in the producer's own isolate at once.
+   * How often a reader on another isolate should poll for new events, in ms (when the adapter cannot
+   * hold a read, see {@link maxWaitMs}); the edge also wakes readers in the producer's own isolate at once.
    */
   readonly pollMs: number;
+  /**
+   * Set when the adapter can hold a read until the next append ({@link ReplyReadOptions.waitMs}): the
+   * longest it holds one, in ms. Readers then long-poll instead of polling every {@link pollMs}
+   * (Durable Objects: one subrequest per batch instead of one per poll).
+   */
+  readonly maxWaitMs?: number;
+  /**
+   * The producer appends at most once per this many ms; events arriving meanwhile ride in the next
+   * append. For adapters whose every call has a budgeted cost (a Workers subrequest). @default 0
+   */
+  readonly appendIntervalMs?: number;
 }

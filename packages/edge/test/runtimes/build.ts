@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
-export async function bundle(entry: 'worker' | 'worker-do' | 'edge-runtime'): Promise<string> {
+export async function bundle(entry: 'worker' | 'worker-do' | 'state-do' | 'edge-runtime'): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL(`./${entry}.entry.ts`, import.meta.url))],
     bundle: true,
