@@ -11,6 +11,12 @@
  * and {@link EventStream.signal} fires only on {@link EventStream.abort} (an explicit stop, or no reader
  * for the detach time). After `done` or `error`, nothing more is sent.
  *
+ * A resumable stream also counts a client that stopped reading as gone: bytes waiting and none read
+ * for {@link STALLED_CLIENT_MS}. Workers needs it: when work is kept alive with `waitUntil`, workerd
+ * neither aborts the request signal nor cancels the body when the client disconnects; it just stops
+ * reading (seen in `test/runtimes/workerd-durable-object.test.ts`). A client that reads slowly but
+ * reads is never taken for gone.
+ *
  * @module
  */
 import { encodeComment, encodeEvent, encodeSSEMessage, type ProtocolEventMap, type ProtocolEventName } from '@slipstream/core';
@@ -44,10 +50,13 @@ export interface EventStreamOptions {
   resumable?: {
     /** Each event, encoded with its `id:` line, as it is sent (also after the client is gone). */
     record(seq: number, frame: string, name: ProtocolEventName): void;
-    /** The client went away (body cancelled or request signal). Called once. */
+    /** The client went away (body cancelled, request signal, or nothing read for {@link STALLED_CLIENT_MS}). Called once. */
     onClientGone(): void;
   };
 }
+
+/** A resumable stream whose waiting bytes nobody read for this long has lost its client. */
+export const STALLED_CLIENT_MS = 5_000;
 
 export function createEventStream(options: EventStreamOptions): EventStream {
   const encoder = new TextEncoder();
@@ -65,15 +74,21 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     resumable?.onClientGone();
   };
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let stallCheck: ReturnType<typeof setInterval> | undefined;
+  /** Chunks enqueued so far; with the queue's length, how many the client has read. */
+  let enqueued = 0;
 
   const stopTimers = () => {
     if (heartbeat !== undefined) clearInterval(heartbeat);
+    if (stallCheck !== undefined) clearInterval(stallCheck);
     heartbeat = undefined;
+    stallCheck = undefined;
   };
   const write = (text: string) => {
     if (closed || !sink) return;
     try {
       sink.enqueue(encoder.encode(text));
+      enqueued += 1;
       lastWrite = Date.now();
     } catch {
       closed = true; // the consumer is gone
@@ -119,6 +134,24 @@ export function createEventStream(options: EventStreamOptions): EventStream {
   if (options.requestSignal) {
     if (options.requestSignal.aborted) queueMicrotask(onRequestAbort);
     else options.requestSignal.addEventListener('abort', onRequestAbort, { once: true });
+  }
+
+  if (resumable !== undefined) {
+    // The default queuing strategy counts chunks with a high-water mark of 1, so the queue holds
+    // 1 − desiredSize chunks and the client has read the rest. No progress while bytes wait: gone.
+    let read = 0;
+    let readAt = Date.now();
+    stallCheck = setInterval(() => {
+      if (closed || sink === undefined || clientGone) return;
+      const queued = 1 - (sink.desiredSize ?? 1);
+      const now = Date.now();
+      if (enqueued - queued !== read) {
+        read = enqueued - queued;
+        readAt = now;
+      } else if (queued > 0 && now - readAt >= STALLED_CLIENT_MS) {
+        goneOnce();
+      }
+    }, 500);
   }
 
   if (options.heartbeatMs > 0) {

@@ -272,8 +272,9 @@ export class ReplyProducer {
   #kick(): void {
     if (this.#busy || this.#dead || this.#finalSent) return;
     if (this.#pending.length > 0 || this.#final !== undefined || (this.#truncate !== undefined && !this.#truncateSent)) {
-      // An adapter whose calls are budgeted (Workers subrequests) spaces appends; what comes meanwhile rides in the next.
-      const wait = (this.#log.appendIntervalMs ?? 0) - (this.#hooks.now() - this.#lastFlushAt);
+      // An adapter whose calls are budgeted (Workers subrequests) spaces appends; what comes meanwhile
+      // rides in the next. The end goes at once: readers and a later resume must see it promptly.
+      const wait = this.#final !== undefined ? 0 : (this.#log.appendIntervalMs ?? 0) - (this.#hooks.now() - this.#lastFlushAt);
       if (wait > 0) {
         this.#kickTimer ??= setTimeout(() => {
           this.#kickTimer = undefined;

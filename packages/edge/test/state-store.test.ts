@@ -53,10 +53,12 @@ const adapters: [string, () => StateStore][] = [
  * that Worker, which makes it through `createDurableObjectStore` on a real namespace in workerd.
  */
 function durableObjectStore(prefix: string): StateStore {
+  // Typed by each member it stands in for; `null` (JSON's undefined) comes back as undefined.
   const call = async (target: 'store' | 'replies', method: string, ...args: unknown[]): Promise<never> => {
     const res = await fetch(workerUrl, { method: 'POST', body: JSON.stringify({ prefix, target, method, args }) });
     if (!res.ok) throw new Error(`worker answered ${res.status}: ${await res.text()}`);
-    return ((await res.json()) as { value: unknown }).value ?? (undefined as never);
+    const { value } = (await res.json()) as { value: unknown };
+    return (value ?? undefined) as never;
   };
   const replies: ReplyLog = {
     pollMs: 50,
