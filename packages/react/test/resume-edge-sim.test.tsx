@@ -5,7 +5,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
-import { notifyManager } from '@slipstream/core';
+import { createFastStream, notifyManager, type FastStreamState } from '@slipstream/core';
 import { createChatHandler } from '@slipstream/edge';
 import { createSim, type Sim } from '@slipstream/sim';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ interface Cut {
 }
 
 function rig(cut?: Cut) {
-  const sim: Sim = createSim({ ttftMs: 40, standardOtps: 300, jitter: 0, seed: 5 });
+  const sim: Sim = createSim({ ttftMs: 40, standardOtps: 120, jitter: 0, seed: 5 });
   const handler = createChatHandler({
     apiKey: KEY,
     baseURL: 'http://sim.invalid',
@@ -98,7 +98,7 @@ async function finished(result: { current: { status: string } }, timeout = 20_00
 
 describe('resumable replies against the real edge and the sim', { timeout: 60_000 }, () => {
   it('useFastStream: a connection cut mid-reply and kept away 2 s resumes: same text, one upstream request, honest meter', async () => {
-    const body = prompt('Tell me about rivers [[sim:tokens=600]]');
+    const body = prompt('Tell me about rivers [[sim:tokens=500]]');
     const whole = rig();
     const a = renderHook(() => useFastStream({ fetch: whole.fetch }));
     // The first reply of the process pays for warming up (SDK, JIT): measure the second.
@@ -140,7 +140,7 @@ describe('resumable replies against the real edge and the sim', { timeout: 60_00
     expect(m0.otps.isEstimate).toBe(false);
     expect(Math.abs((m1.otps.value as number) / (m0.otps.value as number) - 1)).toBeLessThan(0.1);
     expect(Math.abs((m1.effectiveOtps.value as number) / (m0.effectiveOtps.value as number) - 1)).toBeLessThan(0.1);
-    expect(Math.abs((m1.ttftMs as number) - (m0.ttftMs as number))).toBeLessThan(60);
+    expect(Math.abs((m1.ttftMs as number) - (m0.ttftMs as number))).toBeLessThan(100);
     console.log(
       `[resume] uninterrupted: ttft ${m0.ttftMs?.toFixed(0)} ms, otps ${m0.otps.value?.toFixed(1)}, effective ${m0.effectiveOtps.value?.toFixed(1)}; ` +
         `2 s away: ttft ${m1.ttftMs?.toFixed(0)} ms, otps ${m1.otps.value?.toFixed(1)}, effective ${m1.effectiveOtps.value?.toFixed(1)}, ${gets.length} GETs`,
@@ -187,4 +187,101 @@ describe('resumable replies against the real edge and the sim', { timeout: 60_00
     expect(r.seen.filter((x) => x.method === 'GET').map((x) => x.lastEventId)).toEqual(['0']);
     expect(Object.keys(sessionStorage).filter((k) => k.startsWith('slipstream:reply:'))).toEqual([]);
   });
+
+  it('100 concurrent core streams, connections cut at random points (some twice, some reconnections refused): every text whole, one upstream request each', async () => {
+    const sim: Sim = createSim({ ttftMs: 5, standardOtps: 2000, jitter: 0, seed: 9 });
+    const handler = createChatHandler({
+      apiKey: KEY,
+      baseURL: 'http://sim.invalid',
+      createClient: ({ apiKey, baseURL }) =>
+        new Anthropic({
+          apiKey,
+          baseURL: baseURL ?? null,
+          maxRetries: 0,
+          dangerouslyAllowBrowser: true,
+          fetch: (url: RequestInfo | URL, init?: RequestInit) => Promise.resolve(sim.fetch(new Request(url, init))),
+        }),
+      heartbeatMs: 1000,
+      resume: true,
+    });
+    let seed = 12345;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    let cuts = 0;
+    let refused = 0;
+    const flaky = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = new Request(new URL(String(input), 'http://app.invalid'), init);
+      if (req.method === 'GET' && random() < 0.2) {
+        refused++;
+        throw new TypeError('Failed to fetch');
+      }
+      const res = await handler.fetch(req);
+      if (req.method === 'POST' && new URL(req.url).pathname.endsWith('/stop')) return res;
+      if (random() >= 0.67) return res;
+      // Two thirds of connections break: a first one after its `start` (before it there is no replyId,
+      // so nothing to resume: that case fails as a network error, tested in core), a resumed one anywhere.
+      if (req.method === 'POST') return cutAfter(res, 1 + Math.floor(random() * 60), () => cuts++);
+      return cutAfterBytes(res, Math.floor(random() * 6000), () => cuts++);
+    }) as typeof globalThis.fetch;
+    const plain = (async (input: RequestInfo | URL, init?: RequestInit) => handler.fetch(new Request(new URL(String(input), 'http://app.invalid'), init))) as typeof globalThis.fetch;
+
+    const prompts = Array.from({ length: 10 }, (_, i) => prompt(`Topic ${i}: explain it [[sim:tokens=${200 + i * 20}]]`));
+    const run = (fetch: typeof globalThis.fetch, body: ReturnType<typeof prompt>): Promise<FastStreamState> =>
+      new Promise((resolve) => {
+        const end = (state: FastStreamState): void => resolve(state);
+        const stream = createFastStream({ fetch, notify: 'sync', calibration: false, resume: { baseDelayMs: 5, maxDelayMs: 40, storage: false }, onFinish: end, onError: (_e, state) => end(state) });
+        stream.start(body);
+      });
+    const reference = await Promise.all(prompts.map((p) => run(plain, p)));
+    expect(reference.every((r) => r.status === 'done')).toBe(true);
+    const before = sim.requests().length;
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => run(flaky, prompts[i % 10]!)));
+    const failed = results.filter((r) => r.status !== 'done').map((r) => `${r.status} ${r.error?.kind} ${r.error?.message}`);
+    expect(failed).toEqual([]);
+    const wrong = results.filter((r, i) => r.text !== reference[i % 10]!.text).length;
+    expect(wrong, 'replies whose text differs from the uninterrupted one').toBe(0);
+    expect(sim.requests().length - before, 'upstream requests for 100 replies').toBe(100);
+    expect(cuts).toBeGreaterThan(50);
+    console.log(`[resume] 100 concurrent replies: ${cuts} connections cut, ${refused} reconnections refused, 0 lost or repeated characters`);
+  });
 });
+
+/** The response, with its body failing like a broken connection after `bytes` bytes (if it is that long). */
+function cutAfterBytes(res: Response, bytes: number, onCut: () => void): Response {
+  if (res.body === null) return res;
+  const reader = res.body.getReader();
+  let seen = 0;
+  let broken = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (broken) {
+        c.error(new TypeError('network error'));
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) {
+        c.close();
+        return;
+      }
+      if (seen + value.byteLength <= bytes) {
+        seen += value.byteLength;
+        c.enqueue(value);
+        return;
+      }
+      // These bytes arrive, then the read fails; the edge sees its side closed.
+      const head = value.subarray(0, bytes - seen);
+      seen = bytes;
+      onCut();
+      reader.cancel().catch(() => {});
+      broken = true;
+      if (head.byteLength > 0) c.enqueue(head.slice());
+      else c.error(new TypeError('network error'));
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, headers: res.headers });
+}
