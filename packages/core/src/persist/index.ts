@@ -11,6 +11,8 @@
  * // createFastChat from `@slipstream/core`, createMemoryThreadStore from `@slipstream/core/persist`
  * const store = createMemoryThreadStore();
  * const chat = createFastChat({ endpoint: '/api/chat', persist: { store, threadId: 'support-1' } });
+ * chat.send('Hi');
+ * // once the reply has finished:
  * const { threads } = await store.list(); // [{ id: 'support-1', preview: 'Hi', costUsd: 0.0012, … }]
  *
  * @module
