@@ -3,6 +3,7 @@
  * looks like on the wire: text deltas of a few tokens each (1–8, most often 3–4), thinking that
  * alternates runs of tiny deltas with large chunks, tool input in mid-sized fragments, and now and then
  * a burst (a few deltas held back and sent together). Seeded; the token counts are exact either way.
+ * Either way a delta never ends inside a character (see {@link keepCharactersWhole}).
  * @module
  */
 import type { Rng } from './random.ts';
@@ -76,6 +77,28 @@ export function chunkBlock(kind: 'text' | 'thinking' | 'tool_use', n: number, pr
     } else {
       i += 1;
     }
+  }
+  return out;
+}
+
+/**
+ * Merge deltas so that none ends inside a character. The tokenizer is byte-level: a rare character
+ * (CJK, emoji) can span two or three tokens, and `tokenize` gives the tokens that only start it the
+ * text `''`. The API holds such bytes until the character is whole, so a delta ending on one takes the
+ * next delta in. (A reply that opens with such a character then has a first delta of 2–3 tokens.)
+ */
+export function keepCharactersWhole(sizes: DeltaSize[], tokens: readonly string[]): DeltaSize[] {
+  const out: DeltaSize[] = [];
+  let end = 0;
+  for (const d of sizes) {
+    const last = out.at(-1);
+    if (last !== undefined && tokens[end - 1] === '') {
+      last.size += d.size;
+      last.hold = d.hold;
+    } else {
+      out.push({ ...d });
+    }
+    end += d.size;
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CacheUsage } from './cache.ts';
-import { chunkBlock, type Chunking } from './chunking.ts';
+import { chunkBlock, keepCharactersWhole, type Chunking } from './chunking.ts';
 import type { ChosenFault } from './faults.ts';
 import type { PlannedBlock, ReplyPlan } from './plan.ts';
 import type { Rng } from './random.ts';
@@ -123,7 +123,7 @@ export async function* replyFrames(s: ReplySetup): AsyncGenerator<ReplyChunk, Re
       yield { frame: sseFrame({ type: 'content_block_delta', index, delta: deltaOf(block, '') }), tokens: 0 };
     }
     // The reply's first delta carries 1 token (so "tokens after the first" is exact); see chunking.ts.
-    const sizes = chunkBlock(block.type, block.tokens.length, s.chunking, s.chunkRng, emitted === 0);
+    const sizes = keepCharactersWhole(chunkBlock(block.type, block.tokens.length, s.chunking, s.chunkRng, emitted === 0), block.tokens);
     let q = 0;
     for (let i = 0; i < block.tokens.length; ) {
       if (faultDue()) return yield* fireFault(s);

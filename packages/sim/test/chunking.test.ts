@@ -1,8 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkBlock } from '../src/chunking.ts';
+import { chunkBlock, keepCharactersWhole } from '../src/chunking.ts';
 import type { RunningSim } from '../src/node.ts';
 import { createRng } from '../src/random.ts';
+import { tokenize } from '../src/tokens.ts';
 import { client, fastParams, post, sim } from './helpers.ts';
 
 let s: RunningSim;
@@ -86,8 +87,20 @@ describe('chunking: token', () => {
   it('one token per delta, by header or by configuration; the text is the same as under api', async () => {
     const api = await run('Write a plan for the launch');
     const byHeader = await run('Write a plan for the launch', {}, { 'x-sim-chunking': 'token' });
-    expect(byHeader.record.deltaTokens.every((k) => k === 1)).toBe(true);
-    expect(byHeader.fragments.length).toBe(byHeader.msg.usage.output_tokens);
+    // One token per delta, except that a character spread over tokens goes out whole (the sim's
+    // prose has `…`, two tokens, the first of which completes no character).
+    const text = byHeader.fragments.map((f) => f.text).join('');
+    const tokens = tokenize(text);
+    const groups: number[] = [];
+    for (let i = 0; i < tokens.length; ) {
+      let k = 1;
+      while (i + k < tokens.length && tokens[i + k - 1] === '') k++;
+      groups.push(k);
+      i += k;
+    }
+    expect(byHeader.record.deltaTokens).toEqual(groups);
+    expect(sum(groups)).toBe(byHeader.msg.usage.output_tokens);
+    expect(byHeader.fragments.every((f) => f.text !== '')).toBe(true);
     expect(byHeader.fragments.map((f) => f.text).join('')).toBe(api.fragments.map((f) => f.text).join(''));
     s.sim.configure({ chunking: 'token' });
     try {
@@ -95,6 +108,20 @@ describe('chunking: token', () => {
     } finally {
       s.sim.configure({ chunking: 'api' });
     }
+  });
+
+  it('never ends a delta inside a character', () => {
+    const tokens = tokenize('ok 中文字符测试，这是 😀 …');
+    expect(tokens.join('')).toBe('ok 中文字符测试，这是 😀 …');
+    expect(tokens).toContain('');
+    const sizes = keepCharactersWhole(tokens.map(() => ({ size: 1, hold: false })), tokens);
+    expect(sum(sizes.map((d) => d.size))).toBe(tokens.length);
+    let end = 0;
+    for (const d of sizes) {
+      end += d.size;
+      if (end < tokens.length) expect(tokens[end - 1]).not.toBe('');
+    }
+    expect(sizes.length).toBeLessThan(tokens.length);
   });
 
   it('a bad x-sim-chunking is a 400 naming the header', async () => {

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
+import { getTokenizer } from '@anthropic-ai/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XSS_PAYLOADS } from '../src/index.ts';
 import type { RunningSim } from '../src/node.ts';
 import { planReply } from '../src/plan.ts';
-import { tokenize } from '../src/tokens.ts';
+import { countTokens, tokenize } from '../src/tokens.ts';
 import { client, fastParams, sim } from './helpers.ts';
 
 let s: RunningSim;
@@ -30,6 +31,28 @@ describe('tokenizer', () => {
     const perToken = prose.length / tokenize(prose).length;
     expect(perToken).toBeGreaterThan(3);
     expect(perToken).toBeLessThan(7);
+  });
+
+  it("counts exactly what Anthropic's published tokenizer counts, on every kind of text", () => {
+    const texts = [
+      'The edge function streams tokens to the browser while the meter shows the live output rate.',
+      'function lru<K, V>(max: number) {\n  const map = new Map<K, V>();\n  return { get: (k: K) => map.get(k) };\n}\n',
+      '| store | latency | persistence |\n|---|---|---|\n| Redis | ~1 ms | optional |\n',
+      '{"path":"src/index.ts","line":42,"ok":true,"tags":["a","b"]}',
+      '流式传输让用户更快看到回答。日本語のテキスト。한국어 텍스트',
+      'emoji 😀🎉, <EOT> and <META> are plain text here, tabs\tand\r\nline ends',
+    ];
+    const reference = getTokenizer();
+    try {
+      for (const t of texts) {
+        // The reference normalises to NFKC first; these texts are NFKC already.
+        expect(t.normalize('NFKC')).toBe(t);
+        expect(countTokens(t)).toBe(reference.encode(t, [], []).length);
+        expect(tokenize(t)).toHaveLength(countTokens(t));
+      }
+    } finally {
+      reference.free();
+    }
   });
 });
 
