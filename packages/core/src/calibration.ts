@@ -178,7 +178,7 @@ export function betterCalibration(a: TokenCalibration | undefined, b: TokenCalib
  * The token estimate of one reply (all its text, thinking and tool-input streams), under a
  * calibration: the counter's per-class counts times the calibration's multipliers; with a calibration
  * from other counting rules, characters ÷ its per-class characters per token; with none, the counter
- * as it is (which matches the simulator's tokenizer).
+ * as it is (fitted to a real tokenizer: see `token-estimator.ts`).
  *
  * @example
  * const e = new ReplyTokenEstimate(calibration);

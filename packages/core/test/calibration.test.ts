@@ -11,7 +11,7 @@ import {
   type KeyValueStorage,
 } from '../src/calibration.ts';
 import type { TokenCalibration } from '../src/protocol.ts';
-import { ESTIMATOR_VERSION, zeroCounts } from '../src/token-estimator.ts';
+import { ESTIMATOR_VERSION, estimateTextTokens, zeroCounts } from '../src/token-estimator.ts';
 
 const MODEL = 'claude-opus-4-6';
 
@@ -84,12 +84,14 @@ describe('ReplyTokenEstimate', () => {
   it('scales the counter by the calibration, per class', () => {
     const cal: TokenCalibration = { model: MODEL, charsPerToken: 4, sampleTokens: 1000, estimator: { version: ESTIMATOR_VERSION, scale: { prose: 0.5, code: 2 }, classTokens: { prose: 500, code: 500 } } };
     const e = new ReplyTokenEstimate(cal);
-    expect(e.push('one two three four')).toBeCloseTo(2, 10);
-    expect(e.push('{"a":1}', 'tool_input', 'tool:1')).toBeCloseTo(14, 10);
-    expect(e.tokens).toBeCloseTo(16, 10);
+    const prose = estimateTextTokens('one two three four');
+    const code = estimateTextTokens('{"a":1}', undefined, 'tool_input');
+    expect(e.push('one two three four')).toBeCloseTo(0.5 * prose, 10);
+    expect(e.push('{"a":1}', 'tool_input', 'tool:1')).toBeCloseTo(2 * code, 10);
+    expect(e.tokens).toBeCloseTo(0.5 * prose + 2 * code, 10);
     const s = e.sample(20);
-    expect(s.counted.prose).toBe(4);
-    expect(s.counted.code).toBe(7);
+    expect(s.counted.prose).toBe(prose);
+    expect(s.counted.code).toBe(code);
   });
 
   it('falls back to characters per token for a calibration from other counting rules', () => {

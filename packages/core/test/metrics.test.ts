@@ -9,6 +9,7 @@ import {
   ttftMs,
   type DeltaArrival,
 } from '../src/metrics.ts';
+import { ESTIMATOR_VERSION, estimateTextTokens } from '../src/token-estimator.ts';
 
 describe('metric definitions', () => {
   it('TTFT is request sent → first content delta', () => {
@@ -161,16 +162,20 @@ describe('detectProxyBuffering', () => {
 });
 
 describe('live window and measuring state', () => {
-  /** One word ("·word" = 1 token) per read, `rate` reads a second, from t = 1000 for `seconds`. */
+  /** One word ("·a" = 1 token) per read, `rate` reads a second, from t = 1000 for `seconds`. */
   function steady(r: MetricsRecorder, rate: number, seconds: number, from = 1000): number {
     const n = Math.round(rate * seconds);
     let at = from;
     for (let i = 0; i < n; i++) {
       at = from + (i * 1000) / rate;
-      r.recordDelta(at, ' word', i);
+      r.recordDelta(at, ' a', i);
     }
     return at;
   }
+
+  it('counts "·a" as one token (what the tests below stream)', () => {
+    expect(estimateTextTokens(' a')).toBe(1);
+  });
 
   it('says waiting, then measuring until enough has arrived, then live', () => {
     const r = new MetricsRecorder();
@@ -231,8 +236,11 @@ describe('live window and measuring state', () => {
     r.recordDelta(1020, '{"path":"b"}', 2, 'tool_input', 'tool:2');
     r.recordDelta(1030, 'ink.', 3, 'thinking');
     r.recordDelta(1040, '.ts"}', 4, 'tool_input', 'tool:1');
-    // "Let" " me" " think" "." = 4; { " path " : " a . ts " } = 11; {"path":"b"} = 9.
-    expect(r.estimatedTokens).toBe(24);
+    // Each stream counted on its own, as if it had arrived whole.
+    const thinking = estimateTextTokens('Let me think.', undefined, 'thinking');
+    const tool1 = estimateTextTokens('{"path":"a.ts"}', undefined, 'tool_input');
+    const tool2 = estimateTextTokens('{"path":"b"}', undefined, 'tool_input');
+    expect(r.estimatedTokens).toBeCloseTo(thinking + tool1 + tool2, 9);
     r.finish(24);
     // Thinking may be a summary of what was billed: such a reply teaches no calibration.
     expect(r.calibrationSample()).toBeUndefined();
@@ -240,18 +248,18 @@ describe('live window and measuring state', () => {
     tools.recordDelta(1000, 'Done: ', 0);
     tools.recordDelta(1010, '{"path":"a.ts"}', 1, 'tool_input', 'tool:1');
     tools.finish(13);
-    expect(tools.calibrationSample()?.counted).toEqual({ prose: 2, code: 11, table: 0, cjk: 0 });
+    expect(tools.calibrationSample()?.counted).toEqual({ prose: estimateTextTokens('Done: '), code: tool1, table: 0, cjk: 0 });
   });
 
   it('uses a calibration from the first delta', () => {
-    const cal = { model: 'm', charsPerToken: 4, sampleTokens: 500, estimator: { version: 1, scale: { prose: 0.8 }, classTokens: { prose: 500 } } };
+    const cal = { model: 'm', charsPerToken: 4, sampleTokens: 500, estimator: { version: ESTIMATOR_VERSION, scale: { prose: 0.8 }, classTokens: { prose: 500 } } };
     const r = new MetricsRecorder({ calibration: cal });
     r.recordDelta(1000, 'one two three four five', 0);
-    expect(r.estimatedTokens).toBeCloseTo(4, 10);
+    expect(r.estimatedTokens).toBeCloseTo(0.8 * estimateTextTokens('one two three four five'), 10);
     const late = new MetricsRecorder();
     late.setCalibration(cal);
     late.recordDelta(1000, 'one two three four five', 0);
-    expect(late.estimatedTokens).toBeCloseTo(4, 10);
+    expect(late.estimatedTokens).toBeCloseTo(0.8 * estimateTextTokens('one two three four five'), 10);
   });
 
   it('ends final: the exact headline with usage, else the last estimate, or null if it was still measuring', () => {
