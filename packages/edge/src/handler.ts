@@ -34,7 +34,7 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { checkConversation } from './conversation.ts';
 import { createEventStream, type EventStream } from './event-stream.ts';
-import { createMemoryCalibrationTable } from './calibration.ts';
+import { createMemoryCalibrationTable, createStoreCalibrationTable, type CalibrationTable } from './calibration.ts';
 import { createMemoryFallbackStore, fallbackStoreFrom, hashKey, memoryKeys, type FallbackStore } from './fallback-store.ts';
 import { DEFAULTS, type ChatHandlerOptions, type EdgeLogEvent, type EnvBindings, type FromEnv, type ResolvedOptions, type SystemPromptOption } from './options.ts';
 import { decideSpeed } from './policy.ts';
@@ -150,6 +150,18 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       resilientStores.set(store, resilient);
     }
     return resilient;
+  };
+  const sharedCalibration = new WeakMap<StateStore, CalibrationTable>();
+  /** Calibrations for this request: an explicit table, the shared `store`, or this isolate's memory. */
+  const calibrationFor = (env: EnvBindings): CalibrationTable | undefined => {
+    if (options.calibration !== undefined || opts.store === undefined) return opts.calibration;
+    const state = stateFor(env);
+    let table = sharedCalibration.get(state);
+    if (table === undefined) {
+      table = createStoreCalibrationTable(state, { now: opts.now });
+      sharedCalibration.set(state, table);
+    }
+    return table;
   };
   /** The fallback memory for this request: an explicit `fallbackStore`, the shared `store`, or this isolate's. */
   const fallbackStoreFor = (env: EnvBindings): FallbackStore => {
@@ -441,6 +453,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       t,
       store: fallbackStore,
       storeKeys,
+      calibration: calibrationFor(env),
       keyMemory,
       log,
       ...(spend !== undefined ? { spend: { meter: spend, first: firstReservation, maxTokens } } : {}),

@@ -34,7 +34,17 @@ export { createMemoryStore } from './state/memory.ts';
 export { createMemoryReplyLog, type MemoryReplyLogOptions } from './state/memory-log.ts';
 export { RESUME_DEFAULTS, PRODUCER_POLL_MS, PRODUCER_STALE_MS, type ResumeOptions } from './resume.ts';
 export { withLocalFallback, type LocalFallbackOptions, type StoreHealthEvent } from './state/resilient.ts';
-export { createMemoryCalibrationTable, stepSample, type CalibrationTable, type CountedBlock } from './calibration.ts';
+export {
+  calibrationFromDocument,
+  calibrationKey,
+  calibrationToDocument,
+  createMemoryCalibrationTable,
+  createStoreCalibrationTable,
+  stepSample,
+  type CalibrationTable,
+  type CountedBlock,
+  type StoreCalibrationOptions,
+} from './calibration.ts';
 export { decideSpeed, type SpeedDecision } from './policy.ts';
 export { parseRateLimitHeaders, parseRetryAfterMs } from './ratelimit-headers.ts';
 export { classifyUpstreamError, type UpstreamFailure } from './errors.ts';

@@ -35,6 +35,7 @@ import {
   type Usage,
 } from '@slipstream/core';
 import { placeBreakpoints } from './cache.ts';
+import type { CalibrationTable } from './calibration.ts';
 import { denialText, type Verdict } from './conversation.ts';
 import { classifyUpstreamError, type UpstreamFailure } from './errors.ts';
 import type { EventStream } from './event-stream.ts';
@@ -71,6 +72,8 @@ export interface ReplyContext {
   t: () => number;
   store: FallbackStore;
   storeKeys: { key: string; conversation?: string };
+  /** Token calibrations for `start` (`undefined`: off): the handler's table, or one in the shared store. */
+  calibration: CalibrationTable | undefined;
   keyMemory: FallbackMemory | undefined;
   log: (event: EdgeLogEvent) => void;
   /** The reply's id, when it is resumable (sent in `start`). */
@@ -330,7 +333,7 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
           sentT,
           idleTimeoutMs: opts.idleTimeoutMs,
           upstream,
-          calibration: opts.calibration,
+          calibration: ctx.calibration,
           replyId: ctx.replyId,
           ...(rl && step > 0 ? { ratelimit: rl } : {}),
           describeCall: async (name, input) => {

@@ -215,7 +215,8 @@ export interface ChatHandlerOptions {
   /**
    * Token calibrations per model, learned from every finished step's text and `usage.output_tokens` and
    * sent to clients in `start.calibration`, so a brand-new client's live tok/s is right from its first
-   * reply. `false` sends none. @default a table in this isolate's memory
+   * reply. `false` sends none. @default a table in the shared `store` when there is one
+   *   (`createStoreCalibrationTable`: a new isolate starts calibrated), else in this isolate's memory
    */
   calibration?: CalibrationTable | false;
 }

@@ -133,7 +133,8 @@ export async function relayStep(input: RelayInput): Promise<StepResult | undefin
             };
             if (input.conversationId !== undefined) start.conversationId = input.conversationId;
             if (input.replyId !== undefined) start.replyId = input.replyId;
-            const calibration = input.calibration?.get(m.model);
+            // A shared store's table may read it now (the first time per model in this isolate).
+            const calibration = await input.calibration?.get(m.model);
             if (calibration !== undefined) start.calibration = calibration;
             out.send('start', start);
           }
@@ -222,7 +223,8 @@ export async function relayStep(input: RelayInput): Promise<StepResult | undefin
     return undefined;
   }
   const sample = input.calibration === undefined ? undefined : stepSample(blocks.values(), usage.outputTokens);
-  if (sample !== undefined) input.calibration?.observe(model, sample);
+  // Stored in the background: the reply does not wait for it.
+  if (sample !== undefined) void input.calibration?.observe(model, sample);
   return {
     messageId,
     model,
