@@ -9,6 +9,7 @@ import { corsHeaders, preflight } from './cors.ts';
 import { errorBody, type ApiErrorType } from './errors.ts';
 import { handleMessages } from './messages.ts';
 import { makeId } from './random.ts';
+import { warmTokenizer } from './tokens.ts';
 import type { FaultSpec, SimOptions, SimRequestLogEntry, SimStats, SimStreamRecord } from './types.ts';
 
 /** A running simulated Messages API. */
@@ -47,6 +48,9 @@ function apiError(status: number, type: ApiErrorType, message: string, requestId
  * ```
  */
 export function createSim(options: SimOptions = {}): Sim {
+  // Build the tokenizer now (~100 ms of CPU once per process or isolate), not inside the first
+  // request, where it would hold up every stream already running.
+  warmTokenizer();
   const core = new SimCore(options);
   const app = new Hono();
 

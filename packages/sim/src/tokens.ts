@@ -12,7 +12,7 @@
  * first (tokens must join back to the text that is streamed), and its special tokens (`<EOT>`…) are
  * plain text here, as they are in a user's message.
  *
- * The ranks are parsed on first use (~100 ms on a loaded 2-core machine), not at import.
+ * The ranks are parsed when `createSim` runs (`warmTokenizer`, ~100 ms) or on first use, not at import.
  * @module
  */
 import claude from '@anthropic-ai/tokenizer/claude.json' with { type: 'json' };
@@ -44,6 +44,11 @@ function getEncoder(): Encoder {
   }
   encoder = { tiktoken, bytes };
   return encoder;
+}
+
+/** Build the encoder now rather than on first use (`createSim` calls it). */
+export function warmTokenizer(): void {
+  getEncoder();
 }
 
 function encode(text: string): number[] {
