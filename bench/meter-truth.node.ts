@@ -21,16 +21,10 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import { getTokenizer } from '@anthropic-ai/tokenizer';
 import {
-  calibrate,
   createFastStream,
   createMemoryCalibrationStorage,
-  estimatorScale,
-  ReplyTokenEstimate,
-  scaledTokens,
   TokenCounter,
-  type TokenCalibration,
   type FastStream,
   type FastStreamState,
   type CalibrationStorage,
@@ -254,9 +248,7 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
         ...variantRows(bare, 'fresh client, edge with `calibration: false` (a fresh isolate: the counter alone)', ['token', 'api']),
         ...variantRows(warm, 'warm-up: one client, calibrated by one earlier reply of its own (edge calibration off)', ['api']),
         '',
-        '- The counter follows the sim\'s tokenizer rules (see `packages/core/src/token-estimator.ts`), so against the sim it needs no calibration; calibration is what carries it to a real tokenizer, whose merges differ per content class.',
-        '',
-        ...realTokenizerSection([...cells.values()].flat()),
+        '- The sim counts and streams with a real BPE, Anthropic\'s published Claude tokenizer (`packages/sim/README.md`, Tokenizer). Core\'s counter is not that tokenizer: it is a piece counter whose expectations were fitted to it over a corpus of real text (READMEs, code, JSON, tables, CJK; not the sim\'s replies), so the `calibration: false` row is what a fresh client on a fresh edge isolate sees with no calibration at all (held-out figures on real text: `bench/fit-token-model.node.ts`, core README).',
       ].join('\n'),
       headline,
     };
@@ -265,64 +257,6 @@ async function run(): Promise<Omit<BenchResult, 'title' | 'command'>> {
     await edge.close();
     await sim.close();
   }
-}
-
-/**
- * The counter is the sim's tokenizer, so the figures above say little about a real one. Here the same
- * reply texts are tokenized by a real byte-pair tokenizer (`@anthropic-ai/tokenizer`, Anthropic's
- * published Claude tokenizer; older than Claude 4's, which is not public) and cut into windows of 150 of
- * its tokens, the live window's size; each window is estimated with no calibration, with a calibration
- * from one reply, and with one from half the replies (the other half is measured), against chars ÷ 4.
- */
-function realTokenizerSection(replies: readonly Reply[]): string[] {
-  const enc = getTokenizer();
-  const utf8 = new TextDecoder();
-  const pieces = (text: string): string[] => Array.from(enc.encode(text.normalize('NFKC'), 'all'), (id) => utf8.decode(enc.decode(new Uint32Array([id]))));
-  const tokenized = replies.map((r) => ({ content: r.content, pieces: pieces(r.text) }));
-  enc.free();
-  const sampleOf = (p: string[]) => {
-    const e = new ReplyTokenEstimate();
-    e.push(p.join(''));
-    return e.sample(p.length);
-  };
-  const train = tokenized.filter((_, i) => i % 2 === 1);
-  const test = tokenized.filter((_, i) => i % 2 === 0);
-  const one = calibrate(undefined, MODEL, sampleOf((train[0] as { pieces: string[] }).pieces));
-  let half: TokenCalibration | undefined;
-  for (const t of train) half = calibrate(half, MODEL, sampleOf(t.pieces));
-  const W = 150;
-  const scenarios: [string, (text: string) => number][] = [
-    ['chars ÷ 4 (before this change)', (t) => t.length / 4],
-    ['counter, no calibration', (t) => scaledTokens(count(t))],
-    [`counter, calibrated by one reply (${train[0]?.content})`, (t) => scaledTokens(count(t), estimatorScale(one))],
-    [`counter, calibrated by ${train.length} replies (the others are measured)`, (t) => scaledTokens(count(t), estimatorScale(half))],
-  ];
-  const rows = scenarios.map(([label, estimate]) => {
-    const cols = (['prose', 'code', 'table'] as const).map((content) => {
-      const errs: number[] = [];
-      for (const t of test.filter((x) => x.content === content)) {
-        for (let i = 0; i + W <= t.pieces.length; i += 50) errs.push(Math.abs(estimate(t.pieces.slice(i, i + W).join('')) / W - 1));
-      }
-      return `${fmt(quantile(errs, 0.9) * 100, 1)} / ${fmt(quantile(errs, 0.5) * 100, 1)}`;
-    });
-    return `| ${label} | ${cols.join(' | ')} |`;
-  });
-  const scale = estimatorScale(half);
-  return [
-    'Against a real tokenizer (no timing: the same reply texts, windows of 150 real tokens, error of the estimated token count = error of the live rate):',
-    '',
-    '| estimate | prose p90 / median % | code p90 / median % | table p90 / median % |',
-    '|---|---:|---:|---:|',
-    ...rows,
-    '',
-    `- Tokenizer: \`@anthropic-ai/tokenizer\` (Claude's published BPE; Claude 4's own is not public). Learned multipliers (real ÷ counted): ${Object.entries(scale ?? {}).map(([c, v]) => `${c} ${fmt(v, 3)}`).join(', ')}. The counter's pieces overcount a tokenizer that merges (\`**\`, \`|---|\`, common long words) by a steady factor per class; one finished reply learns it, which is what the edge does for every new client.`,
-  ];
-}
-
-function count(text: string): TokenCounter['tokens'] {
-  const c = new TokenCounter();
-  c.push(text);
-  return c.tokens;
 }
 
 await main('3. Meter truth', 'pnpm --filter @slipstream/bench exec tsx meter-truth.node.ts', run);
