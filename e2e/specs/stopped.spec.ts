@@ -65,6 +65,30 @@ test('chat: a reply that fails inside bold text shows it bold, not with a raw **
   await expect(reply.getByTestId('message-error')).toContainText('Partial reply kept above');
 });
 
+test('chat: a reply cut at max_tokens renders as cut off, and keeps its note after Continue', async ({ page }) => {
+  // The demo sends no max_tokens (the edge's default is 4096): make each request's limit small.
+  await page.route('**/api/chat', async (route) => {
+    const body = JSON.parse(route.request().postData() ?? '{}') as Record<string, unknown>;
+    await route.continue({ postData: JSON.stringify({ ...body, max_tokens: 40 }) });
+  });
+  const panel = await openTab(page, 'chat');
+  await panel.getByTestId('composer-input').fill('Explain streaming with **bold** terms [[sim:tokens=200]]');
+  await panel.getByTestId('composer-input').press('Enter');
+  const first = panel.getByTestId('message-assistant').first();
+  await expect(first).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  await expect(first.getByTestId('cut-note')).toContainText('max_tokens');
+  const markdown = first.locator('[data-slipstream="markdown"]').last();
+  await expect(markdown).toHaveAttribute('data-state', 'partial');
+  expect(await prose(markdown)).not.toMatch(RAW_MARKUP);
+  await first.getByTestId('continue').click();
+  await expect(panel.getByTestId('message-assistant')).toHaveCount(2);
+  await expect(panel.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  // The first reply is still the one that was cut: its note and rendering stay; Continue is the last one's.
+  await expect(first.getByTestId('cut-note')).toContainText('max_tokens');
+  await expect(markdown).toHaveAttribute('data-state', 'partial');
+  await expect(first.getByTestId('continue')).toHaveCount(0);
+});
+
 test('race: Stop both leaves both lanes labelled Stopped, badges that say what they know, and a partial verdict', async ({ page }) => {
   const race = await openTab(page, 'race');
   await race.getByTestId('race-prompt').fill('Implement a retry helper with **bold** notes and code. [[sim:tokens=3000]]');

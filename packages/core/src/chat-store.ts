@@ -25,6 +25,7 @@ import type {
   PendingToolCall,
   Speed,
   SpeedPolicy,
+  StopReason,
   FallbackEvent,
   TextPart,
   ToolApprovalPart,
@@ -102,6 +103,11 @@ export interface FastChatMessage {
   model?: string | null;
   /** Why the reply's latest request ended; `null` while streaming and for user messages. */
   finishReason?: FinishReason | null;
+  /**
+   * The upstream stop reason of the reply's latest request (`end_turn`, `max_tokens`, …); `null` while
+   * streaming and for user messages. A `done` reply with `max_tokens` was cut off at the length limit.
+   */
+  stopReason?: StopReason | null;
   /** Tool calls the reply waits for (client tools, approvals); empty otherwise. */
   pendingToolCalls?: readonly PendingToolCall[];
   /**
@@ -466,6 +472,7 @@ class FastChatStore extends Subscribable implements FastChat {
       error: s.error,
       model: s.model,
       finishReason: s.finishReason,
+      stopReason: s.stopReason,
       pendingToolCalls: s.pendingToolCalls,
       reconnecting: s.reconnecting,
     };

@@ -212,6 +212,18 @@ describe('createFastChat: conversation', () => {
     expect(calls[1]!.body).toEqual(calls[0]!.body);
   });
 
+  it('a reply keeps its stop reason: one cut at max_tokens says so', async () => {
+    const cut: Ev[] = [['start', startEvent()], text('Cut **mid'), ...finished(5, { stopReason: 'max_tokens' })];
+    const { store, messages } = chat([cut, answer('Whole.')]);
+    store.send('x');
+    await settle();
+    expect(messages()[1]).toMatchObject({ status: 'done', stopReason: 'max_tokens' });
+    store.send('Continue');
+    await settle();
+    expect(messages()[1]!.stopReason).toBe('max_tokens');
+    expect(messages()[3]!.stopReason).toBe('end_turn');
+  });
+
   it('a request the client refuses settles as an error without a fetch', () => {
     const { store, calls, messages } = chat([], { body: { max_tokens: -1 } });
     store.send('hi');

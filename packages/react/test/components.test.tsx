@@ -303,8 +303,12 @@ describe('<Message> and <ChatThread>', () => {
     expect(md().getAttribute('data-state')).toBe('partial');
     expect(md().querySelector('pre')?.textContent).toBe('const a = "**x');
     expect(md().querySelector('strong')).toBeNull();
+    // A reply cut at max_tokens is cut off too.
+    rerender(<Message message={reply({ status: 'done', stopReason: 'max_tokens', content: text })} />);
+    expect(md().getAttribute('data-state')).toBe('partial');
+    expect(md().textContent).toBe('Use a token bucket so the limit');
     // Only a cut reply: a finished one shows unclosed markup literally, as CommonMark does.
-    rerender(<Message message={reply({ status: 'done', content: text })} />);
+    rerender(<Message message={reply({ status: 'done', stopReason: 'end_turn', content: text })} />);
     expect(md().getAttribute('data-state')).toBe('complete');
     expect(md().textContent).toContain('**limit');
   });

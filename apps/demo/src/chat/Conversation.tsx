@@ -192,8 +192,8 @@ export function ConversationView(props: {
     },
     [edit, toBottom],
   );
-  // The last reply was cut at max_tokens: say so and offer to continue (a follow-up turn).
-  const cut = chat.status === 'done' && chat.stream.stopReason === 'max_tokens' ? lastAssistant : undefined;
+  // A reply cut at max_tokens says so (its own stop reason, kept with it); the last one offers to
+  // continue (a follow-up turn).
   const continueReply = useCallback(() => sendAndShow('Continue exactly where you stopped.'), [sendAndShow]);
   const composerRef = useRef<HTMLFormElement | null>(null);
   const hintId = useId();
@@ -254,14 +254,16 @@ export function ConversationView(props: {
         retryAfterMs={message.id === lastAssistant ? (fastOnly && chat.fastWaitMs > 0 ? chat.fastWaitMs : chat.retryAfterMs) : null}
         fastWaitMs={message.id === lastAssistant && fastOnly ? chat.fastWaitMs : 0}
         {...(message.id === lastAssistant ? { onRetry: regenerate, onRegenerate: regenerate } : {})}
-        {...(message.id === cut ? { cutAtMaxTokens: true, onContinue: continueReply } : {})}
+        {...(message.role === 'assistant' && message.status === 'done' && message.stopReason === 'max_tokens'
+          ? { cutAtMaxTokens: true, ...(message.id === lastAssistant ? { onContinue: continueReply } : {}) }
+          : {})}
         {...(message.role === 'user' && composer ? { onEdit: editAndResend } : {})}
         {...(message.versions?.length ? { onSelectVersion: selectVersion } : {})}
         standardOtps={message.model ? (standardRates.get(message.model) ?? null) : null}
         busy={busy}
       />
     ),
-    [policy, fastOnly, lastAssistant, chat.retryAfterMs, chat.fastWaitMs, regenerate, busy, cut, continueReply, editAndResend, composer, standardRates, selectVersion],
+    [policy, fastOnly, lastAssistant, chat.retryAfterMs, chat.fastWaitMs, regenerate, busy, continueReply, editAndResend, composer, standardRates, selectVersion],
   );
 
   return (

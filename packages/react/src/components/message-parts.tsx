@@ -43,8 +43,9 @@ const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp
  */
 export function MessageParts({ message, toolRenderers, highlight, linkTarget, ...handlers }: MessagePartsProps): ReactNode {
   const inFlight = message.status === 'submitted' || message.status === 'streaming';
-  // Stopped or failed: the last part's text was cut off mid-markup and renders like a streaming tail.
-  const cut = message.status === 'aborted' || message.status === 'error';
+  // Stopped, failed or cut at max_tokens: the last part's text may end mid-markup and renders like a
+  // streaming tail.
+  const cut = message.status === 'aborted' || message.status === 'error' || (message.status === 'done' && message.stopReason === 'max_tokens');
   const parts = message.parts.length > 0 || message.content === '' ? message.parts : [{ type: 'text' as const, text: message.content }];
   const stepped = message.steps.length > 1;
   const last = parts.length - 1;

@@ -57,6 +57,10 @@ interface ChunkProps {
   opts: MarkdownRenderOptions;
 }
 
+function holdsTail(p: ChunkProps): boolean {
+  return p.tail >= p.from && p.tail < p.to;
+}
+
 /** A run of blocks. Settled chunks re-render only if their blocks were replaced (a new text). */
 const Chunk = memo(
   function Chunk({ blocks, from, to, tail, settled, skipOffscreen, opts }: ChunkProps) {
@@ -78,6 +82,8 @@ const Chunk = memo(
   (a, b) =>
     a.settled &&
     b.settled &&
+    // A cut-off text's settled last chunk renders its tail as partial: re-render when that changes.
+    holdsTail(a) === holdsTail(b) &&
     a.from === b.from &&
     a.to === b.to &&
     a.opts === b.opts &&
