@@ -194,3 +194,21 @@ test('regenerate keeps the earlier reply: ‹ 1/2 › browses both, by keyboard,
   await restored.getByTestId('version-next').click();
   await expect.poll(() => restored.getByTestId('message-text').locator('[data-slipstream=markdown]').innerText()).toBe(secondText);
 });
+
+test('deleting the open chat while its reply streams stops the reply upstream and opens a new chat; a reload keeps it deleted', async ({ page, sim }) => {
+  const chat = await openTab(page, 'chat');
+  await ask(chat, 'A long plan, please [[sim:tokens=3000]]');
+  const reply = chat.getByTestId('message-assistant').last();
+  await expect(reply).toHaveAttribute('data-status', 'streaming');
+  await expect(chat.getByTestId('thread-item')).toHaveCount(1, { timeout: 5000 });
+  await chat.getByTestId('thread-delete').click();
+  await expect(chat.getByTestId('undo-toast')).toContainText('Deleted “A long plan, please”');
+  await expect(chat.getByTestId('message-user')).toHaveCount(0);
+  await expect(chat.getByTestId('thread-item')).toHaveCount(0);
+  await expect.poll(async () => (await sim.stats()).abortedStreams, { timeout: 5000 }).toBe(1);
+  await page.reload();
+  await expect(page.getByTestId('upstream')).toHaveText('Simulator');
+  await expect(chat.getByTestId('thread-list')).toBeVisible();
+  await expect(chat.getByTestId('thread-item')).toHaveCount(0);
+  await expect(chat.getByTestId('message-user')).toHaveCount(0);
+});

@@ -95,6 +95,7 @@ export function ChatTab() {
   const startNew = useCallback(() => open(newId()), [open]);
   const rename = useCallback((id: string, title: string) => void threadStore.rename(id, title), []);
 
+  const stopCurrent = useRef<(() => void) | null>(null);
   const [deleted, setDeleted] = useState<Deleted | null>(null);
   const undoButton = useRef<HTMLButtonElement | null>(null);
   const remove = useCallback(
@@ -103,6 +104,8 @@ export function ChatTab() {
       const name = summary ? threadName(summary) : 'Chat';
       const wasCurrent = id === threadId;
       if (wasCurrent) {
+        // A reply still streaming in it is stopped at the edge too (unmounting alone only detaches a resumable reply).
+        stopCurrent.current?.();
         setThreadId(newId());
         // Let the open chat unmount first: its last save must not bring the thread back.
         await new Promise((r) => setTimeout(r, 50));
@@ -190,6 +193,7 @@ export function ChatTab() {
         speed={speed}
         model={model}
         persist={persist}
+        stopRef={stopCurrent}
         toolbar={
           <>
             {phone ? (

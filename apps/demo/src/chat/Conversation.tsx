@@ -358,8 +358,19 @@ export function Conversation(props: {
   empty?: ReactNode;
   suggestions?: readonly string[];
   persist?: UseFastChatOptions['persist'];
+  /** Set to this conversation's `stop` while mounted (the Chat tab stops a reply in a chat it deletes). */
+  stopRef?: { current: (() => void) | null };
 }) {
   const chat = useDemoChat({ speed: props.speed, model: props.model, resumeKey: `chat:${props.id}`, ...(props.persist ? { persist: props.persist } : {}) });
+  const { stopRef } = props;
+  const { stop } = chat;
+  useEffect(() => {
+    if (!stopRef) return;
+    stopRef.current = stop;
+    return () => {
+      if (stopRef.current === stop) stopRef.current = null;
+    };
+  }, [stopRef, stop]);
   return (
     <ConversationView
       chat={chat}
