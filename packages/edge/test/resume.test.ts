@@ -218,6 +218,29 @@ describe('a store failing mid-reply', () => {
   });
 });
 
+describe('a producer that died', () => {
+  it('a resume replays what was logged, then ends with a retryable network error (no id) once the producer is silent for 10 s', async () => {
+    // The store's clock runs 11 s behind the edge's: what "another process" wrote looks 11 s old.
+    const store = createMemoryStore({ now: () => Date.now() - 11_000 });
+    const r = await rig({ store });
+    const log = store.replies!;
+    const id = '9b0c6f1e-0000-4000-8000-00000000dead';
+    await log.open(id, { lifetimeMs: 60_000 });
+    const frames = [1, 2].map((seq) => ({ seq, frame: `event: text\nid: ${seq}\ndata: {"delta":"part ${seq} ","step":0,"index":0,"t":${seq}}\n\n` }));
+    await log.append(id, { events: frames, ttlMs: 60_000 });
+    const started = Date.now();
+    const res = await resumeChat(r.chatUrl, id, 0);
+    expect(res.status).toBe(200);
+    expect(res.events.map((e) => [e.id, e.event])).toEqual([
+      [1, 'text'],
+      [2, 'text'],
+      [undefined, 'error'],
+    ]);
+    expect(res.events[2]?.data).toMatchObject({ kind: 'network', retryable: true });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
 describe('users, CORS and the off switch', () => {
   it('a reply bound to a user resumes and stops only for that user', async () => {
     const r = await rig({ authorize: (c) => ({ userId: c.req.header('x-user') ?? 'nobody' }), cors: ['https://app.example'] });
