@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { dropFile, pdf, png } from '../files.ts';
+import { dropFile, noisePng, pdf, png } from '../files.ts';
 import { expect, openTab, test } from '../fixtures.ts';
 
 async function axeSerious(page: Page, where: string): Promise<void> {
@@ -62,15 +62,36 @@ for (const [width, height, theme] of [[1280, 900, 'light'], [390, 844, 'dark']] 
 test('an oversized or unsupported file is refused in the browser, naming the limit; nothing is sent', async ({ page, sim }) => {
   const panel = await openTab(page, 'chat');
   const input = panel.getByTestId('composer').locator('input[type=file]');
-  await input.setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.concat([png(8, 8), Buffer.alloc(4 * 1024 * 1024)]) });
   const alert = panel.getByTestId('attachments').getByRole('alert');
-  await expect(alert).toContainText('huge.png is 4 MB; an image may be at most 3.75 MB (5 MB once encoded for sending).');
+  await input.setInputFiles({ name: 'book.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([pdf(1), Buffer.alloc(11 * 1024 * 1024)]) });
+  await expect(alert).toContainText('book.pdf is 11 MB; a PDF may be at most 10 MB.');
+  // GIFs are never scaled down (they may be animated): over 3.75 MB is refused.
+  await input.setInputFiles({ name: 'huge.gif', mimeType: 'image/gif', buffer: Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(4 * 1024 * 1024)]) });
+  await expect(alert).toContainText('huge.gif is 4 MB; an image may be at most 3.75 MB (5 MB once encoded for sending).');
   await expect(panel.getByTestId('attachments').getByRole('listitem')).toHaveCount(0);
   await input.setInputFiles({ name: 'notes.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', buffer: Buffer.from('PK') });
   await expect(alert).toContainText('notes.docx');
   await expect(alert).toContainText('Claude takes JPEG, PNG, GIF and WebP images and PDF documents.');
   await expect(panel.getByTestId('composer').locator('[data-part=send]')).toBeDisabled();
   expect((await sim.requests()).filter((r) => r.path.endsWith('/v1/messages'))).toEqual([]);
+});
+
+test('a photo over 3.75 MB is scaled down in the browser to fit, and sent as a JPEG', async ({ page, sim }) => {
+  const panel = await openTab(page, 'chat');
+  const photo = noisePng(1400, 1000);
+  expect(photo.length).toBeGreaterThan(3.75 * 1024 * 1024);
+  await panel.getByTestId('composer').locator('input[type=file]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: photo });
+  const chip = panel.getByTestId('attachments').getByRole('listitem');
+  await expect(chip).toHaveAttribute('data-status', 'ready');
+  await expect(chip).toContainText('scaled down from 4');
+  await expect(panel.getByTestId('attachments').getByRole('status')).toHaveText('photo.png (scaled down to fit) attached');
+  await panel.getByTestId('composer-input').fill('What is this? [[sim:tokens=10]]');
+  await panel.getByTestId('composer-input').press('Enter');
+  await expect(panel.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  // The sim accepted it (a reply came back); what was sent is the JPEG the bubble shows (the request
+  // itself is over the sim's log cap, so its body is summarized there).
+  expect(await panel.getByTestId('message-user').last().locator('img[data-part=image]').getAttribute('src')).toMatch(/^data:image\/jpeg;base64,\/9j\//);
+  expect((await sim.requests()).filter((r) => r.path.endsWith('/v1/messages'))).toHaveLength(1);
 });
 
 test('an over-limit request sent straight to the edge gets a 400 naming the field and the limit (the body cap is not what refuses it)', async ({ request, sim }) => {

@@ -2,7 +2,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-libra
 import userEvent from '@testing-library/user-event';
 import type { DocumentPart, ImagePart, UserPart } from '@slipstream/core';
 import { useRef } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AttachButton, AttachmentDropZone, AttachmentList, conversationAttachments, pasteAttachments, useAttachments, type ConversationAttachments } from '../src/attachments/index.ts';
 import { Composer } from '../src/components/composer.tsx';
 
@@ -19,8 +19,9 @@ const pngFile = (name: string, w: number, h: number, size?: number) => new File(
 const pdfFile = (name: string, pages: number) =>
   new File([`%PDF-1.4\n1 0 obj << /Type /Pages /Count ${pages} >> endobj\n${Array.from({ length: pages }, (_, i) => `${i + 2} 0 obj << /Type /Page >> endobj\n`).join('')}%%EOF`], name, { type: 'application/pdf' });
 
-function Harness(props: { onSend: (parts: UserPart[]) => void; conversation?: ConversationAttachments; maxRequestBytes?: number }) {
+function Harness(props: { onSend: (parts: UserPart[]) => void; conversation?: ConversationAttachments; maxRequestBytes?: number; downscale?: boolean }) {
   const attach = useAttachments({
+    ...(props.downscale ? { downscale: true } : {}),
     ...(props.conversation ? { conversation: props.conversation } : {}),
     ...(props.maxRequestBytes ? { maxRequestBytes: props.maxRequestBytes } : {}),
   });
@@ -135,5 +136,59 @@ describe('attachments in the composer', () => {
       fireEvent.paste(screen.getByRole('textbox'), { clipboardData: { files: [pngFile('c.png', 10, 10, 60 * 1024)], types: ['Files'] } });
     });
     expect(screen.getByRole('alert').textContent).toMatch(/^c\.png would bring this conversation's attachments to 1\.33 MB once encoded; a request may be at most 1\.29 MB/);
+  });
+});
+
+/** A JPEG whose frame header says `w`×`h`, padded to `size` bytes (what the stub encoder returns). */
+const jpegBytes = (w: number, h: number, size: number) => {
+  const out = new Uint8Array(size);
+  out.set([0xff, 0xd8, 0xff, 0xc0, 0, 17, 8, (h >> 8) & 255, h & 255, (w >> 8) & 255, w & 255, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+  return out;
+};
+
+describe('downscale', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('without an image decoder (here, happy-dom) an oversized photo is still refused with the limit named', async () => {
+    render(<Harness onSend={() => {}} downscale />);
+    await act(async () => {
+      fireEvent.paste(screen.getByRole('textbox'), { clipboardData: { files: [pngFile('big.png', 4000, 3000, 4 * 1024 * 1024)], types: ['Files'] } });
+    });
+    expect(screen.getByRole('alert').textContent).toContain('big.png is 4 MB; an image may be at most 3.75 MB');
+  });
+
+  it('scales an oversized photo to 2576 px on its long side, re-encoded, smaller again until it fits', async () => {
+    const sizes: [number, number][] = [];
+    vi.stubGlobal('createImageBitmap', async () => ({ width: 6000, height: 4000, close() {} }));
+    vi.stubGlobal(
+      'OffscreenCanvas',
+      class {
+        constructor(
+          readonly width: number,
+          readonly height: number,
+        ) {}
+        getContext() {
+          return { fillStyle: '', fillRect() {}, drawImage() {} };
+        }
+        async convertToBlob({ type }: { type: string }) {
+          sizes.push([this.width, this.height]);
+          // The first encoding is still too large; the second (3/4 the size) fits.
+          const bytes = sizes.length === 1 ? 4 * 1024 * 1024 : 900 * 1024;
+          return new Blob([jpegBytes(this.width, this.height, bytes)], { type });
+        }
+      },
+    );
+    render(<Harness onSend={() => {}} downscale />);
+    await act(async () => {
+      fireEvent.paste(screen.getByRole('textbox'), { clipboardData: { files: [pngFile('photo.png', 6000, 4000, 5 * 1024 * 1024)], types: ['Files'] } });
+    });
+    await waitFor(() => expect(screen.getByRole('listitem').getAttribute('data-status')).toBe('ready'));
+    expect(sizes).toEqual([
+      [2576, 1717],
+      [1932, 1288],
+    ]);
+    expect(screen.getByRole('listitem').textContent).toContain('1932×1288 · 900 kB · scaled down from 5 MB');
+    expect(screen.getByRole('status').textContent).toBe('photo.png (scaled down to fit) attached');
+    expect(screen.queryByRole('alert')?.textContent ?? '').toBe('');
   });
 });

@@ -200,7 +200,8 @@ export function ConversationView(props: {
 
   // Attachments: checked against what the conversation already carries (every request sends it again).
   const inConversation = useMemo(() => conversationAttachments(messages), [messages]);
-  const attach = useAttachments({ conversation: inConversation });
+  // A phone photo over 3.75 MB is scaled down to fit rather than refused.
+  const attach = useAttachments({ conversation: inConversation, downscale: true });
   // Removing the last attachment returns focus to the text box.
   const textBox = useMemo(() => ({ get current(): HTMLElement | null { return composerRef.current?.querySelector('textarea') ?? null; } }), []);
   const { parts: attachmentParts, clear: clearAttachments } = attach;

@@ -73,12 +73,13 @@ export const AttachButton = forwardRef<HTMLButtonElement, AttachButtonProps>(fun
   );
 });
 
-/** `"3 pages · 120 kB"`, `"640×480 · 1.2 MB"`. */
+/** `"3 pages · 120 kB"`, `"640×480 · 1.2 MB"`, `"2576×1932 · 1.1 MB · scaled down from 4.6 MB"`. */
 export function attachmentSummary(a: Attachment): string {
   const bits: string[] = [];
   if (a.kind === 'pdf') bits.push(a.pages === undefined ? 'PDF' : `${a.pages} ${a.pages === 1 ? 'page' : 'pages'}`);
   else if (a.dimensions) bits.push(`${a.dimensions.width}×${a.dimensions.height}`);
   bits.push(formatBytes(a.bytes));
+  if (a.resizedFrom !== undefined) bits.push(`scaled down from ${formatBytes(a.resizedFrom)}`);
   return bits.join(' · ');
 }
 

@@ -11,6 +11,7 @@ export {
   conversationAttachments,
   type Attachment,
   type ConversationAttachments,
+  type DownscaleOptions,
   type UseAttachmentsOptions,
   type UseAttachmentsResult,
 } from './use-attachments.ts';

@@ -8,7 +8,9 @@
 import {
   checkAttachment,
   DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_REQUEST_LIMITS,
   formatBytes,
+  maxFileBytesForBase64,
   pdfPageCount,
   precheckAttachment,
   type AttachmentKind,
@@ -38,6 +40,22 @@ export interface Attachment {
   pages?: number;
   /** Images: a `data:` URL of the file itself, for the thumbnail. */
   previewUrl?: string;
+  /** Set when the image was scaled down to fit ({@link UseAttachmentsOptions.downscale}): the picked file's size in bytes. */
+  resizedFrom?: number;
+}
+
+/** How {@link UseAttachmentsOptions.downscale} scales large images down. */
+export interface DownscaleOptions {
+  /**
+   * Longest side after scaling, in pixels. Anthropic scales larger images down itself (to 2576 px on
+   * Opus 4.8's high-resolution vision, 1568 px on earlier models), so more pixels only cost upload time.
+   * @default 2576
+   */
+  maxSide?: number;
+  /** Format of the scaled image. @default 'image/jpeg' */
+  type?: 'image/jpeg' | 'image/webp';
+  /** Encoder quality, 0–1. @default 0.9 */
+  quality?: number;
 }
 
 /** What a conversation already carries: every request sends all of it again. */
@@ -90,6 +108,14 @@ export interface UseAttachmentsOptions {
    * new ones must fit, as base64. @default core's `DEFAULT_MAX_REQUEST_BYTES` (30 MB, the edge's default)
    */
   maxRequestBytes?: number;
+  /**
+   * Scale a JPEG, PNG or WebP image that is over the per-image limit (3.75 MB, or 8000 px on a side)
+   * down in the browser instead of refusing it: to `maxSide` px, re-encoded as JPEG (transparency on
+   * white), smaller again until it fits. GIFs are never touched (they may be animated). Off by default:
+   * it changes the pixels sent. Where the browser cannot decode the image, the usual refusal stands.
+   * @default false
+   */
+  downscale?: boolean | DownscaleOptions;
 }
 
 export interface UseAttachmentsResult {
@@ -126,6 +152,58 @@ function readBase64(file: Blob): Promise<string> {
 }
 
 let nextId = 0;
+
+const SHRINKABLE = /^image\/(jpeg|png|webp)$|\.(jpe?g|png|webp)$/i;
+
+/** Encode `bitmap` at `w`×`h` on a white background, or `null` where there is no canvas. */
+async function encode(bitmap: ImageBitmap, w: number, h: number, type: string, quality: number): Promise<Blob | null> {
+  if (typeof OffscreenCanvas === 'function') {
+    const canvas = new OffscreenCanvas(w, h);
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return null;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, w, h);
+    ctx.drawImage(bitmap, 0, 0, w, h);
+    return canvas.convertToBlob({ type, quality });
+  }
+  if (typeof document === 'undefined') return null;
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return null;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, w, h);
+  ctx.drawImage(bitmap, 0, 0, w, h);
+  return new Promise((resolve) => canvas.toBlob(resolve, type, quality));
+}
+
+/** `file` scaled down to fit `maxBytes` and `maxSide`, or `null` when the browser cannot (or it still does not fit). */
+async function shrinkImage(file: File, o: DownscaleOptions, maxBytes: number): Promise<File | null> {
+  if (typeof createImageBitmap !== 'function') return null;
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    return null;
+  }
+  try {
+    let scale = Math.min(1, (o.maxSide ?? 2576) / Math.max(bitmap.width, bitmap.height));
+    // Each pass 3/4 the size: a noisy photo may need more than one.
+    for (let pass = 0; pass < 5; pass++, scale *= 0.75) {
+      const w = Math.max(1, Math.round(bitmap.width * scale));
+      const h = Math.max(1, Math.round(bitmap.height * scale));
+      const blob = await encode(bitmap, w, h, o.type ?? 'image/jpeg', o.quality ?? 0.9);
+      if (blob === null) return null;
+      if (blob.size <= maxBytes) return new File([blob], file.name, { type: blob.type });
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    bitmap.close();
+  }
+}
 
 /**
  * Attachments for the next message: add files from a file input, a paste or a drop; each is checked
@@ -168,14 +246,23 @@ export function useAttachments(options: UseAttachmentsOptions = {}): UseAttachme
       if (list.length === 0) return;
       setError(null);
       const added: string[] = [];
-      for (const file of list) {
-        const { limits, conversation, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES } = opts.current;
+      /** Check, read and add one file; `resizedFrom` once it has been scaled down. */
+      const attachOne = async (picked: File, resizedFrom?: number): Promise<void> => {
+        const { limits, conversation, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES, downscale } = opts.current;
+        const down = downscale === true ? {} : downscale || undefined;
+        const maxImageFile = maxFileBytesForBase64(limits?.maxImageBytes ?? DEFAULT_REQUEST_LIMITS.maxImageBytes);
+        const canShrink = down !== undefined && resizedFrom === undefined && SHRINKABLE.test(picked.type || picked.name);
+        const file = picked;
+        if (down !== undefined && canShrink && file.size > maxImageFile) {
+          const small = await shrinkImage(file, down, maxImageFile);
+          if (small !== null) return attachOne(small, picked.size);
+        }
         const pending = current.current;
         const already = (conversation?.count ?? 0) + pending.length;
         const pre = precheckAttachment(file, { ...limits, already });
         if (!pre.ok) {
           if (mounted.current) setError(pre.message);
-          continue;
+          return;
         }
         const pendingChars = pending.reduce((n, a) => n + (a.part?.data.length ?? Math.ceil(a.bytes / 3) * 4), 0);
         const total = (conversation?.base64Chars ?? 0) + pendingChars + Math.ceil(file.size / 3) * 4 + REQUEST_OVERHEAD;
@@ -185,7 +272,7 @@ export function useAttachments(options: UseAttachmentsOptions = {}): UseAttachme
               `${file.name} would bring this conversation's attachments to ${formatBytes(total)} once encoded; a request may be at most ${formatBytes(maxRequestBytes)}, and every request carries them all again. Remove some, or start a new conversation.`,
             );
           }
-          continue;
+          return;
         }
         const id = `att-${++nextId}`;
         update([...pending, { id, name: file.name, kind: pre.kind, status: 'reading', bytes: file.size }]);
@@ -195,25 +282,31 @@ export function useAttachments(options: UseAttachmentsOptions = {}): UseAttachme
         } catch {
           update(current.current.filter((a) => a.id !== id));
           if (mounted.current) setError(`${file.name} could not be read.`);
-          continue;
+          return;
         }
         const pagesAlready =
           (conversation?.pages ?? 0) + current.current.reduce((n, a) => n + (a.id !== id && a.pages !== undefined ? a.pages : 0), 0);
         const checked = checkAttachment({ name: file.name, data }, { ...limits, pagesAlready });
         // Removed while it was being read: drop it quietly.
-        if (!current.current.some((a) => a.id === id)) continue;
+        if (!current.current.some((a) => a.id === id)) return;
         if (!checked.ok) {
           update(current.current.filter((a) => a.id !== id));
+          if (down !== undefined && canShrink && checked.problem === 'dimensions') {
+            const small = await shrinkImage(file, down, maxImageFile);
+            if (small !== null) return attachOne(small, picked.size);
+          }
           if (mounted.current) setError(checked.message);
-          continue;
+          return;
         }
         const ready: Attachment = { id, name: file.name, kind: checked.kind, status: 'ready', bytes: checked.bytes, part: checked.part };
+        if (resizedFrom !== undefined) ready.resizedFrom = resizedFrom;
         if (checked.size) ready.dimensions = checked.size;
         if (checked.pages !== undefined) ready.pages = checked.pages;
         if (checked.part.type === 'image') ready.previewUrl = `data:${checked.part.mediaType};base64,${data}`;
         update(current.current.map((a) => (a.id === id ? ready : a)));
-        added.push(file.name);
-      }
+        added.push(resizedFrom !== undefined ? `${file.name} (scaled down to fit)` : file.name);
+      };
+      for (const file of list) await attachOne(file);
       if (added.length > 0 && mounted.current) setStatus(`${added.join(', ')} attached`);
     },
     [update],
