@@ -28,16 +28,20 @@
  *
  * **The live tail is a long poll held by the object**, not a poll loop of the reader's: a read that
  * finds nothing new waits inside the object (up to {@link DurableObjectStoreOptions.waitMs}) and is
- * answered by the next append. Readers on another Worker see each batch one Worker→object round trip
- * after it lands, and an idle reply costs a reader one subrequest per `waitMs`, where polling every
- * 25–50 ms (what Redis readers do) would cost 20–40 subrequests a second against the Workers
- * per-invocation subrequest limit, and still add up to half a poll of latency. (Pushing over a response
- * stream or a WebSocket the object keeps open would cost one subrequest per resume; the long poll keeps
- * the {@link ReplyLog} request/answer shape, survives the object being evicted between polls, and is
- * measured in `test/runtimes/workerd-durable-object.test.ts`.) For the same budget the producer batches:
- * at most one append per {@link DurableObjectStoreOptions.appendIntervalMs} (events arriving meanwhile
- * ride in the next one), so a reply streaming for a minute costs at most ~1,200 appends however fast
- * tokens come.
+ * answered by the next append that brings news (events, the end, a cap); a reader parked there counts
+ * as attached. Every call to an object is a Worker subrequest, and Workers caps them per invocation, so
+ * the choice is about that budget. Measured in workerd (`test/runtimes/workerd-durable-object.test.ts`,
+ * a 1,007-event reply resumed at event 200 while tokens flowed): a long-polling reader made 18–30 reads,
+ * a 50 ms poller about as many, both done within a few ms of each other; the difference is idle time
+ * (time to first token, a tool running, extended thinking without deltas), where polling costs 20
+ * subrequests a second and the long poll one per `waitMs` (over a 3 s wait for the first token: 10 reads
+ * against 52). Pushing over a response stream or a
+ * WebSocket held by the object would cost one subrequest per resume, but a stream the object keeps open
+ * pins it in memory and needs its own liveness and reconnection protocol; the long poll keeps the
+ * {@link ReplyLog} request/answer shape and survives the object being evicted between reads. For the
+ * same budget the producer sends at most one append per
+ * {@link DurableObjectStoreOptions.appendIntervalMs} (events arriving meanwhile ride in the next one; the
+ * end goes at once): 40–52 appends for that reply, about 20 a second of streaming however fast tokens come.
  *
  * @module
  */

@@ -158,6 +158,23 @@ describe('workerd: Workers sharing one Durable Object namespace', () => {
     expect(onB['reply-read']).toBeLessThan(events / 4);
   });
 
+  it('while a reply is idle (3 s to its first token), a long-polling resumer makes a few reads where a 50 ms poller makes dozens', async () => {
+    sim.sim.reset();
+    sim.sim.configure({ ttftMs: 3_000 });
+    try {
+      const dropped = await postChat(chat.a, { messages: user('Think first [[sim:tokens=20]]') }, (e) => e.event === 'start');
+      await Promise.all([doCalls('b', true), doCalls('c', true)]);
+      const [held, polled] = await Promise.all([resumeChat(chat.b, dropped.replyId!, dropped.lastId), resumeChat(chat.c, dropped.replyId!, dropped.lastId)]);
+      expect(held.events.at(-1)?.event).toBe('done');
+      expect(polled.events.map((e) => e.id)).toEqual(held.events.map((e) => e.id));
+      const [onB, onC] = await Promise.all([doCalls('b'), doCalls('c')]);
+      console.log(`workerd DO reads over a 3 s idle wait: long poll (B) ${onB['reply-read']}, 50 ms poll (C) ${onC['reply-read']}`);
+      expect(onB['reply-read']!).toBeLessThan(onC['reply-read']! / 3);
+    } finally {
+      sim.sim.configure({ ttftMs: 20 });
+    }
+  });
+
   it('a stop POSTed to B aborts the reply produced on A: its stream ends `aborted` and the sim shows the abort', async () => {
     sim.sim.reset();
     let replyId = '';
