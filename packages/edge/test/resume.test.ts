@@ -258,6 +258,12 @@ describe('users, CORS and the off switch', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/last-event-id/);
   });
 
+  it('bad resume limits are refused at construction, naming the field', async () => {
+    const { createChatHandler } = await import('../src/index.ts');
+    expect(() => createChatHandler({ resume: { detachMs: 0 } })).toThrow(/resume\.detachMs/);
+    expect(() => createChatHandler({ resume: { maxEvents: Number.NaN } })).toThrow(/resume\.maxEvents/);
+  });
+
   it('without resume: no replyId, no ids, GET is 404 (abort on close: abort.test.ts)', async () => {
     const r = await startRig();
     rigs.push(r);
