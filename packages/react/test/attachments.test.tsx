@@ -106,6 +106,12 @@ describe('attachments in the composer', () => {
     expect(zone.hasAttribute('data-dragging')).toBe(false);
     await waitFor(() => expect(screen.getAllByRole('listitem').map((li) => li.getAttribute('data-status'))).toEqual(['ready', 'ready']));
     expect(screen.getByRole('status').textContent).toBe('a.pdf, b.png attached');
+    // The same sentence again is still a change the live region reads.
+    await act(async () => {
+      fireEvent.drop(zone, { dataTransfer });
+    });
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('a.pdf, b.png attached\u00a0'));
+    expect(screen.getAllByRole('listitem')).toHaveLength(4);
   });
 
   it('remove buttons are named after their file; removing moves focus to the next chip, then back to the text box, and is announced', async () => {

@@ -153,6 +153,11 @@ function readBase64(file: Blob): Promise<string> {
 
 let nextId = 0;
 
+/** A live region reads a change only: the same sentence twice in a row gets a trailing no-break space. */
+function announce(prev: string, next: string): string {
+  return prev === next ? `${next}\u00a0` : next;
+}
+
 const SHRINKABLE = /^image\/(jpeg|png|webp)$|\.(jpe?g|png|webp)$/i;
 
 /** Encode `bitmap` at `w`×`h` on a white background, or `null` where there is no canvas. */
@@ -307,7 +312,7 @@ export function useAttachments(options: UseAttachmentsOptions = {}): UseAttachme
         added.push(resizedFrom !== undefined ? `${file.name} (scaled down to fit)` : file.name);
       };
       for (const file of list) await attachOne(file);
-      if (added.length > 0 && mounted.current) setStatus(`${added.join(', ')} attached`);
+      if (added.length > 0 && mounted.current) setStatus((prev) => announce(prev, `${added.join(', ')} attached`));
     },
     [update],
   );
@@ -318,7 +323,7 @@ export function useAttachments(options: UseAttachmentsOptions = {}): UseAttachme
       if (!gone) return;
       update(current.current.filter((a) => a.id !== id));
       setError(null);
-      setStatus(`${gone.name} removed`);
+      setStatus((prev) => announce(prev, `${gone.name} removed`));
     },
     [update],
   );
