@@ -40,9 +40,6 @@ export {
 export {
   RateLimitGauge,
   Gauge,
-  readFastBudget,
-  msUntilFastTokens,
-  type FastBudgetReading,
   type RateLimitGaugeProps,
   type RateLimitGaugeState,
 } from './components/rate-limit-gauge.tsx';

@@ -3,8 +3,8 @@
  * cost), the thread with the demo's reply cards, and the composer.
  * @module
  */
-import type { FastChat, RateLimitEvent, SpeedPolicy } from '@slipstream/core';
-import { ChatThread, Composer, msUntilFastTokens, RateLimitGauge, readFastBudget, useFastChat, type FastChatMessage, type UseFastChatOptions, type UserPart } from '@slipstream/react';
+import { msUntilFastTokens, readFastBudget, type FastChat, type RateLimitEvent, type SpeedPolicy } from '@slipstream/core';
+import { ChatThread, Composer, RateLimitGauge, useFastChat, type FastChatMessage, type UseFastChatOptions, type UserPart } from '@slipstream/react';
 import { AttachButton, AttachmentDropZone, AttachmentList, conversationAttachments, pasteAttachments, useAttachments } from '@slipstream/react/attachments';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { formatUsd } from '../format.ts';
