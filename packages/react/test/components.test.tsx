@@ -282,6 +282,14 @@ describe('<Message> and <ChatThread>', () => {
     expect(screen.getByText('Stopped')).toBeTruthy();
     expect(document.querySelector('[data-md="paragraph"]')?.textContent).toBe('Half');
   });
+  it('says Reconnecting… while a resumable reply is away, and nothing once it is back', () => {
+    const away = { attempt: 2, maxAttempts: 9, since: 0, nextAttemptAt: 500 };
+    const { rerender } = render(<Message message={reply({ status: 'streaming', content: 'So far', reconnecting: away })} />);
+    expect(document.querySelector('[data-part="reconnecting"][role="status"]')?.textContent).toBe('Reconnecting… (attempt 2 of 9)');
+    expect(document.querySelector('[data-md="paragraph"]')?.textContent).toBe('So far');
+    rerender(<Message message={reply({ status: 'streaming', content: 'So far, and more', reconnecting: null })} />);
+    expect(document.querySelector('[data-part="reconnecting"]')).toBeNull();
+  });
   it('renders the cut-off markup of a stopped or failed reply like a streaming tail, never raw', () => {
     const text = 'Use a **token bucket** so the **limit';
     const { rerender, container } = render(<Message message={reply({ status: 'aborted', content: text })} />);

@@ -117,7 +117,8 @@ export const MessageCard = memo(function MessageCard({
   // edge remembers the 429 for this conversation (until the fast budget is full).
   const untilMs = fallback?.until ? Date.parse(fallback.until) : Number.NaN;
   const fallbackUntil = Number.isFinite(untilMs) ? new Date(untilMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : null;
-  const shown = error ? { ...message, error: null } : message;
+  // The card shows the error and the reconnecting state itself, with more to say than the kit's line.
+  const shown = error || message.reconnecting ? { ...message, error: null, reconnecting: null } : message;
   // The live countdown (the conversation's) belongs to the last reply; older errors show their wait as sent.
   const waitMs = error && onRetry ? (retryAfterMs ?? null) : null;
   const hint = !error

@@ -33,6 +33,7 @@ export interface MessageProps extends ComponentPropsWithoutRef<'article'>, ToolH
  * blocks, tool call cards (Approve/Deny call `onApprove`/`onDeny`; `toolRenderers` replace the card per
  * tool name) and, in a multi-step reply, a divider with each step's speed, TTFT and OTPS.
  * `data-role` is `user`/`assistant`; `data-state` is the message status. Errors show in a `role="alert"` part, and a stopped reply keeps its partial text.
+ * While a resumable reply's connection is lost (`message.reconnecting`), a `role="status"` part says "Reconnecting…".
  * When core's detector says a proxy buffered the stream (`metrics.proxyBuffered`), a note says so.
  * Memoized: a finished message in a long thread does not re-render while another streams.
  *
@@ -76,6 +77,11 @@ export const Message = memo(
           </span>
         )}
         {message.status === 'aborted' && <span data-part="stopped">Stopped</span>}
+        {message.reconnecting && (
+          <div data-part="reconnecting" role="status">
+            Reconnecting… (attempt {message.reconnecting.attempt} of {message.reconnecting.maxAttempts})
+          </div>
+        )}
         {message.error && message.status === 'error' && (
           <div role="alert" data-part="error">
             {message.error.message}
