@@ -52,6 +52,8 @@ export interface EventStreamOptions {
     record(seq: number, frame: string, name: ProtocolEventName): void;
     /** The client went away (body cancelled, request signal, or nothing read for {@link STALLED_CLIENT_MS}). Called once. */
     onClientGone(): void;
+    /** Bytes waiting and none read for this long: the client is gone. @default STALLED_CLIENT_MS */
+    stalledMs?: number;
   };
 }
 
@@ -141,6 +143,7 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     // 1 − desiredSize chunks and the client has read the rest. No progress while bytes wait: gone.
     let read = 0;
     let readAt = Date.now();
+    const stalledMs = resumable.stalledMs ?? STALLED_CLIENT_MS;
     stallCheck = setInterval(() => {
       if (closed || sink === undefined || clientGone) return;
       const queued = 1 - (sink.desiredSize ?? 1);
@@ -148,10 +151,10 @@ export function createEventStream(options: EventStreamOptions): EventStream {
       if (enqueued - queued !== read) {
         read = enqueued - queued;
         readAt = now;
-      } else if (queued > 0 && now - readAt >= STALLED_CLIENT_MS) {
+      } else if (queued > 0 && now - readAt >= stalledMs) {
         goneOnce();
       }
-    }, 500);
+    }, Math.max(10, Math.min(500, stalledMs / 4)));
   }
 
   if (options.heartbeatMs > 0) {

@@ -53,4 +53,32 @@ describe('createEventStream', () => {
     expect(b.signal.aborted).toBe(true);
     expect(await text).toBe('event: text\ndata: {"delta":"x","step":0,"index":0,"t":1}\n\n');
   });
+
+  it('resumable: a client that reads nothing while bytes wait is gone after stalledMs; one that reads slowly never is', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const gone: string[] = [];
+    const make = (name: string) =>
+      createEventStream({ heartbeatMs: 0, resumable: { record: () => {}, onClientGone: () => gone.push(name), stalledMs: 300 } });
+    const deaf = make('deaf');
+    const slow = make('slow');
+    const reader = slow.body.getReader();
+    let reading = true;
+    const reads = (async () => {
+      while (reading) {
+        await sleep(150); // far slower than the writer: the queue only grows, but it moves
+        await reader.read();
+      }
+    })();
+    const started = Date.now();
+    for (let i = 0; Date.now() - started < 1_200; i++) {
+      for (const out of [deaf, slow]) out.send('text', { delta: 'x', step: 0, index: 0, t: i });
+      await sleep(10);
+    }
+    expect(gone).toEqual(['deaf']);
+    expect(deaf.cancelled).toBe(false); // gone only starts the detach time: the reply runs on
+    reading = false;
+    await reads;
+    deaf.close();
+    slow.close();
+  });
 });
