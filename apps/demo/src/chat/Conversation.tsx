@@ -91,7 +91,18 @@ export function useDemoChat(options: {
   const reply = facts.replyId ? chat.messages.find((m) => m.id === facts.replyId) : undefined;
   // Headers come before the reply: a reply served fast spends its own tokens after them.
   const servedFast = reply !== undefined && (reply.servedSpeed ?? (reply.fallback ? null : reply.requestedSpeed)) === 'fast';
-  const fastSpent = servedFast ? (reply.usage?.outputTokens ?? reply.metrics?.outputTokens.value ?? 0) : 0;
+  // The budget belongs to the API key, not the thread: when that reply leaves the list (another thread
+  // opened, a new chat) what it spent stays spent.
+  const spentSeen = useRef<{ id: string | null; tokens: number }>({ id: null, tokens: 0 });
+  const fastSpent =
+    reply !== undefined
+      ? servedFast
+        ? (reply.usage?.outputTokens ?? reply.metrics?.outputTokens.value ?? 0)
+        : 0
+      : spentSeen.current.id === facts.replyId
+        ? spentSeen.current.tokens
+        : 0;
+  spentSeen.current = { id: facts.replyId, tokens: fastSpent };
 
   // Fast takes a request again once the bucket has a token back (the sim's rule, and the API's bucket),
   // and not before a 429's retry-after or a remembered fallback's end.
