@@ -411,6 +411,8 @@ class FastChatStore extends Subscribable implements FastChat {
     if (o.clock !== undefined) wrapped.clock = o.clock;
     if (o.charsPerToken !== undefined) wrapped.charsPerToken = o.charsPerToken;
     if (o.liveWindowMs !== undefined) wrapped.liveWindowMs = o.liveWindowMs;
+    if (o.liveWindow !== undefined) wrapped.liveWindow = o.liveWindow;
+    if (o.calibration !== undefined) wrapped.calibration = o.calibration;
     wrapped.resume =
       o.resume === false ? false : { ...(typeof o.resume === 'object' ? o.resume : {}), key: this.#resumeKey, context: () => this.#resumeContext() };
     // Read per request: always the caller's current values (their getters keep working).

@@ -254,6 +254,18 @@ describe('createFastChat: conversation', () => {
   });
 });
 
+describe('createFastChat: meter options', () => {
+  it('hands the calibration storage to its stream (it was dropped, with liveWindow)', async () => {
+    const load = vi.fn(() => undefined);
+    const { store, messages } = chat([answer('Reply 1.')], { calibration: { load, save: () => {} } });
+    store.send('Hello');
+    await settle();
+    expect(messages()[1]!.status).toBe('done');
+    // The stream reads the model's calibration from the given storage, not a default one.
+    expect(load).toHaveBeenCalled();
+  });
+});
+
 describe('createFastChat: tools', () => {
   it('addToolResult answers a client call and auto-continues into the same message', async () => {
     const continuation: Ev[] = [
