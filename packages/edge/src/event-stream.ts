@@ -152,6 +152,10 @@ export function createEventStream(options: EventStreamOptions): EventStream {
         read = enqueued - queued;
         readAt = now;
       } else if (queued > 0 && now - readAt >= stalledMs) {
+        // As for a cancel: stop queueing bytes nobody will read. A client that was only stalled sees
+        // its stream end without `done` and resumes, like after any lost connection.
+        stopTimers();
+        closeSink();
         goneOnce();
       }
     }, Math.max(10, Math.min(500, stalledMs / 4)));

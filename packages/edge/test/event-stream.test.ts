@@ -76,9 +76,10 @@ describe('createEventStream', () => {
     }
     expect(gone).toEqual(['deaf']);
     expect(deaf.cancelled).toBe(false); // gone only starts the detach time: the reply runs on
+    // Its body was closed (nothing more is queued for nobody): what was queued reads out, then it ends.
+    expect(await readAll(deaf.body)).toMatch(/^event: text\n/);
     reading = false;
     await reads;
-    deaf.close();
     slow.close();
   });
 });
