@@ -188,7 +188,7 @@ describe('the tarballs', () => {
 
 describe('installed from the tarballs', () => {
   it('ESM import and CommonJS require load every entry point', () => {
-    const expected = { core: 'function', coreValidate: 'function', corePersist: 'function', edge: 'function', edgeRedis: 'function', edgeDO: 'function', edgeExamples: 'object', edgeAiSdk: 'function', react: 'function', markdown: 'object', highlight: 'function', attachments: 'function', persist: 'function', sim: 'function', simNode: 'function', cli: 'function' };
+    const expected = { core: 'function', coreValidate: 'function', corePersist: 'function', coreAttachments: 'function', edge: 'function', edgeRedis: 'function', edgeDO: 'function', edgeExamples: 'object', edgeAiSdk: 'function', react: 'function', markdown: 'object', highlight: 'function', attachments: 'function', persist: 'function', sim: 'function', simNode: 'function', cli: 'function' };
     expect(JSON.parse(ok(nodeIn(['src/esm.mjs']), 'esm'))).toEqual(expected);
     const cjs = JSON.parse(ok(nodeIn(['src/cjs.cjs']), 'cjs')) as Record<string, string>;
     expect(cjs).toMatchObject(expected);

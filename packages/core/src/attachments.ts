@@ -8,19 +8,11 @@
  */
 import { imageSize, looksLikePdf, pdfPageCount, sniffImage, type ImageSize } from './media.ts';
 import type { DocumentPart, ImageMediaType, ImagePart } from './protocol.ts';
-import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './limits.ts';
+import { DEFAULT_REQUEST_LIMITS, formatBytes, type RequestLimits } from './limits.ts';
 
-/**
- * Anthropic's largest Messages API request, in bytes (32 MB; larger bodies get a 413 before they reach
- * the API). Every attachment of a conversation travels in every request of it, as base64.
- */
-export const ANTHROPIC_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
-/**
- * The request size the edge accepts by default (its `maxBodyBytes`), and the client checks a
- * conversation's attachments against: {@link ANTHROPIC_MAX_REQUEST_BYTES} less 2 MB for what the edge
- * adds on the way up (system prompt, tool definitions, the agent loop's tool results).
- */
-export const DEFAULT_MAX_REQUEST_BYTES = ANTHROPIC_MAX_REQUEST_BYTES - 2 * 1024 * 1024;
+// Defined in the leaf limits.ts (also exported by the root entry, which does not carry this module).
+export { ANTHROPIC_MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES, formatBytes } from './limits.ts';
+
 /** Anthropic's longest image side, in pixels (2000 when a request holds more than 20 images). */
 export const MAX_IMAGE_SIDE = 8000;
 
@@ -82,13 +74,6 @@ const ACCEPTED = 'JPEG, PNG, GIF and WebP images and PDF documents';
  * The `accept` attribute for a file input offering exactly what {@link precheckAttachment} takes.
  */
 export const ATTACHMENT_ACCEPT = 'image/jpeg,image/png,image/gif,image/webp,application/pdf,.jpg,.jpeg,.png,.gif,.webp,.pdf';
-
-/** `3932160` → `"3.75 MB"`, `1536` → `"1.5 kB"` (binary units, as Anthropic's "5 MB" is 5 × 1024² bytes). */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'kB'] : [bytes / (1024 * 1024), 'MB'];
-  return `${Number(value.toFixed(value < 10 ? 2 : 1))} ${unit}`;
-}
 
 /** A size over `max`, in exact bytes when rounding would show it equal to the limit ("3.75 MB; … at most 3.75 MB"). */
 function overBy(size: number, max: number): string {

@@ -89,34 +89,25 @@ export {
 export { readProtocolStream, type ReadProtocolStreamOptions } from './read-protocol-stream.ts';
 // `validateChatRequest` is the `@slipstream/core/validate` subpath, not this entry: re-exported here,
 // esbuild's code splitting would load it with every client although the store only loads it lazily.
-export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './limits.ts';
-export type { ValidationResult } from './validate.ts';
 export {
+  DEFAULT_REQUEST_LIMITS,
   ANTHROPIC_MAX_REQUEST_BYTES,
   DEFAULT_MAX_REQUEST_BYTES,
-  MAX_IMAGE_SIDE,
-  ATTACHMENT_ACCEPT,
-  precheckAttachment,
-  checkAttachment,
   formatBytes,
-  maxFileBytesForBase64,
-  type AttachmentKind,
-  type AttachmentLimits,
-  type AttachmentFile,
-  type AttachmentProblem,
-  type AttachmentRefusal,
-  type AttachmentAccepted,
-} from './attachments.ts';
-export {
-  sniffImage,
-  imageSize,
-  looksLikePdf,
-  pdfPageCount,
-  mediaTokenEstimate,
-  MAX_IMAGE_TOKENS,
-  MAX_PDF_PAGE_TOKENS,
-  type ImageSize,
-} from './media.ts';
+  type RequestLimits,
+} from './limits.ts';
+export type { ValidationResult } from './validate.ts';
+// The attachment checks and media sniffing are the `@slipstream/core/attachments` subpath (the
+// validator uses the sniffing too: exported here, esbuild would load it with every client). Types only.
+export type {
+  AttachmentKind,
+  AttachmentLimits,
+  AttachmentFile,
+  AttachmentProblem,
+  AttachmentRefusal,
+  AttachmentAccepted,
+  ImageSize,
+} from './attachments-entry.ts';
 export { parsePartialJson, type PartialJsonOptions } from './partial-json.ts';
 export { replyToMessages } from './history.ts';
 export { FAST_MODE_BETA, MODEL_CAPABILITIES, getModelCapability, type ModelCapability } from './models.ts';

@@ -1,7 +1,8 @@
 /**
  * The request limits: what `validateChatRequest` (`@slipstream/core/validate`) enforces at the edge and
- * in the client, and what the attachment checks apply before a file is read. A leaf module, so the
- * client can use the limits without bundling the validator.
+ * in the client, what the attachment checks (`@slipstream/core/attachments`) apply before a file is
+ * read, the request-size caps, and how sizes are written for people. A leaf module, exported by the
+ * root entry, so a client can use them without bundling the validator or the media sniffing.
  *
  * @module
  */
@@ -66,3 +67,22 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxDocumentChars: 100_000,
   maxAttachments: 20,
 });
+
+/**
+ * Anthropic's largest Messages API request, in bytes (32 MB; larger bodies get a 413 before they reach
+ * the API). Every attachment of a conversation travels in every request of it, as base64.
+ */
+export const ANTHROPIC_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+/**
+ * The request size the edge accepts by default (its `maxBodyBytes`), and the client checks a
+ * conversation's attachments against: {@link ANTHROPIC_MAX_REQUEST_BYTES} less 2 MB for what the edge
+ * adds on the way up (system prompt, tool definitions, the agent loop's tool results).
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = ANTHROPIC_MAX_REQUEST_BYTES - 2 * 1024 * 1024;
+
+/** `3932160` → `"3.75 MB"`, `1536` → `"1.5 kB"` (binary units, as Anthropic's "5 MB" is 5 × 1024² bytes). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'kB'] : [bytes / (1024 * 1024), 'MB'];
+  return `${Number(value.toFixed(value < 10 ? 2 : 1))} ${unit}`;
+}

@@ -2,6 +2,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as core from '../src/index.ts';
 import * as validate from '../src/validate.ts';
+import * as attachments from '../src/attachments-entry.ts';
 import manifest from '../package.json' with { type: 'json' };
 import type { ChatRequest, FastStream, FastStreamState, ProtocolEvent, StreamMetrics } from '../src/index.ts';
 
@@ -20,6 +21,14 @@ describe('public API', () => {
     expect(core).not.toHaveProperty('validateChatRequest');
     expect(validate.validateChatRequest).toBeTypeOf('function');
     expect(validate.DEFAULT_REQUEST_LIMITS).toBe(core.DEFAULT_REQUEST_LIMITS);
+    // So are the attachment checks and media sniffing (`@slipstream/core/attachments`); the limits stay.
+    for (const name of ['precheckAttachment', 'checkAttachment', 'ATTACHMENT_ACCEPT', 'MAX_IMAGE_SIDE', 'maxFileBytesForBase64', 'sniffImage', 'imageSize', 'looksLikePdf', 'pdfPageCount', 'mediaTokenEstimate', 'MAX_IMAGE_TOKENS', 'MAX_PDF_PAGE_TOKENS']) {
+      expect(core, name).not.toHaveProperty(name);
+      expect(attachments, name).toHaveProperty(name);
+    }
+    for (const name of ['ANTHROPIC_MAX_REQUEST_BYTES', 'DEFAULT_MAX_REQUEST_BYTES', 'formatBytes'] as const) expect(attachments[name], name).toBe(core[name]);
+    expect(manifest.exports['./attachments']).toBe('./src/attachments-entry.ts');
+    expect(manifest.publishConfig.exports['./attachments']).toEqual({ types: './dist/attachments-entry.d.ts', default: './dist/attachments-entry.js' });
     expect(manifest.exports['./validate']).toBe('./src/validate.ts');
     expect(manifest.publishConfig.exports['./validate']).toEqual({ types: './dist/validate.d.ts', default: './dist/validate.js' });
     expect(core.PROTOCOL_HEADER).toBe('x-slipstream-protocol');

@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { mediaTokenEstimate, type Cost, type Speed, type Usage } from '@slipstream/core';
+import { type Cost, type Speed, type Usage } from '@slipstream/core';
+import { mediaTokenEstimate } from '@slipstream/core/attachments';
 import type { StateStore } from './state/store.ts';
 
 /** Budgets per user (the `userId` your `authorize` hook returns) and window. */

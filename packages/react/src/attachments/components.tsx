@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ATTACHMENT_ACCEPT, formatBytes } from '@slipstream/core';
+import { ATTACHMENT_ACCEPT, formatBytes } from '@slipstream/core/attachments';
 import {
   forwardRef,
   useCallback,

@@ -15,11 +15,9 @@ import {
   precheckAttachment,
   type AttachmentKind,
   type AttachmentLimits,
-  type DocumentPart,
-  type FastChatPart,
-  type ImagePart,
   type ImageSize,
-} from '@slipstream/core';
+} from '@slipstream/core/attachments';
+import type { DocumentPart, FastChatPart, ImagePart } from '@slipstream/core';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 /** One picked file. */
