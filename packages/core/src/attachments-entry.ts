@@ -33,3 +33,4 @@ export {
   MAX_PDF_PAGE_TOKENS,
   type ImageSize,
 } from './media.ts';
+export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './limits.ts';
