@@ -106,7 +106,7 @@ const KEYS_PER_CALL = 128;
 const LIST_CHUNKS = 32;
 /** Longest a read may be held, whatever a caller asks. */
 const MAX_WAIT_MS = 10_000;
-/** Readers parked at once in one reply object; more are answered at once (they poll). */
+/** Readers parked (woken by appends) at once in one reply object; more just wait out their `waitMs`. */
 const MAX_WAITERS = 256;
 const SEQ_CAP = 2 ** 52;
 
@@ -243,8 +243,9 @@ export class SlipstreamState {
           record.meta.readerSeenAt = now;
           await this.#storage.put(REPLY_KEY, record);
         }
-        if (waitMs > 0 && idle(record) && this.#waiters.size < MAX_WAITERS) {
-          await this.#park(waitMs);
+        if (waitMs > 0 && idle(record)) {
+          // Past the cap a reader is not woken early, but still waits: answering at once would make it spin.
+          await (this.#waiters.size < MAX_WAITERS ? this.#park(waitMs) : new Promise<void>((resolve) => setTimeout(resolve, waitMs)));
           const t = Date.now();
           record = await this.#live(t);
           if (record === undefined) return null;
