@@ -254,7 +254,9 @@ describe('installed from the tarballs', () => {
   });
 
   it('tarball sizes stay within budget', () => {
-    // A guard against shipping something by mistake (a fixture, node_modules), not a size target.
-    for (const [name, file] of tarballs) expect(statSync(file).size, name).toBeLessThan(400_000);
+    // A guard against shipping something by mistake (a fixture, node_modules), not a size target. The
+    // sim carries the ranks of its real tokenizer on purpose (dist/claude-tokenizer.json, ~275 kB packed).
+    const budget = (name: string): number => (name === '@slipstream/sim' ? 400_000 + 300_000 : 400_000);
+    for (const [name, file] of tarballs) expect(statSync(file).size, name).toBeLessThan(budget(name));
   });
 });

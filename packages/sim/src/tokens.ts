@@ -1,9 +1,10 @@
 /**
- * The sim's tokenizer: a real byte-pair encoding, Anthropic's published Claude tokenizer (the ranks
- * of `@anthropic-ai/tokenizer`, a 65k-token byte-level BPE), run by `js-tiktoken`, a pure-JS BPE, so it
- * works unchanged in workerd, Deno, Bun and browsers (no WASM). Claude 3 and 4 use tokenizers that are
- * not public; this one is the closest public proxy, so character-per-token figures (prose ~4.3, code
- * ~3.6, markdown tables ~2.5, CJK ~1) look like a real model's rather than a rule of thumb.
+ * The sim's tokenizer: a real byte-pair encoding, Anthropic's published Claude tokenizer (the ranks of
+ * `@anthropic-ai/tokenizer`, a 65k-token byte-level BPE, vendored as `claude-tokenizer.json` with its
+ * licence beside it, so that package's WASM tokenizer is not installed), run by `js-tiktoken`, a pure-JS
+ * BPE, so it works unchanged in workerd, Deno, Bun and browsers (no WASM). Claude 3 and 4 use tokenizers
+ * that are not public; this one is the closest public proxy, so characters per token (prose ~4.4, code
+ * ~4, markdown tables ~3, CJK ~1) look like a real model's rather than a rule of thumb.
  *
  * The sim streams exactly these tokens, so `usage.output_tokens` is an exact count, and `'token'`
  * chunking cuts the text on real token boundaries.
@@ -15,7 +16,7 @@
  * The ranks are parsed when `createSim` runs (`warmTokenizer`, ~100 ms) or on first use, not at import.
  * @module
  */
-import claude from '@anthropic-ai/tokenizer/claude.json' with { type: 'json' };
+import claude from './claude-tokenizer.json' with { type: 'json' };
 import { Tiktoken } from 'js-tiktoken/lite';
 
 interface Encoder {
@@ -28,20 +29,17 @@ let encoder: Encoder | undefined;
 
 function getEncoder(): Encoder {
   if (encoder !== undefined) return encoder;
-  const tiktoken = new Tiktoken({ pat_str: claude.pat_str, special_tokens: claude.special_tokens, bpe_ranks: claude.bpe_ranks });
-  // The ranks are lines of `name offset base64 base64 …`, ranks counting up from offset (ids go past
-  // `explicit_n_vocab`, so the table is sized from the ranks themselves).
-  const lines = claude.bpe_ranks.split('\n').filter((l) => l !== '').map((l) => l.split(' '));
-  const size = Math.max(...lines.map((parts) => Number(parts[1]) + parts.length - 2));
-  const bytes = new Uint16Array(size);
-  for (const parts of lines) {
-    const offset = Number(parts[1]);
-    for (let i = 2; i < parts.length; i++) {
-      const b64 = parts[i] as string;
-      const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
-      bytes[offset + i - 2] = (b64.length / 4) * 3 - pad;
-    }
+  // The vendored file keeps each token's bytes as a Latin-1 string (it packs smaller than base64);
+  // js-tiktoken takes `name offset base64 base64 …`.
+  const tokens = claude.tokens;
+  const bytes = new Uint16Array(claude.offset + tokens.length);
+  const b64: string[] = new Array<string>(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    bytes[claude.offset + i] = t.length;
+    b64[i] = btoa(t);
   }
+  const tiktoken = new Tiktoken({ pat_str: claude.pat_str, special_tokens: claude.special_tokens, bpe_ranks: `! ${claude.offset} ${b64.join(' ')}` });
   encoder = { tiktoken, bytes };
   return encoder;
 }

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { getTokenizer } from '@anthropic-ai/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XSS_PAYLOADS } from '../src/index.ts';
 import type { RunningSim } from '../src/node.ts';
 import { planReply } from '../src/plan.ts';
+import vendored from '../src/claude-tokenizer.json' with { type: 'json' };
 import { countTokens, tokenize } from '../src/tokens.ts';
 import { client, fastParams, sim } from './helpers.ts';
 
@@ -31,6 +34,13 @@ describe('tokenizer', () => {
     const perToken = prose.length / tokenize(prose).length;
     expect(perToken).toBeGreaterThan(3);
     expect(perToken).toBeLessThan(7);
+  });
+
+  it('vendors the published ranks unchanged (scripts/vendor-claude-ranks.node.mjs)', () => {
+    const original = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@anthropic-ai/tokenizer/claude.json'), 'utf8')) as { bpe_ranks: string; pat_str: string; special_tokens: Record<string, number> };
+    expect(`! ${vendored.offset} ${vendored.tokens.map((t) => Buffer.from(t, 'latin1').toString('base64')).join(' ')}`).toBe(original.bpe_ranks.trim());
+    expect(vendored.pat_str).toBe(original.pat_str);
+    expect(vendored.special_tokens).toEqual(original.special_tokens);
   });
 
   it("counts exactly what Anthropic's published tokenizer counts, on every kind of text", () => {
