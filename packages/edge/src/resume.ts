@@ -52,6 +52,11 @@ export const RESUME_DEFAULTS: ResumeSettings = {
 export const PRODUCER_POLL_MS = 250;
 /** A running reply whose producer wrote nothing for this long is gone (its process died): readers end with a retryable error. */
 export const PRODUCER_STALE_MS = 10_000;
+/**
+ * How long after its spacing interval a batch waits for the next event to carry it before a timer
+ * sends it (a pause in the reply). Only adapters with `appendIntervalMs` wait at all.
+ */
+const IDLE_FLUSH_MS = 20;
 /** Events per read while replaying. */
 const READ_BATCH = 512;
 
@@ -276,11 +281,17 @@ export class ReplyProducer {
       // rides in the next. The end goes at once: readers and a later resume must see it promptly.
       const wait = this.#final !== undefined ? 0 : (this.#log.appendIntervalMs ?? 0) - (this.#hooks.now() - this.#lastFlushAt);
       if (wait > 0) {
+        // While events keep coming, the first one past the interval sends the batch, so a busy reply
+        // wakes the isolate for nothing else; the timer (a little later) only catches a pause.
         this.#kickTimer ??= setTimeout(() => {
           this.#kickTimer = undefined;
           this.#kick();
-        }, wait);
+        }, wait + IDLE_FLUSH_MS);
         return;
+      }
+      if (this.#kickTimer !== undefined) {
+        clearTimeout(this.#kickTimer);
+        this.#kickTimer = undefined;
       }
       void this.#flush();
     }
