@@ -240,8 +240,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     app.use(`${replyRoute}/:replyId/stop`, resumeCors);
   }
 
-  /** Origin, authorize and protocol version, as for the POST: the user id, or the refusal. */
-  const gate = async (c: Context): Promise<{ userId: string | undefined } | Response> => {
+  /** Origin and `authorize`: the user id, or the refusal. The first checks of every route. */
+  const admit = async (c: Context): Promise<{ userId: string | undefined } | Response> => {
     const origin = c.req.header('origin');
     if (allowed !== undefined && allowed !== '*' && origin !== undefined && !allowed.includes(origin)) {
       return refuse({ kind: 'forbidden', message: 'This origin may not call the chat endpoint.', retryable: false }, 403);
@@ -253,19 +253,26 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       if (typeof verdict === 'object' && verdict !== null && typeof verdict.userId === 'string') userId = verdict.userId;
       else if (verdict !== true) return refuse({ kind: 'unauthorized', message: 'Not authorized.', retryable: false }, 401);
     }
-    const clientVersion = c.req.header(PROTOCOL_HEADER);
-    if (clientVersion !== undefined && clientVersion.trim() !== String(PROTOCOL_VERSION)) {
-      return refuse(
-        {
-          kind: 'invalid_request',
-          message: `This edge speaks Slipstream protocol ${PROTOCOL_VERSION}; the client sent protocol ${clientVersion.trim().slice(0, 16)}. Upgrade the older side.`,
-          retryable: false,
-          field: PROTOCOL_HEADER,
-        },
-        400,
-      );
-    }
     return { userId };
+  };
+  /** The 400 for a client speaking another protocol version, or `undefined`. */
+  const versionRefusal = (c: Context): Response | undefined => {
+    const clientVersion = c.req.header(PROTOCOL_HEADER);
+    if (clientVersion === undefined || clientVersion.trim() === String(PROTOCOL_VERSION)) return undefined;
+    return refuse(
+      {
+        kind: 'invalid_request',
+        message: `This edge speaks Slipstream protocol ${PROTOCOL_VERSION}; the client sent protocol ${clientVersion.trim().slice(0, 16)}. Upgrade the older side.`,
+        retryable: false,
+        field: PROTOCOL_HEADER,
+      },
+      400,
+    );
+  };
+  /** Origin, authorize and protocol version, as for the POST: the user id, or the refusal. */
+  const gate = async (c: Context): Promise<{ userId: string | undefined } | Response> => {
+    const admitted = await admit(c);
+    return admitted instanceof Response ? admitted : (versionRefusal(c) ?? admitted);
   };
   const notFound = (message: string) => refuse({ kind: 'not_found', message, retryable: false }, 404);
   const UNKNOWN = 'This reply is unknown or expired.';
@@ -274,17 +281,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     const t0 = performance.now();
     const t = () => Math.round(performance.now() - t0);
 
-    const origin = c.req.header('origin');
-    if (allowed !== undefined && allowed !== '*' && origin !== undefined && !allowed.includes(origin)) {
-      return refuse({ kind: 'forbidden', message: 'This origin may not call the chat endpoint.', retryable: false }, 403);
-    }
-    let userId: string | undefined;
-    if (opts.authorize) {
-      const verdict = await opts.authorize(c);
-      if (verdict instanceof Response) return verdict;
-      if (typeof verdict === 'object' && verdict !== null && typeof verdict.userId === 'string') userId = verdict.userId;
-      else if (verdict !== true) return refuse({ kind: 'unauthorized', message: 'Not authorized.', retryable: false }, 401);
-    }
+    const admitted = await admit(c);
+    if (admitted instanceof Response) return admitted;
+    const { userId } = admitted;
     if (opts.rateLimit) {
       const limited = await opts.rateLimit(c);
       if (limited) {
@@ -297,18 +296,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
       }
     }
 
-    const clientVersion = c.req.header(PROTOCOL_HEADER);
-    if (clientVersion !== undefined && clientVersion.trim() !== String(PROTOCOL_VERSION)) {
-      return refuse(
-        {
-          kind: 'invalid_request',
-          message: `This edge speaks Slipstream protocol ${PROTOCOL_VERSION}; the client sent protocol ${clientVersion.trim().slice(0, 16)}. Upgrade the older side.`,
-          retryable: false,
-          field: PROTOCOL_HEADER,
-        },
-        400,
-      );
-    }
+    const wrongVersion = versionRefusal(c);
+    if (wrongVersion) return wrongVersion;
     const body = await readJsonBody(c.req.raw, opts.maxBodyBytes);
     if (!body.ok) return refuse(body.error, body.status);
     const checked = validateChatRequest(body.value, {
