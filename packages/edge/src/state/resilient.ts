@@ -93,24 +93,31 @@ export function withLocalFallback(remote: StateStore, options: LocalFallbackOpti
     }
   };
 
+  /** The store answered: if it was away, say so once and write back what it missed. */
+  function answered(): void {
+    if (!down) return;
+    down = false;
+    tell({ state: 'recovered', store: remote.kind, message: `${remote.kind} store answers again` });
+    void replayMissed();
+  }
+  /** The store failed: if it was up, say so once. */
+  function failed(err: unknown): void {
+    if (down) return;
+    down = true;
+    const why = err instanceof Error ? err.message : String(err);
+    tell({ state: 'unavailable', store: remote.kind, message: `${remote.kind} store unavailable (${why}); serving from this isolate's memory` });
+  }
+
   /** Run `op` on the shared store, or on local memory while it is away. */
   async function attempt<T>(op: (s: StateStore) => Promise<T>): Promise<T> {
     if (down && now() - lastTry < retryMs) return op(local);
     lastTry = now();
     try {
       const value = await bounded(op(remote));
-      if (down) {
-        down = false;
-        tell({ state: 'recovered', store: remote.kind, message: `${remote.kind} store answers again` });
-        void replayMissed();
-      }
+      answered();
       return value;
     } catch (err) {
-      if (!down) {
-        down = true;
-        const why = err instanceof Error ? err.message : String(err);
-        tell({ state: 'unavailable', store: remote.kind, message: `${remote.kind} store unavailable (${why}); serving from this isolate's memory` });
-      }
+      failed(err);
       return op(local);
     }
   }
@@ -121,18 +128,10 @@ export function withLocalFallback(remote: StateStore, options: LocalFallbackOpti
     lastTry = now();
     try {
       const value = await bounded(op(), heldMs);
-      if (down) {
-        down = false;
-        tell({ state: 'recovered', store: remote.kind, message: `${remote.kind} store answers again` });
-        void replayMissed();
-      }
+      answered();
       return value;
     } catch (err) {
-      if (!down) {
-        down = true;
-        const why = err instanceof Error ? err.message : String(err);
-        tell({ state: 'unavailable', store: remote.kind, message: `${remote.kind} store unavailable (${why}); serving from this isolate's memory` });
-      }
+      failed(err);
       throw err;
     }
   }
