@@ -3,8 +3,8 @@ import type { Locator, Page } from '@playwright/test';
 import { crc32, deflateSync } from 'node:zlib';
 import { expect } from './fixtures.ts';
 
-/** A real `w`×`h` PNG (a diagonal gradient), so the thumbnail and the bubble show a picture. */
-export function png(w: number, h: number): Buffer {
+/** An RGB PNG of `w`×`h` whose filtered scanlines (`rows`, a 0 filter byte each) are already filled. */
+function encodePng(w: number, h: number, rows: Buffer, level?: number): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(data.length);
@@ -17,27 +17,21 @@ export function png(w: number, h: number): Buffer {
   ihdr.writeUInt32BE(w, 0);
   ihdr.writeUInt32BE(h, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
+  const idat = deflateSync(rows, level === undefined ? {} : { level });
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A real `w`×`h` PNG (a diagonal gradient), so the thumbnail and the bubble show a picture. */
+export function png(w: number, h: number): Buffer {
   const rows = Buffer.alloc((w * 3 + 1) * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) rows.set([(x * 255) / w, (y * 255) / h, 200], y * (w * 3 + 1) + 1 + x * 3);
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return encodePng(w, h, rows);
 }
 
 /** A `w`×`h` PNG of random noise: it does not compress, so it is about w × h × 3 bytes. */
 export function noisePng(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
   const rows = Buffer.alloc((w * 3 + 1) * h);
   let x = 0x9e3779b9;
   for (let i = 0; i < rows.length; i++) {
@@ -47,7 +41,7 @@ export function noisePng(w: number, h: number): Buffer {
     x ^= x << 5;
     rows[i] = x & 255;
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
+  return encodePng(w, h, rows, 1);
 }
 
 /** A small PDF with `pages` page objects. */
