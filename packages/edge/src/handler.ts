@@ -459,13 +459,21 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
     return new Response(out.body, { status: 200, headers: streamHeaders() });
   });
 
-  app.get(`${replyRoute}/:replyId`, async function handleResume(c: Context) {
+  /** What the resume and stop routes act on: the caller (gate), the store's reply log and a well-formed reply id; or the refusal. */
+  const replyTarget = async (c: Context) => {
     const gated = await gate(c);
     if (gated instanceof Response) return gated;
     const log = replyLogFor(c.env as EnvBindings);
     if (log === undefined || resume === undefined) return notFound('This edge does not keep replies (resume is off).');
     const replyId = c.req.param('replyId') ?? '';
     if (!isReplyId(replyId)) return notFound(UNKNOWN);
+    return { gated, log, replyId, resume };
+  };
+
+  app.get(`${replyRoute}/:replyId`, async function handleResume(c: Context) {
+    const target = await replyTarget(c);
+    if (target instanceof Response) return target;
+    const { gated, log, replyId, resume } = target;
     const header = c.req.header(LAST_EVENT_ID_HEADER)?.trim() ?? '';
     if (header !== '' && !/^\d{1,15}$/.test(header)) {
       return refuse({ kind: 'invalid_request', message: 'last-event-id must be the id (a whole number) of the last event received.', retryable: false, field: LAST_EVENT_ID_HEADER }, 400);
@@ -485,12 +493,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
   });
 
   app.post(`${replyRoute}/:replyId/stop`, async function handleStop(c: Context) {
-    const gated = await gate(c);
-    if (gated instanceof Response) return gated;
-    const log = replyLogFor(c.env as EnvBindings);
-    if (log === undefined || resume === undefined) return notFound('This edge does not keep replies (resume is off).');
-    const replyId = c.req.param('replyId') ?? '';
-    if (!isReplyId(replyId)) return notFound(UNKNOWN);
+    const target = await replyTarget(c);
+    if (target instanceof Response) return target;
+    const { gated, log, replyId, resume } = target;
     const answer = (stopped: boolean) => {
       const body: StopResponse = { stopped };
       return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) } });
