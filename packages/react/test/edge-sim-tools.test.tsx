@@ -2,13 +2,13 @@
  * The agent loop end to end: the sim (scripted tool plans) behind the real edge handler with the
  * example project's tools, both in-process, rendered by `useFastChat` + `<ChatThread>`.
  */
-import Anthropic from '@anthropic-ai/sdk';
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { notifyManager } from '@slipstream/core';
-import { createChatHandler, defineTool, type ChatHandlerOptions } from '@slipstream/edge';
+import { defineTool, type ChatHandlerOptions } from '@slipstream/edge';
 import { createExampleProject } from '@slipstream/edge/examples';
 import { createSim, type Sim } from '@slipstream/sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { edgeOverSim } from './edge-over-sim.ts';
 import { useFastChat, type UseFastChatOptions, type UseFastChatResult } from '../src/hooks/use-fast-chat.ts';
 import { ChatThread } from '../src/components/chat-thread.tsx';
 
@@ -16,24 +16,9 @@ beforeAll(() => notifyManager.setNotifyFunction((cb) => act(cb)));
 afterAll(() => notifyManager.setNotifyFunction((cb) => cb()));
 afterEach(cleanup);
 
-const KEY = ['sk', 'ant', 'test', 'react', '0000000000000000'].join('-'); // built at run time: no key-shaped literal in the repo
-
 function rig(edgeOptions: ChatHandlerOptions, standardOtps = 2_000): { sim: Sim; fetch: typeof fetch; bodies: unknown[] } {
   const sim = createSim({ ttftMs: 20, standardOtps, jitter: 0, seed: 5 });
-  const handler = createChatHandler({
-    apiKey: KEY,
-    baseURL: 'http://sim.invalid',
-    createClient: ({ apiKey, baseURL }) =>
-      new Anthropic({
-        apiKey,
-        baseURL: baseURL ?? null,
-        maxRetries: 0,
-        dangerouslyAllowBrowser: true,
-        fetch: (url: RequestInfo | URL, init?: RequestInit) => Promise.resolve(sim.fetch(new Request(url, init))),
-      }),
-    heartbeatMs: 1000,
-    ...edgeOptions,
-  });
+  const handler = edgeOverSim(sim, edgeOptions);
   const bodies: unknown[] = [];
   const edgeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     bodies.push(JSON.parse(String(init?.body)));

@@ -3,12 +3,12 @@
  * handler, both in-process. The hook's `fetch` routes to `handler.fetch(new Request(...))`, and the
  * edge's Anthropic SDK client routes to `sim.fetch`. No sockets.
  */
-import Anthropic from '@anthropic-ai/sdk';
 import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react';
 import { notifyManager } from '@slipstream/core';
-import { createChatHandler, type ChatHandlerOptions } from '@slipstream/edge';
+import type { ChatHandlerOptions } from '@slipstream/edge';
 import { createSim, type Sim } from '@slipstream/sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { edgeOverSim } from './edge-over-sim.ts';
 import { useFastStream } from '../src/hooks/use-fast-stream.ts';
 import { useFastChat } from '../src/hooks/use-fast-chat.ts';
 import { ChatThread } from '../src/components/chat-thread.tsx';
@@ -25,8 +25,6 @@ beforeAll(() => notifyManager.setNotifyFunction((cb) => act(cb)));
 afterAll(() => notifyManager.setNotifyFunction((cb) => cb()));
 afterEach(cleanup);
 
-const KEY = ['sk', 'ant', 'test', 'react', '0000000000000000'].join('-'); // built at run time: no key-shaped literal in the repo
-
 interface Rig {
   sim: Sim;
   /** The `fetch` to hand to the hooks. */
@@ -37,21 +35,7 @@ interface Rig {
 
 function rig(simOptions: Parameters<typeof createSim>[0] = {}, edgeOptions: ChatHandlerOptions = {}): Rig {
   const sim = createSim({ ttftMs: 30, standardOtps: 400, jitter: 0, seed: 3, ...simOptions });
-  const handler = createChatHandler({
-    apiKey: KEY,
-    baseURL: 'http://sim.invalid',
-    createClient: ({ apiKey, baseURL }) =>
-      new Anthropic({
-        apiKey,
-        baseURL: baseURL ?? null,
-        maxRetries: 0,
-        // happy-dom makes the SDK think it runs in a browser; here it is the edge, in-process.
-        dangerouslyAllowBrowser: true,
-        fetch: (url: RequestInfo | URL, init?: RequestInit) => Promise.resolve(sim.fetch(new Request(url, init))),
-      }),
-    heartbeatMs: 1000,
-    ...edgeOptions,
-  });
+  const handler = edgeOverSim(sim, edgeOptions);
   const seen: Request[] = [];
   const edgeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(new URL(String(input), 'http://app.invalid'), init);

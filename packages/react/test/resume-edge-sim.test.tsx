@@ -3,12 +3,11 @@
  * memory reply log) in front of the sim. The hooks' `fetch` can cut the first connection after N text
  * events (as a lost network does: the bytes in flight are lost) and keep the client away for a while.
  */
-import Anthropic from '@anthropic-ai/sdk';
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import { createFastStream, notifyManager, type FastStreamState } from '@slipstream/core';
-import { createChatHandler } from '@slipstream/edge';
 import { createSim, type Sim } from '@slipstream/sim';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { edgeOverSim } from './edge-over-sim.ts';
 import { useFastChat } from '../src/hooks/use-fast-chat.ts';
 import { useFastStream } from '../src/hooks/use-fast-stream.ts';
 
@@ -20,8 +19,6 @@ afterEach(() => {
   sessionStorage.clear();
 });
 
-const KEY = ['sk', 'ant', 'test', 'react', '0000000000000000'].join('-'); // built at run time: no key-shaped literal in the repo
-
 interface Cut {
   /** Cut the first POST's stream after this many text events. */
   afterTexts: number;
@@ -31,20 +28,7 @@ interface Cut {
 
 function rig(cut?: Cut) {
   const sim: Sim = createSim({ ttftMs: 40, standardOtps: 120, jitter: 0, seed: 5 });
-  const handler = createChatHandler({
-    apiKey: KEY,
-    baseURL: 'http://sim.invalid',
-    createClient: ({ apiKey, baseURL }) =>
-      new Anthropic({
-        apiKey,
-        baseURL: baseURL ?? null,
-        maxRetries: 0,
-        dangerouslyAllowBrowser: true,
-        fetch: (url: RequestInfo | URL, init?: RequestInit) => Promise.resolve(sim.fetch(new Request(url, init))),
-      }),
-    heartbeatMs: 1000,
-    resume: true,
-  });
+  const handler = edgeOverSim(sim, { resume: true });
   const seen: { method: string; path: string; lastEventId: string | null }[] = [];
   let cutAt: number | null = null;
   let posts = 0;
@@ -190,20 +174,7 @@ describe('resumable replies against the real edge and the sim', { timeout: 60_00
 
   it('100 concurrent core streams, connections cut at random points (some twice, some reconnections refused): every text whole, one upstream request each', async () => {
     const sim: Sim = createSim({ ttftMs: 5, standardOtps: 2000, jitter: 0, seed: 9 });
-    const handler = createChatHandler({
-      apiKey: KEY,
-      baseURL: 'http://sim.invalid',
-      createClient: ({ apiKey, baseURL }) =>
-        new Anthropic({
-          apiKey,
-          baseURL: baseURL ?? null,
-          maxRetries: 0,
-          dangerouslyAllowBrowser: true,
-          fetch: (url: RequestInfo | URL, init?: RequestInit) => Promise.resolve(sim.fetch(new Request(url, init))),
-        }),
-      heartbeatMs: 1000,
-      resume: true,
-    });
+    const handler = edgeOverSim(sim, { resume: true });
     let seed = 12345;
     const random = (): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
