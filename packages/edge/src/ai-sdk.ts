@@ -5,6 +5,8 @@
  * It is a layer over {@link createChatHandler}, not a second implementation: the request is translated
  * (UI messages → the Slipstream request), served by the native handler (same validation, speed policy,
  * fallback, retries, abort, hardening), and its protocol events are re-encoded as UI message chunks.
+ * File parts of user messages (`data:` URLs of images, PDFs and plain text) become image and document
+ * parts and go through the native checks; a native refusal names the UI part the client sent.
  * Native users import none of this.
  *
  * @module
@@ -13,12 +15,12 @@ import {
   headlineOtps,
   readProtocolStream,
   type AiSdkMessageMetadata,
-  type ChatMessage,
   type ErrorBody,
   type ProtocolEvent,
   type StopReason,
 } from '@slipstream/core';
 import { Hono } from 'hono';
+import { toUIPaths, translateRequest, type UIPathMap } from './ai-sdk-request.ts';
 import { createChatHandler } from './handler.ts';
 import { DEFAULTS, type ChatHandlerOptions } from './options.ts';
 import { readJsonBody } from './read-body.ts';
@@ -171,63 +173,33 @@ export function createUIMessageEncoder(): (event: ProtocolEvent) => UIMessageChu
   };
 }
 
-/** The parts of a `useChat` message this bridge accepts. */
-interface UIMessageLike {
-  role?: unknown;
-  parts?: unknown;
-}
-
-type Translated = { ok: true; body: Record<string, unknown> } | { ok: false; message: string; field: string };
-
-/**
- * `useChat`'s request body (`{ id, messages: UIMessage[], trigger, messageId, …body }`) → a Slipstream
- * `ChatRequest`. Text parts are kept; reasoning and step markers from earlier replies are dropped (their
- * signatures are not in UI messages); other part types are refused naming the field.
- */
-function translateRequest(raw: unknown): Translated {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'The body must be a JSON object.', field: '' };
-  const body = raw as Record<string, unknown>;
-  if (!Array.isArray(body['messages'])) return { ok: false, message: '`messages` must be an array of UI messages.', field: 'messages' };
-  const messages: ChatMessage[] = [];
-  const system: string[] = [];
-  for (const [i, m] of (body['messages'] as UIMessageLike[]).entries()) {
-    if (typeof m !== 'object' || m === null) return { ok: false, message: 'Each message must be an object.', field: `messages[${i}]` };
-    if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system') {
-      return { ok: false, message: 'role must be "user", "assistant" or "system".', field: `messages[${i}].role` };
-    }
-    if (!Array.isArray(m.parts)) return { ok: false, message: '`parts` must be an array.', field: `messages[${i}].parts` };
-    const texts: string[] = [];
-    for (const [j, p] of (m.parts as unknown[]).entries()) {
-      const part = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
-      if (part['type'] === 'text') {
-        if (typeof part['text'] !== 'string') return { ok: false, message: 'A text part needs `text`.', field: `messages[${i}].parts[${j}].text` };
-        texts.push(part['text']);
-      } else if (part['type'] === 'reasoning' || part['type'] === 'step-start') {
-        continue;
-      } else {
-        return {
-          ok: false,
-          message: `Part type ${JSON.stringify(part['type'])} is not supported by the AI SDK bridge (text only); use the native protocol for tools and files.`,
-          field: `messages[${i}].parts[${j}].type`,
-        };
-      }
-    }
-    if (m.role === 'system') system.push(texts.join(''));
-    else if (texts.length > 0) messages.push({ role: m.role, content: texts.join('') });
-  }
-  const out: Record<string, unknown> = { messages };
-  if (system.length > 0) out['system'] = system.join('\n\n');
-  if (typeof body['id'] === 'string') out['conversationId'] = body['id'];
-  // Fields a transport adds through `body` pass through to the native validator, which checks them.
-  for (const key of ['speed', 'model', 'max_tokens', 'effort', 'thinking', 'conversationId']) {
-    if (body[key] !== undefined) out[key] = body[key];
-  }
-  return { ok: true, body: out };
-}
-
 function refuse(message: string, field: string): Response {
   const body: ErrorBody = { error: { kind: 'invalid_request', message, status: 400, retryable: false, ...(field ? { field } : {}) } };
   return new Response(JSON.stringify(body), { status: 400, headers: { 'content-type': 'application/json; charset=utf-8' } });
+}
+
+/**
+ * A native refusal (`ErrorBody`) with its field and message naming the UI message parts the client sent
+ * (`messages[0].parts[1].url`) rather than the translated request's (`messages[0].content[1].data`).
+ * Anything else passes through unchanged.
+ */
+async function withUIPaths(res: Response, paths: UIPathMap): Promise<Response> {
+  if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) return res;
+  const text = await res.text();
+  let body: ErrorBody;
+  try {
+    body = JSON.parse(text) as ErrorBody;
+  } catch {
+    return new Response(text, { status: res.status, headers: res.headers });
+  }
+  const error = body.error;
+  if (typeof error === 'object' && error !== null) {
+    if (typeof error.message === 'string') error.message = toUIPaths(error.message, paths);
+    if (typeof error.field === 'string') error.field = toUIPaths(error.field, paths);
+  }
+  const headers = new Headers(res.headers);
+  headers.delete('content-length');
+  return new Response(JSON.stringify(body), { status: res.status, headers });
 }
 
 const encoder = new TextEncoder();
@@ -314,7 +286,8 @@ export function createAiSdkChatHandler(options: ChatHandlerOptions = {}): Hono {
     headers.set('content-type', 'application/json');
     const inner = new Request(raw.url, { method: 'POST', headers, body: JSON.stringify(translated.body), signal: raw.signal });
     const res = await native.fetch(inner, c.env, ctx as never);
-    if (!res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) return res;
+    if (!res.ok) return withUIPaths(res, translated.paths);
+    if (!res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) return res;
     const out = new Headers(res.headers);
     for (const [k, v] of Object.entries(UI_STREAM_HEADERS)) out.set(k, v);
     return new Response(toUIMessageStream(res.body), { status: 200, headers: out });

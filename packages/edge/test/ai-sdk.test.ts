@@ -113,11 +113,11 @@ describe('createAiSdkChatHandler (UI message stream protocol)', () => {
 
   it('bad input is a 400 naming the field, before any upstream request', async () => {
     sim.sim.reset();
-    const file = await post(`${bridge.url}/api/chat`, {
-      messages: [{ id: 'u1', role: 'user', parts: [{ type: 'file', url: 'data:,x', mediaType: 'text/plain' }] }],
+    const tool = await post(`${bridge.url}/api/chat`, {
+      messages: [{ id: 'u1', role: 'user', parts: [{ type: 'tool-weather', toolCallId: 't1', state: 'input-available', input: {} }] }],
     });
-    expect(file.status).toBe(400);
-    expect(((await file.json()) as { error: { field: string } }).error.field).toBe('messages[0].parts[0].type');
+    expect(tool.status).toBe(400);
+    expect(((await tool.json()) as { error: { field: string } }).error.field).toBe('messages[0].parts[0].type');
     const speed = await post(`${bridge.url}/api/chat`, uiBody('Hi', { speed: 'warp' }));
     expect(speed.status).toBe(400);
     expect(((await speed.json()) as { error: { field: string } }).error.field).toBe('speed');
