@@ -5,7 +5,7 @@
  */
 import { useChat } from '@ai-sdk/react';
 import { DefaultChatTransport } from 'ai';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { CostTicker, OtpsMeter, SpeedBadge, useAiSdkFastFacts } from '@slipstream/react';
 
@@ -13,8 +13,9 @@ const speed = new URLSearchParams(location.search).get('speed') ?? 'auto';
 const transport = new DefaultChatTransport({ api: '/api/chat', body: { speed } });
 
 function App() {
-  const { messages, status, sendMessage, stop } = useChat({ transport });
+  const { messages, status, error, sendMessage, stop } = useChat({ transport });
   const [input, setInput] = useState('');
+  const attach = useRef<HTMLInputElement>(null);
   const last = messages.findLast((m) => m.role === 'assistant');
   const f = useAiSdkFastFacts(last, status);
   return (
@@ -22,17 +23,22 @@ function App() {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void sendMessage({ text: input });
+          // The AI SDK's file recipe: a FileList, which useChat reads into data: URLs (file parts).
+          const files = attach.current?.files;
+          void sendMessage(files && files.length > 0 ? { text: input, files } : { text: input });
           setInput('');
+          if (attach.current) attach.current.value = '';
         }}
       >
         <input aria-label="Prompt" value={input} onChange={(e) => setInput(e.target.value)} />
+        <input aria-label="Attach" type="file" multiple ref={attach} />
         <button type="submit">Send</button>
         <button type="button" onClick={() => void stop()}>
           Stop
         </button>
       </form>
       <p data-testid="status">{status}</p>
+      <p data-testid="error">{error?.message}</p>
       <div data-testid="reply">{last?.parts.map((p) => (p.type === 'text' ? p.text : '')).join('')}</div>
       <SpeedBadge {...f} />
       <OtpsMeter metrics={f.metrics} status={f.status} />

@@ -1,6 +1,7 @@
 /**
  * The AI SDK bridge with the real `useChat` (`@ai-sdk/react`) in Chromium, against the sim: text
- * streams, Stop aborts the upstream stream, and a fallback shows in the badge. The spec serves its own
+ * streams, Stop aborts the upstream stream, a fallback shows in the badge, and files picked in a file
+ * input (a FileList, read by useChat into data: URLs) reach the sim as image and document blocks. The spec serves its own
  * page (bundled with esbuild) and `createAiSdkChatHandler` on one origin; the sim runs in this process
  * so its ground truth can be read.
  */
@@ -12,6 +13,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createAiSdkChatHandler } from '@slipstream/edge/ai-sdk';
 import { startSim, type RunningSim } from '@slipstream/sim/node';
+import { noisePng, pdf, png } from '../files.ts';
 
 let sim: RunningSim;
 let server: Server;
@@ -91,4 +93,41 @@ test('a fast 429 under auto falls back, and the badge says so', async ({ page })
   await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 20_000 });
   await expect(page.locator('[data-state="fallback"]').first()).toBeVisible();
   expect(sim.sim.streams().at(-1)).toMatchObject({ speed: 'standard', end: 'complete' });
+});
+
+test('files picked in a file input reach the sim as image and document blocks', async ({ page }) => {
+  const image = png(96, 64);
+  const doc = pdf(2);
+  await page.goto(`${base}/?speed=standard`);
+  await page.getByLabel('Attach').setInputFiles([
+    { name: 'gradient.png', mimeType: 'image/png', buffer: image },
+    { name: 'report.pdf', mimeType: 'application/pdf', buffer: doc },
+  ]);
+  await page.getByLabel('Prompt').fill('What is in these? [[sim:tokens=20]]');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 20_000 });
+  await expect(page.getByTestId('reply')).not.toBeEmpty();
+  await expect(page.getByTestId('error')).toBeEmpty();
+  const sent = sim.sim.requests().at(-1)?.body as { messages: { content: { type: string; title?: string; source?: { media_type: string; data: string } }[] }[] };
+  const blocks = sent.messages[0]!.content;
+  expect(blocks.map((b) => [b.type, b.source?.media_type, b.title])).toEqual([
+    ['image', 'image/png', undefined],
+    ['document', 'application/pdf', 'report.pdf'],
+    ['text', undefined, undefined],
+  ]);
+  expect(blocks[0]!.source!.data).toBe(image.toString('base64'));
+  expect(blocks[1]!.source!.data).toBe(doc.toString('base64'));
+});
+
+test('an image over the per-image limit is refused before upstream, and useChat shows the error naming the part', async ({ page }) => {
+  await page.goto(`${base}/?speed=standard`);
+  // Noise does not compress: about 4.2 MB, 5.6 MB as base64 (the limit is 5 MB of base64).
+  await page.getByLabel('Attach').setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: noisePng(1400, 1000) });
+  await page.getByLabel('Prompt').fill('And this?');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('status')).toHaveText('error');
+  const shown = JSON.parse((await page.getByTestId('error').textContent())!) as { error: { field: string; message: string } };
+  expect(shown.error.field).toBe('messages[0].parts[0].url');
+  expect(shown.error.message).toContain('an image may have at most 5242880');
+  expect(sim.stats().requests.total).toBe(0);
 });

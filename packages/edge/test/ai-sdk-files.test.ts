@@ -95,6 +95,7 @@ describe('AI SDK bridge: file parts', () => {
     expect(reply?.metadata?.outputTokens).toBe(8);
 
     expect(sim.sim.requests()).toHaveLength(1);
+    expect(sim.stats().requests.total).toBe(1); // the counter the refusal tests expect to stay at 0
     const blocks = sentBlocks();
     expect(blocks.map((b) => [b.type, b.source?.type, b.source?.media_type, b.title])).toEqual([
       ['image', 'base64', 'image/png', undefined],
