@@ -186,7 +186,16 @@ export {
   type StepMetrics,
 } from './stream-state.ts';
 export { isErrorBody, parseRetryAfter } from './http-error.ts';
-export { readFastBudget, msUntilFastTokens, type FastBudgetReading } from './fast-budget.ts';
+export {
+  readFastBudget,
+  msUntilFastTokens,
+  fastRetryIn,
+  replyFastSpend,
+  fastStepOutputTokens,
+  type FastBudgetReading,
+  type FastRetryWait,
+  type ReplyFastSpend,
+} from './fast-budget.ts';
 export { createFastStream, type FastStream, type FastStreamOptions } from './store.ts';
 export {
   RESUME_STORAGE_PREFIX,

@@ -14,6 +14,7 @@ import { parsePartialJson } from './partial-json.ts';
 import type {
   JsonValue,
   PendingToolCall,
+  RateLimitEvent,
   StepFinishEvent,
   StepStartEvent,
   ThinkingSignatureEvent,
@@ -102,6 +103,8 @@ export class ReplyParts {
   #sentAt: number | null = null;
   /** Arrival of the last event that lets the edge start the next step (a step_finish or a tool_result). */
   #boundaryAt: number | null = null;
+  /** Fast headers read while no step streamed (before `start`, or a refused attempt's): the next step's. */
+  #pendingFast: RateLimitEvent | undefined;
 
   #partsDirty = false;
   #parts: readonly ReplyPart[] = EMPTY;
@@ -125,6 +128,23 @@ export class ReplyParts {
     const s = this.#step(d.step, at);
     s.data = { ...s.data, messageId: d.messageId, model: d.model, requestedSpeed: d.requestedSpeed };
     s.dirty = true;
+  }
+
+  /**
+   * A `ratelimit` event. One with the fast budget belongs to the step streaming now (a later step's
+   * headers follow its `step_start`), else to the next step to start (step 0's come before `start`; a
+   * refused attempt's before the step its fallback leads to).
+   */
+  rateLimit(d: RateLimitEvent): void {
+    if (d.fast === undefined) return;
+    const last = this.#steps[this.#steps.length - 1];
+    if (last === undefined || last.data.status !== 'streaming') {
+      this.#pendingFast = d;
+      return;
+    }
+    last.data = { ...last.data, fastRateLimit: d };
+    last.dirty = true;
+    this.#stepsDirty = true;
   }
 
   stepFinish(d: StepFinishEvent, at: number): ReplyStep {
@@ -330,6 +350,7 @@ export class ReplyParts {
         cost: null,
         edge: null,
         status: 'streaming',
+        ...(this.#pendingFast !== undefined ? { fastRateLimit: this.#pendingFast } : {}),
       },
       rec,
       recVersion: -1,
@@ -337,6 +358,7 @@ export class ReplyParts {
       snap: undefined,
       slots: [],
     };
+    this.#pendingFast = undefined;
     this.#steps.push(s);
     this.#steps.sort((a, b) => a.step - b.step);
     this.#stepsDirty = true;

@@ -842,6 +842,11 @@ class FastStreamStore extends Subscribable implements FastStream {
         this.#safely(this.#options.onToolResult, event.data, part);
         return;
       }
+      case 'ratelimit':
+        this.#reply.rateLimit(event.data);
+        this.#version++;
+        this.#dispatch({ type: 'event', event, at });
+        return;
       case 'fallback':
         this.#dispatch({ type: 'event', event, at });
         this.#safely(this.#options.onFallback, event.data);

@@ -132,6 +132,13 @@ export interface ReplyStep {
   metrics: StepMetrics;
   /** `streaming` until `step_finish`; `done` after; `aborted`/`error` if the reply ended inside it. */
   status: 'streaming' | 'done' | 'aborted' | 'error';
+  /**
+   * The last `ratelimit` event with the fast budget (`anthropic-fast-*`) read for this step's attempts:
+   * its own request's headers, or a refused attempt's before it (a fast 429 that moved the step to
+   * standard). Absent when none came. The step's own output is not in it (headers come before the
+   * reply); `replyFastSpend` from this module's package reads the two together.
+   */
+  fastRateLimit?: RateLimitEvent;
 }
 
 /** A step's own TTFT and rates. */

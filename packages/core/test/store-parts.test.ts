@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ProtocolEventMap } from '../src/protocol.ts';
+import { replyFastSpend } from '../src/fast-budget.ts';
 import { createFastStream, type FastStreamOptions } from '../src/store.ts';
 import type { ReplyTextPart, ReplyThinkingPart, ReplyToolCallPart } from '../src/stream-state.ts';
 import { controlledBody, doneEvent, fakeClock, mockFetch, settle, startEvent, usageOf, type ControlledBody } from './store-helpers.ts';
@@ -255,5 +256,71 @@ describe('createFastStream: protocol v2 parts and steps', () => {
     await settle();
     expect(stream.getSnapshot()).toMatchObject({ status: 'error', error: { kind: 'protocol' } });
     expect(stream.getSnapshot().error?.message).toContain(name);
+  });
+});
+
+describe('createFastStream: the fast headers each step read', () => {
+  const fastHeaders = (remaining: number, t: number, retryAfterMs?: number): ProtocolEventMap['ratelimit'] => ({
+    speed: 'fast',
+    fast: {
+      input: { limit: 100_000, remaining: 100_000, reset: '2026-12-02T08:00:00Z' },
+      output: { limit: 300, remaining, reset: '2026-12-02T08:00:00Z' },
+    },
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    t,
+  });
+  const standardStart = (step: number, t: number): ['step_start', ProtocolEventMap['step_start']] => [
+    'step_start',
+    { step, messageId: `msg_${step}`, model: 'claude-opus-4-6', requestedSpeed: 'standard', attempt: 2, t },
+  ];
+  const finish = (step: number, outputTokens: number, speed: 'fast' | 'standard', t: number): ['step_finish', ProtocolEventMap['step_finish']] => [
+    'step_finish',
+    { step, stopReason: 'tool_use', usage: usageOf(outputTokens, 4000), speed, timings: { startT: 0, firstDeltaT: 1, lastDeltaT: 2, endT: 3 }, cost: null, t },
+  ];
+
+  it('a fast step, a mid-loop 429, then standard: each step keeps its headers, and only fast output after the newest counts', async () => {
+    const { stream, body } = setup();
+    stream.start(hello);
+    await settle();
+    const h0 = fastHeaders(300, 5);
+    // Step 0's headers come before `start`.
+    await read(body, ['ratelimit', h0], ['start', startEvent()], stepStart(0, 6), text('Reading the file.', 0, 0));
+    expect(stream.getSnapshot().steps[0]?.fastRateLimit).toEqual(h0);
+    await read(body, finish(0, 150, 'fast', 50));
+    let s = stream.getSnapshot();
+    // Mid-reply, before the next step: step 0's own 150 fast tokens were spent after h0.
+    expect(replyFastSpend(s.steps, s.rateLimit)).toEqual({ rateLimit: h0, spentTokens: 150 });
+
+    // Step 1's fast attempt is refused (its headers, then the fallback), and step 1 runs on standard.
+    const h429 = fastHeaders(0, 60, 7000);
+    await read(body, ['ratelimit', h429], ['fallback', { from: 'fast', to: 'standard', reason: 'rate_limited', retryAfterMs: 7000, t: 61 }]);
+    s = stream.getSnapshot();
+    expect(replyFastSpend(s.steps, s.rateLimit)).toEqual({ rateLimit: h429, spentTokens: 0 });
+    await read(body, standardStart(1, 70), ['ratelimit', { speed: 'standard', t: 71 }], text('Done.', 1, 0), finish(1, 100, 'standard', 90));
+    await read(body, ['done', doneEvent(250, { steps: 2, speed: 'standard' })]);
+    s = stream.getSnapshot();
+    expect(s.steps.map((x) => x.fastRateLimit)).toEqual([h0, h429]);
+    // The standard attempt's headers carry no fast budget: the 429's stay the newest reading.
+    expect(replyFastSpend(s.steps, s.rateLimit)).toEqual({ rateLimit: h429, spentTokens: 0 });
+  });
+
+  it('a later fast step reads its own headers after its step_start; they already count the steps before it', async () => {
+    const { stream, body } = setup();
+    stream.start(hello);
+    await settle();
+    const h0 = fastHeaders(300, 5);
+    const h1 = fastHeaders(150, 55);
+    await read(body, ['ratelimit', h0], ['start', startEvent()], stepStart(0, 6), text('Step one.', 0, 0), finish(0, 150, 'fast', 50));
+    await read(body, stepStart(1, 54), ['ratelimit', h1], text('Step two, streaming.', 1, 0));
+    let s = stream.getSnapshot();
+    expect(s.steps[1]?.fastRateLimit).toEqual(h1);
+    // Step 1 streams: its live estimate, not step 0's 150 (in h1 already).
+    const live = replyFastSpend(s.steps, s.rateLimit);
+    expect(live.rateLimit).toEqual(h1);
+    expect(live.spentTokens).toBe(s.steps[1]!.metrics.outputTokens.value);
+    expect(live.spentTokens).toBeGreaterThan(0);
+    await read(body, finish(1, 80, 'fast', 90), ['done', doneEvent(230, { steps: 2 })]);
+    s = stream.getSnapshot();
+    expect(replyFastSpend(s.steps, s.rateLimit)).toEqual({ rateLimit: h1, spentTokens: 80 });
   });
 });
