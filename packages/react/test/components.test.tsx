@@ -1,6 +1,7 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createRef } from 'react';
+import type { ReplyStep } from '@slipstream/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatThread } from '../src/components/chat-thread.tsx';
 import { Composer } from '../src/components/composer.tsx';
@@ -169,8 +170,8 @@ describe('<RateLimitGauge>', () => {
     const gauge = container.firstElementChild!;
     expect(gauge.getAttribute('data-estimate')).toBe('true');
     expect(gauge.getAttribute('data-state')).toBe('exhausted');
-    // 400 tokens at 300/min refill take 80 s, 3 s of which passed.
-    expect(container.textContent).toBe('≈0 of 300 tokens per minute left, resets in ≈1 min 17 s');
+    // 400 tokens at 300/min refill take 80 s, 3 s of which passed; a token is back 60 s before that.
+    expect(container.textContent).toBe('≈0 of 300 tokens per minute left, retry in ≈18 s, resets in ≈1 min 17 s');
     // 40 s after the headers the bucket is back at 300 − 400 + 200 = 100.
     rerender(<RateLimitGauge rateLimit={full} spentTokens={400} now={t0 + 40_000} />);
     expect(container.textContent).toBe('≈100 of 300 tokens per minute left, resets in ≈40 s');
@@ -183,6 +184,47 @@ describe('<RateLimitGauge>', () => {
     // 30 s later the bucket has refilled 150 of the 400 it was short: 50 left (an estimate), reset unchanged.
     rerender(<RateLimitGauge rateLimit={spent} refill now={t0 + 30_000} />);
     expect(container.textContent).toBe('≈50 of 300 tokens per minute left, resets in 50 s');
+  });
+  it('marks a retry wait it estimated from the bucket with ≈, and shows a retry-after from the headers as it is', () => {
+    const t0 = Date.parse('2026-12-02T08:00:00Z');
+    const full = { speed: 'fast' as const, fast: { input: { limit: 1e5, remaining: 1e5, reset: new Date(t0).toISOString() }, output: { limit: 300, remaining: 300, reset: new Date(t0).toISOString() } }, t: 1 };
+    // The bucket's own wait after a 400-token reply (a token back 20.2 s after the headers), even when a
+    // caller passes it as retryAfterMs (the figure is the same; that it is an estimate is not lost).
+    const { container, rerender } = render(<RateLimitGauge rateLimit={full} spentTokens={400} refill now={t0 + 3000} />);
+    expect(container.textContent).toBe('≈0 of 300 tokens per minute left, retry in ≈18 s, resets in ≈1 min 17 s');
+    rerender(<RateLimitGauge rateLimit={full} spentTokens={400} refill retryAfterMs={17_200} now={t0 + 3000} />);
+    expect(container.textContent).toBe('≈0 of 300 tokens per minute left, retry in ≈18 s, resets in ≈1 min 17 s');
+    // A longer retry-after from a 429 is exact: no ≈ on it.
+    rerender(<RateLimitGauge rateLimit={full} spentTokens={400} refill retryAfterMs={30_000} now={t0 + 3000} />);
+    expect(container.textContent).toBe('≈0 of 300 tokens per minute left, retry in 30 s, resets in ≈1 min 17 s');
+    // The 429's own headers: everything exact.
+    const spent = { ...full, fast: { ...full.fast, output: { limit: 300, remaining: 0, reset: new Date(t0 + 80_000).toISOString() } }, retryAfterMs: 20_000 };
+    rerender(<RateLimitGauge rateLimit={spent} refill retryAfterMs={20_000} now={t0} />);
+    expect(container.textContent).toBe('0 of 300 tokens per minute left, retry in 20 s, resets in 1 min 20 s');
+  });
+  it('with steps, counts only the steps served fast after the last fast headers (an agent loop moved to standard)', () => {
+    const t0 = Date.parse('2026-12-02T08:00:00Z');
+    const full = { speed: 'fast' as const, fast: { input: { limit: 1e5, remaining: 1e5, reset: new Date(t0).toISOString() }, output: { limit: 300, remaining: 300, reset: new Date(t0).toISOString() } }, t: 1 };
+    const metric = (value: number | null) => ({ value, isEstimate: false });
+    const step = (n: number, speed: 'fast' | 'standard', tokens: number, fastRateLimit?: typeof full): ReplyStep => ({
+      step: n,
+      messageId: `msg_${n}`,
+      model: 'claude-opus-4-8',
+      requestedSpeed: speed,
+      servedSpeed: speed,
+      stopReason: 'tool_use',
+      usage: { inputTokens: 4000, outputTokens: tokens, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      cost: null,
+      edge: null,
+      metrics: { ttftMs: null, otps: metric(null), effectiveOtps: metric(null), liveOtps: metric(null), outputTokens: metric(tokens) },
+      status: 'done',
+      ...(fastRateLimit ? { fastRateLimit } : {}),
+    });
+    // Step 0 ran fast (120 tokens), then a low budget moved step 1 (200 tokens) to standard.
+    const steps = [step(0, 'fast', 120, full), step(1, 'standard', 200)];
+    const { container } = render(<RateLimitGauge rateLimit={{ speed: 'standard', t: 9 }} steps={steps} now={t0} />);
+    expect(container.textContent).toBe('≈180 of 300 tokens per minute left, resets in ≈24 s');
+    expect(container.firstElementChild?.getAttribute('data-state')).toBe('ok');
   });
   it('counts down on its own', () => {
     vi.useFakeTimers();

@@ -3,14 +3,15 @@
  * example project's tools, both in-process, rendered by `useFastChat` + `<ChatThread>`.
  */
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
-import { notifyManager } from '@slipstream/core';
+import { notifyManager, readFastBudget, replyFastSpend } from '@slipstream/core';
 import { defineTool, type ChatHandlerOptions } from '@slipstream/edge';
 import { createExampleProject } from '@slipstream/edge/examples';
 import { createSim, type Sim } from '@slipstream/sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { edgeOverSim } from './edge-over-sim.ts';
+import { edgeOverSim, TEST_KEY } from './edge-over-sim.ts';
 import { useFastChat, type UseFastChatOptions, type UseFastChatResult } from '../src/hooks/use-fast-chat.ts';
 import { ChatThread } from '../src/components/chat-thread.tsx';
+import { RateLimitGauge } from '../src/components/rate-limit-gauge.tsx';
 
 beforeAll(() => notifyManager.setNotifyFunction((cb) => act(cb)));
 afterAll(() => notifyManager.setNotifyFunction((cb) => cb()));
@@ -141,5 +142,50 @@ describe('agent loop through the edge', { timeout: 30_000 }, () => {
       role: 'user',
       content: [{ type: 'tool_result', toolCallId: expect.stringMatching(/^toolu_/), output: { time: '12:00', timezone: expect.any(String) } }],
     });
+  });
+
+  it('the fast budget after a loop a low budget moved to standard: only its fast steps count, and the gauge agrees with the sim\'s bucket', async () => {
+    const { fetch, sim } = rig({ tools: createExampleProject().tools });
+    // 2,500 fast output tokens a minute: step 0's write_file input spends ~1,000, so step 1's headers
+    // show less left than max_tokens and the edge moves steps 2 and 3 to standard (budget_low).
+    sim.configure({ fastOutputTpm: 2_500 });
+    const { out } = mountChat({ fetch, speed: 'auto', body: { max_tokens: 2_000 } });
+    act(() => out.chat!.send('Add a TTL to the LRU cache [[sim:tools=write_file,read_file,list_files]]'));
+    await waitFor(() => expect(out.chat!.messages[1]?.status).toBe('done'), { timeout: 20_000 });
+    const message = out.chat!.messages[1]!;
+    expect(message.steps.map((st) => st.servedSpeed)).toEqual(['fast', 'fast', 'standard', 'standard']);
+    expect(message.fallback?.reason).toBe('budget_low');
+    // Each fast step read its own headers; the standard steps read none with a fast budget.
+    expect(message.steps.map((st) => st.fastRateLimit !== undefined)).toEqual([true, true, false, false]);
+
+    const spend = replyFastSpend(message.steps, out.chat!.stream.rateLimit);
+    expect(spend.rateLimit).toBe(message.steps[1]!.fastRateLimit);
+    expect(spend.spentTokens).toBe(message.steps[1]!.usage!.outputTokens);
+    const now = Date.now();
+    const reading = readFastBudget(spend.rateLimit, { spentTokens: spend.spentTokens, refill: true, now });
+    // The truth: a fast request to the sim now reports its bucket (headers come before its own output).
+    const probe = await sim.fetch(
+      new Request('http://sim.invalid/v1/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_KEY, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'fast-mode-2026-02-01' },
+        body: JSON.stringify({ model: 'claude-opus-4-6', max_tokens: 1, speed: 'fast', messages: [{ role: 'user', content: 'hi' }] }),
+      }),
+    );
+    const truth = Number(probe.headers.get('anthropic-fast-output-tokens-remaining'));
+    await probe.body?.cancel();
+    expect(truth).toBeGreaterThan(0);
+    // Within the reset's rounding to the second (2,500/min is ~42 tokens a second) and the probe's delay.
+    expect(Math.abs(reading.remaining! - truth)).toBeLessThanOrEqual(60);
+    // What counting the whole reply would have said: short by the standard steps and by step 0 (already in step 1's headers).
+    const total = message.usage!.outputTokens;
+    const naive = readFastBudget(spend.rateLimit, { spentTokens: total, refill: true, now }).remaining!;
+    expect(total - spend.spentTokens).toBeGreaterThan(200);
+    expect(Math.abs(naive - truth)).toBeGreaterThan(120);
+
+    // The gauge given the reply's steps shows the same reading.
+    const { container } = render(<RateLimitGauge rateLimit={out.chat!.stream.rateLimit} steps={message.steps} refill now={now} />);
+    const gauge = container.querySelector('[data-slipstream="rate-limit-gauge"]')!;
+    expect(gauge.querySelector('[role="meter"]')!.getAttribute('aria-valuenow')).toBe(String(reading.remaining));
+    expect(gauge.getAttribute('data-estimate')).toBe('true');
   });
 });
