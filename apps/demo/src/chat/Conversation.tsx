@@ -3,7 +3,7 @@
  * cost), the thread with the demo's reply cards, and the composer.
  * @module
  */
-import { msUntilFastTokens, readFastBudget, type FastChat, type RateLimitEvent, type SpeedPolicy } from '@slipstream/core';
+import { fastRetryIn, readFastBudget, replyFastSpend, type FastChat, type RateLimitEvent, type SpeedPolicy } from '@slipstream/core';
 import { ChatThread, Composer, RateLimitGauge, useFastChat, type FastChatMessage, type UseFastChatOptions, type UserPart } from '@slipstream/react';
 import { AttachButton, AttachmentDropZone, AttachmentList, conversationAttachments, pasteAttachments, useAttachments } from '@slipstream/react/attachments';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
@@ -13,13 +13,20 @@ import { MessageCard } from './MessageCard.tsx';
 export type DemoChat = ReturnType<typeof useFastChat> & {
   /** The last rate-limit event that carried the fast budget (a standard attempt's event carries none). */
   fastRateLimit: RateLimitEvent | null;
-  /** Fast output tokens charged after {@link DemoChat.fastRateLimit} was read (its own reply's, if served fast). */
+  /**
+   * Fast output tokens charged after {@link DemoChat.fastRateLimit} was read: its reply's steps served
+   * fast from the one that read it on (an agent loop moved to standard part-way counts its fast steps only).
+   */
   fastSpent: number;
   /**
    * Live ms until fast takes a request again: a fast 429's retry-after, a remembered fallback's end, or,
    * after a reply overdrew the budget, when the token bucket is back above zero. 0 when fast may be asked.
    */
   fastWaitMs: number;
+  /** {@link DemoChat.fastWaitMs} is the token bucket's estimate, not a wait the edge or the API gave (show it with ≈). */
+  fastWaitEstimate: boolean;
+  /** The part of the wait given by a 429's retry-after or a remembered fallback's end (ms, live; 0 when none): exact. */
+  fastRetryAfterMs: number;
   /** The clock reading {@link DemoChat.fastWaitMs} was computed at (ticks while a fast wait or reset runs). */
   fastNow: number;
   /** Forget what this page knows about the fast budget (after the simulator was reset). */
@@ -89,37 +96,38 @@ export function useDemoChat(options: {
   store.current = chat.chat;
 
   const reply = facts.replyId ? chat.messages.find((m) => m.id === facts.replyId) : undefined;
-  // Headers come before the reply: a reply served fast spends its own tokens after them.
-  const servedFast = reply !== undefined && (reply.servedSpeed ?? (reply.fallback ? null : reply.requestedSpeed)) === 'fast';
+  // Headers come before the reply: its steps served fast from the one that read them on spend after them
+  // (the kit's replyFastSpend; a step moved to standard spends nothing from the fast budget).
   // The budget belongs to the API key, not the thread: when that reply leaves the list (another thread
   // opened, a new chat) what it spent stays spent.
   const spentSeen = useRef<{ id: string | null; tokens: number }>({ id: null, tokens: 0 });
   const fastSpent =
     reply !== undefined
-      ? servedFast
-        ? (reply.usage?.outputTokens ?? reply.metrics?.outputTokens.value ?? 0)
-        : 0
+      ? replyFastSpend(reply.steps, facts.rateLimit).spentTokens
       : spentSeen.current.id === facts.replyId
         ? spentSeen.current.tokens
         : 0;
   spentSeen.current = { id: facts.replyId, tokens: fastSpent };
 
   // Fast takes a request again once the bucket has a token back (the sim's rule, and the API's bucket),
-  // and not before a 429's retry-after or a remembered fallback's end.
-  const waitAt = (now: number): number => {
-    const bucket = msUntilFastTokens(readFastBudget(facts.rateLimit, { spentTokens: fastSpent, refill: true, now }), 1, now) ?? 0;
-    return Math.max(facts.refusedUntil !== null ? facts.refusedUntil - now : 0, bucket, 0);
-  };
+  // and not before a 429's retry-after or a remembered fallback's end. The kit's fastRetryIn says which
+  // one governs, so the gauge (which works the bucket's wait out the same way) and the reply's countdown
+  // mark the same figure as an estimate.
+  const exactAt = (now: number): number => (facts.refusedUntil !== null ? Math.max(0, facts.refusedUntil - now) : 0);
+  const waitAt = (now: number) => fastRetryIn(readFastBudget(facts.rateLimit, { spentTokens: fastSpent, refill: true, now }), exactAt(now), now);
   // One clock for the gauge, the reply's countdown and the step hints, so they never read a second apart.
   const at = Date.now();
   const resetAt = readFastBudget(facts.rateLimit, { spentTokens: fastSpent, refill: true, now: at }).resetAt;
-  const fastNow = useNow(waitAt(at) > 0 || (resetAt !== null && resetAt > at), 250);
-  const fastWaitMs = waitAt(fastNow);
+  const fastNow = useNow(waitAt(at) !== null || (resetAt !== null && resetAt > at), 250);
+  const wait = waitAt(fastNow);
+  const fastWaitMs = wait?.ms ?? 0;
+  const fastWaitEstimate = wait?.estimate ?? false;
+  const fastRetryAfterMs = exactAt(fastNow);
   const forgetFast = useCallback(() => setFacts(NO_FAST_FACTS), []);
 
   return useMemo(
-    () => ({ ...chat, fastRateLimit: facts.rateLimit, fastSpent, fastWaitMs, fastNow, forgetFast }),
-    [chat, facts.rateLimit, fastSpent, fastWaitMs, fastNow, forgetFast],
+    () => ({ ...chat, fastRateLimit: facts.rateLimit, fastSpent, fastWaitMs, fastWaitEstimate, fastRetryAfterMs, fastNow, forgetFast }),
+    [chat, facts.rateLimit, fastSpent, fastWaitMs, fastWaitEstimate, fastRetryAfterMs, fastNow, forgetFast],
   );
 }
 
@@ -265,6 +273,7 @@ export function ConversationView(props: {
         policy={policy}
         retryAfterMs={message.id === lastAssistant ? (fastOnly && chat.fastWaitMs > 0 ? chat.fastWaitMs : chat.retryAfterMs) : null}
         fastWaitMs={message.id === lastAssistant && fastOnly ? chat.fastWaitMs : 0}
+        retryEstimate={message.id === lastAssistant && fastOnly && chat.fastWaitMs > 0 && chat.fastWaitEstimate}
         {...(message.id === lastAssistant ? { onRetry: regenerate, onRegenerate: regenerate } : {})}
         {...(message.role === 'assistant' && message.status === 'done' && message.stopReason === 'max_tokens'
           ? { cutAtMaxTokens: true, ...(message.id === lastAssistant ? { onContinue: continueReply } : {}) }
@@ -275,7 +284,7 @@ export function ConversationView(props: {
         busy={busy}
       />
     ),
-    [policy, fastOnly, lastAssistant, chat.retryAfterMs, chat.fastWaitMs, regenerate, busy, continueReply, editAndResend, composer, standardRates, selectVersion],
+    [policy, fastOnly, lastAssistant, chat.retryAfterMs, chat.fastWaitMs, chat.fastWaitEstimate, regenerate, busy, continueReply, editAndResend, composer, standardRates, selectVersion],
   );
 
   return (
@@ -289,7 +298,8 @@ export function ConversationView(props: {
             rateLimit={chat.fastRateLimit}
             spentTokens={chat.fastSpent}
             refill
-            retryAfterMs={chat.fastWaitMs}
+            // The exact wait only: the gauge works out the bucket's own (and marks it ≈) from the same reading.
+            retryAfterMs={chat.fastRetryAfterMs}
             now={chat.fastNow}
           />
           <div className="stat" data-testid="session-cost">

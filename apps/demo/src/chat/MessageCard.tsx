@@ -29,6 +29,8 @@ export interface MessageCardProps {
   retryAfterMs?: number | null;
   /** A retry would be asked fast only, and fast refuses requests for this long (ms; 0 when it takes them). */
   fastWaitMs?: number;
+  /** `retryAfterMs` is the fast bucket's estimate, not a wait the edge or the API gave: shown with ≈, as the gauge does. */
+  retryEstimate?: boolean;
   /** Retry an errored or stopped reply. */
   onRetry?: () => void;
   /** Regenerate the last reply (only passed for the last one). */
@@ -98,6 +100,7 @@ export const MessageCard = memo(function MessageCard({
   onSelectVersion,
   standardOtps = null,
   fastWaitMs = 0,
+  retryEstimate = false,
 }: MessageCardProps) {
   if (message.role === 'user') return <UserBubble message={message} busy={busy === true} {...(onEdit ? { onEdit } : {})} />;
   const m = message.metrics;
@@ -121,6 +124,7 @@ export const MessageCard = memo(function MessageCard({
   const shown = error || message.reconnecting ? { ...message, error: null, reconnecting: null } : message;
   // The live countdown (the conversation's) belongs to the last reply; older errors show their wait as sent.
   const waitMs = error && onRetry ? (retryAfterMs ?? null) : null;
+  const approx = retryEstimate ? '≈' : '';
   const hint = !error
     ? undefined
     : error.kind === 'overloaded' && message.fallback
@@ -152,7 +156,7 @@ export const MessageCard = memo(function MessageCard({
           <span>{error.message}</span>
           {waitMs !== null && waitMs > 0 ? (
             <span className="num" data-testid="retry-countdown" role="timer">
-              retry in {formatCountdown(waitMs)}
+              {`retry in ${approx}${formatCountdown(waitMs)}`}
             </span>
           ) : error.retryAfterMs != null && onRetry === undefined ? (
             <span className="num">retry after {formatMs(error.retryAfterMs)}</span>
@@ -162,7 +166,7 @@ export const MessageCard = memo(function MessageCard({
           {onRetry ? (
             // While the server's retry-after runs, a retry can only fail the same way: disabled, with the wait on it.
             <button type="button" className="button small" data-testid="retry" onClick={onRetry} disabled={busy || (waitMs !== null && waitMs > 0)}>
-              {waitMs !== null && waitMs > 0 ? `Retry in ${formatCountdown(waitMs)}` : error.retryable ? 'Retry' : 'Try again'}
+              {waitMs !== null && waitMs > 0 ? `Retry in ${approx}${formatCountdown(waitMs)}` : error.retryable ? 'Retry' : 'Try again'}
             </button>
           ) : null}
         </div>
