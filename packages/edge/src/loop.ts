@@ -17,7 +17,7 @@
  * @module
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { BetaMessageParam, BetaTextBlockParam, BetaTool, BetaToolChoice, BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages';
+import type { BetaMessage, BetaMessageParam, BetaTextBlockParam, BetaTool, BetaToolChoice, BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages';
 import {
   cost,
   type ChatMessage,
@@ -84,6 +84,39 @@ export interface ReplyContext {
 
 const zero = (): Usage => ({ inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 });
 
+/**
+ * How far a step's upstream request got: what decides, when the step ends without a result, how much of
+ * its spend reservation may have been billed (see `closeStep`).
+ * - `unanswered`: no attempt got a 200 (error statuses, no connection, stopped first), or none was sent.
+ * - `accepted`: a 200, but no `message_start` yet: upstream took the request, its usage is unknown.
+ * - `started`: `message_start` reported the input usage; the output so far is not known.
+ */
+type StepReach =
+  | { kind: 'unanswered' }
+  | { kind: 'accepted' }
+  | { kind: 'started'; usage: Usage; served: Speed | null; model: string };
+
+/** A step's reservation and how far its request got. */
+interface HeldSpend {
+  reservation: SpendReservation;
+  reach: StepReach;
+}
+
+/** The same stream, telling `seen` about its `message_start` as the relay reads it. */
+function onMessageStart(open: OpenStream, seen: (message: BetaMessage) => void): OpenStream {
+  const events = open.events;
+  return {
+    ...open,
+    events: {
+      async next() {
+        const next = await events.next();
+        if (!next.done && next.value.type === 'message_start') seen(next.value.message);
+        return next;
+      },
+    },
+  };
+}
+
 function addCost(total: Cost | null | undefined, step: Cost | null): Cost | null {
   if (total === null || step === null) return null;
   if (total === undefined) return { ...step };
@@ -108,6 +141,12 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
   let lastDeltaT: number | null = null;
   let steps = 0;
   let last: StepResult | undefined;
+  // The current step's reservation until it is settled; the first step's was made by the handler.
+  let held: HeldSpend | undefined = ctx.spend?.first !== undefined ? { reservation: ctx.spend.first, reach: { kind: 'unanswered' } } : undefined;
+  const priceOf = (usage: Usage, model: string, served: Speed | null): Cost | null => {
+    const pricing = opts.pricing;
+    return typeof pricing === 'function' ? pricing(usage, model, served) : cost(usage, model, served, pricing);
+  };
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
   const sendFallback = (reason: NonNullable<SpeedDecision['fallback']>['reason'], retryAfterMs?: number, until?: number) => {
@@ -167,8 +206,11 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
         speed = 'standard';
       }
       const params = body(conversation, previousLength);
-      const reservation = step === 0 ? ctx.spend?.first : await reserveStep(params);
-      if (reservation === null) return;
+      if (step > 0) {
+        const reservation = await reserveStep(params);
+        if (reservation === null) return;
+        if (reservation !== undefined) held = { reservation, reach: { kind: 'unanswered' } };
+      }
       const result = await runStep(step, params);
       if (result === undefined) return;
       steps += 1;
@@ -178,10 +220,13 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
       for (const k of Object.keys(totals) as (keyof Usage)[]) totals[k] += result.usage[k];
       firstDeltaT ??= result.timings.firstDeltaT;
       if (result.timings.lastDeltaT !== null) lastDeltaT = result.timings.lastDeltaT;
-      const pricing = opts.pricing;
-      const price = typeof pricing === 'function' ? pricing(result.usage, result.model, result.served) : cost(result.usage, result.model, result.served, pricing);
+      const price = priceOf(result.usage, result.model, result.served);
       totalCost = addCost(totalCost, price);
-      if (reservation !== undefined) await ctx.spend?.meter.settle(reservation, price, result.served).catch(() => {});
+      if (held !== undefined) {
+        const settled = held;
+        held = undefined;
+        await ctx.spend?.meter.settle(settled.reservation, price, result.served).catch(() => {});
+      }
       out.send('step_finish', {
         step,
         stopReason: result.stopReason,
@@ -210,7 +255,33 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
     if (!out.cancelled) fail({ kind: 'upstream', message: 'The edge failed while relaying.', status: 500, retryable: true });
     void err;
   } finally {
+    // Before the stream closes, so the counters are right by the time the client sees the end.
+    if (held !== undefined) await closeStep(held).catch(() => {});
     out.close();
+  }
+
+  /**
+   * A step that ended without a result: give back what upstream cannot have billed, keep the rest.
+   *
+   * The wire contract (specs/anthropic-wire.md) has no billing section, so this reads what it does say
+   * conservatively. Usage exists only in a message, which the API streams after its 200 (`message_start`
+   * carries the input, `message_delta` the output); an error before the stream is a JSON error response
+   * with no message (5.2), and a closed connection stops generation (7.3). Hence:
+   * - no 200 on any attempt: nothing was billed, the reservation is released whole;
+   * - a 200 without `message_start`: upstream took the request and may bill it, usage unknown: kept whole;
+   * - after `message_start`: the input is known exactly, the output is not (a mid-stream `error` event
+   *   carries no usage, 5.3, and tokens generated before a stop reached upstream may be billed), so the
+   *   step settles to the real input plus all of `max_tokens` as output, never less.
+   */
+  async function closeStep(step: HeldSpend): Promise<void> {
+    const meter = ctx.spend?.meter;
+    if (meter === undefined) return;
+    const { reservation, reach } = step;
+    if (reach.kind === 'unanswered') return meter.release(reservation);
+    if (reach.kind === 'accepted') return;
+    const served = reach.served ?? reservation.speed;
+    const worst: Usage = { ...reach.usage, outputTokens: reservation.worstCase.outputTokens };
+    await meter.settle(reservation, priceOf(worst, reach.model, served), served);
   }
 
   /** Act on the previous reply's approvals; the conversation as upstream takes it, or undefined if stopped. */
@@ -272,6 +343,17 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
     return null;
   }
 
+  /**
+   * The step moves from fast to standard after fast attempts that got no 200 (so nothing was billed):
+   * the fast allowance gets its reservation back now, not at the end of the step.
+   */
+  async function downgradeHeld(): Promise<void> {
+    const spend = held;
+    const meter = ctx.spend?.meter;
+    if (spend === undefined || meter === undefined || spend.reach.kind !== 'unanswered') return;
+    spend.reservation = await meter.downgrade(spend.reservation).catch(() => spend.reservation);
+  }
+
   function budgetLow(memory: FallbackMemory | undefined): boolean {
     const remaining = memory?.fastOutputRemaining;
     const resetAt = memory?.fastOutputResetAt;
@@ -311,6 +393,18 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
           continue;
         }
         clearTimeout(idle);
+        const spend = held;
+        if (spend !== undefined) {
+          spend.reach = { kind: 'accepted' };
+          open = onMessageStart(open, (m) => {
+            spend.reach = {
+              kind: 'started',
+              usage: { inputTokens: m.usage.input_tokens, outputTokens: m.usage.output_tokens, cacheReadInputTokens: m.usage.cache_read_input_tokens ?? 0, cacheCreationInputTokens: m.usage.cache_creation_input_tokens ?? 0 },
+              served: m.usage.speed === 'fast' || m.usage.speed === 'standard' ? m.usage.speed : null,
+              model: m.model,
+            };
+          });
+        }
         const rl = parseRateLimitHeaders(open.response.headers, speed, ctx.t(), opts.now());
         if (rl) {
           // The first step's headers come before `start`; later steps' right after their `step_start`.
@@ -372,6 +466,8 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
           }
           await Promise.all(writes).catch(() => {});
           logAttempt(true);
+          // The allowance is back before the client hears of the fallback.
+          await downgradeHeld();
           sendFallback('rate_limited', failure.retryAfterMs, ctx.storeKeys.conversation !== undefined ? conversationUntil : keyUntil);
           speed = 'standard';
           return 'again';
@@ -394,6 +490,7 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
       if (failure.class === 'retryable' && speed === 'fast' && policy === 'auto' && failure.error.kind !== 'network') {
         // Fast kept failing before the first token: standard has its own capacity.
         logAttempt(true);
+        await downgradeHeld();
         sendFallback('overloaded', failure.retryAfterMs);
         speed = 'standard';
         retriesMade = 0;

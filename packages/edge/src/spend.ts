@@ -5,9 +5,15 @@
  * Before each upstream request the edge reserves the worst case (the whole `max_tokens` at the speed it
  * is about to ask for, plus a conservative estimate of the input) and after the step settles to the
  * real cost from `usage`. Reservations are whole micro-dollars, so concurrent requests can never push a
- * counter past its limit: 50 requests racing for a budget that allows 10 get 10 reservations. A step
- * that never reports its usage (stopped or failed mid-stream) keeps its reservation: the budget errs on
- * the side of never overspending.
+ * counter past its limit: 50 requests racing for a budget that allows 10 get 10 reservations.
+ *
+ * A step that ends early gives back exactly what cannot have been billed (the loop decides which, see
+ * `closeStep` in `loop.ts`): all of it when upstream never answered 200 ({@link SpendMeter.release}),
+ * the fast allowance when a fast attempt was refused and the step went on at standard
+ * ({@link SpendMeter.downgrade}), the input estimate when `message_start` reported the real input
+ * (settled with all of `max_tokens` still counted as output), and nothing when a 200 came without a
+ * `message_start`. Whatever may have been billed stays counted: the budget errs on the side of never
+ * overspending.
  *
  * @module
  */
@@ -36,8 +42,12 @@ export type SpendDecision =
 
 /** A granted reservation, to settle once the step's usage is known. */
 export interface SpendReservation {
+  /** The speed it was priced at (fast also holds the fast allowance). */
   readonly speed: Speed;
+  /** What it holds on the total counter (and on the fast one when `speed` is fast), in micro-dollars. */
   readonly micros: number;
+  /** The usage it was priced from: all of `max_tokens` as output, the input estimated high. */
+  readonly worstCase: Usage;
 }
 
 const MICROS = 1_000_000;
@@ -48,6 +58,17 @@ export interface SpendMeter {
   reserve(speed: Speed, worstCase: Usage): Promise<SpendDecision>;
   /** Replace a reservation with the real cost at the speed served (`null` cost: unknown, the reservation stands). */
   settle(reservation: SpendReservation, actual: Cost | null, served: Speed | null): Promise<void>;
+  /**
+   * Give a reservation back whole. Only for a step upstream cannot have billed: it never answered 200
+   * (an error status, no connection, stopped before the answer) or was never sent.
+   */
+  release(reservation: SpendReservation): Promise<void>;
+  /**
+   * A fast attempt was refused before anything could be billed (a fast 429 or 5xx under `auto`) and
+   * the step goes on at standard: the fast allowance gets the reservation back now, and the total
+   * keeps the standard worst case. Returns the standard reservation to settle or release later.
+   */
+  downgrade(reservation: SpendReservation): Promise<SpendReservation>;
 }
 
 /**
@@ -83,7 +104,7 @@ export function spendMeter(
           return { ok: false, exhausted: 'fast', resetAt: fast.resetAt, limitUsd: limits.fastUsdPerWindow };
         }
       }
-      return { ok: true, reservation: { speed, micros } };
+      return { ok: true, reservation: { speed, micros, worstCase } };
     },
     async settle(reservation, actual, served) {
       if (actual === null) return;
@@ -96,6 +117,23 @@ export function spendMeter(
         if (fastSpent !== reservation.micros) writes.push(store.adjust(fastKey, fastSpent - reservation.micros));
       }
       await Promise.all(writes);
+    },
+    async release(reservation) {
+      const writes: Promise<number>[] = [];
+      if (limits.usdPerWindow !== undefined) writes.push(store.adjust(totalKey, -reservation.micros));
+      if (reservation.speed === 'fast' && limits.fastUsdPerWindow !== undefined) writes.push(store.adjust(fastKey, -reservation.micros));
+      await Promise.all(writes);
+    },
+    async downgrade(reservation) {
+      if (reservation.speed !== 'fast') return reservation;
+      const price = priced(reservation.worstCase, 'standard');
+      // Standard is never dearer than fast; a model with no standard price keeps what it holds.
+      const micros = price === null ? reservation.micros : Math.min(reservation.micros, toMicros(price.totalUsd));
+      const writes: Promise<number>[] = [];
+      if (limits.usdPerWindow !== undefined && micros !== reservation.micros) writes.push(store.adjust(totalKey, micros - reservation.micros));
+      if (limits.fastUsdPerWindow !== undefined) writes.push(store.adjust(fastKey, -reservation.micros));
+      await Promise.all(writes);
+      return { speed: 'standard', micros, worstCase: reservation.worstCase };
     },
   };
 }
