@@ -86,6 +86,11 @@ export function chunkBlock(kind: 'text' | 'thinking' | 'tool_use', n: number, pr
  * (CJK, emoji) can span two or three tokens, and `tokenize` gives the tokens that only start it the
  * text `''`. The API holds such bytes until the character is whole, so a delta ending on one takes the
  * next delta in. (A reply that opens with such a character then has a first delta of 2–3 tokens.)
+ *
+ * A block cut inside a character (`max_tokens`, `[[sim:tokens=N]]`) ends on such tokens with nothing to
+ * complete them: the last delta would carry no text, and the API never sends an empty delta, so its
+ * tokens go with the delta before. (A block with no whole character at all has no delta with text:
+ * `replyFrames` then counts its tokens and writes nothing.)
  */
 export function keepCharactersWhole(sizes: DeltaSize[], tokens: readonly string[]): DeltaSize[] {
   const out: DeltaSize[] = [];
@@ -99,6 +104,13 @@ export function keepCharactersWhole(sizes: DeltaSize[], tokens: readonly string[
       out.push({ ...d });
     }
     end += d.size;
+  }
+  const tail = out.at(-1);
+  if (out.length > 1 && tail !== undefined && tokens.slice(end - tail.size, end).every((t) => t === '')) {
+    out.pop();
+    const before = out.at(-1)!;
+    before.size += tail.size;
+    before.hold = false;
   }
   return out;
 }

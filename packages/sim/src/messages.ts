@@ -220,7 +220,12 @@ export async function handleMessages(core: SimCore, req: Request, env: unknown):
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const next = await frames.next();
+        let next = await frames.next();
+        // Tokens with no text are counted, not written; a pull that enqueued nothing would not be called again.
+        while (!next.done && next.value.frame === '' && !run.abort.signal.aborted) {
+          run.wrote(next.value.tokens);
+          next = await frames.next();
+        }
         if (next.done) {
           cleanup();
           const outcome = next.value;

@@ -142,6 +142,7 @@ export function planReply(input: PlanInput): ReplyPlan {
   }
   if (directives.tokens !== undefined && directives.tokens > input.maxTokens) stopReason = 'max_tokens';
   // A reply with no block at all would confuse clients; always carry a (possibly empty) text block.
-  if (blocks.length === 0) blocks.push({ type: 'text', tokens: [] });
+  // Except at `max_tokens: 0` (cache pre-warming): nothing is generated, so the content is empty.
+  if (blocks.length === 0 && input.maxTokens > 0) blocks.push({ type: 'text', tokens: [] });
   return { blocks, stopReason, outputTokens: input.maxTokens - budget };
 }

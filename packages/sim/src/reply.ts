@@ -40,6 +40,7 @@ export interface ReplySetup {
 
 /** One chunk to write: an SSE frame and the output tokens it carries. */
 export interface ReplyChunk {
+  /** The SSE frame; `''` for tokens that carry no text (nothing is written for them). */
   frame: string;
   tokens: number;
 }
@@ -158,7 +159,10 @@ export async function* replyFrames(s: ReplySetup): AsyncGenerator<ReplyChunk, Re
       }
       if (s.signal.aborted) return 'aborted';
       emitted += delta.length;
-      yield { frame: sseFrame({ type: 'content_block_delta', index, delta: deltaOf(block, delta.join('')) }), tokens: delta.length };
+      // Tokens that only start a character the reply never finishes carry no text (a block cut inside
+      // its only character, or a fault's cut): counted, never sent, as the API sends no empty delta.
+      const text = delta.join('');
+      yield { frame: text === '' ? '' : sseFrame({ type: 'content_block_delta', index, delta: deltaOf(block, text) }), tokens: delta.length };
       // Scatter a ping now and then, as the API may (clients must ignore them).
       if (++deltaCount % PING_EVERY_DELTAS === 0) yield { frame: sseFrame({ type: 'ping' }), tokens: 0 };
     }

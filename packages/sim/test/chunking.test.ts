@@ -124,6 +124,38 @@ describe('chunking: token', () => {
     expect(sizes.length).toBeLessThan(tokens.length);
   });
 
+  it('a reply cut inside a character ([[sim:tokens=N]], max_tokens, a fault) never sends an empty delta', async () => {
+    // Emoji and rare CJK span 2–4 tokens; the second text opens with one, so N = 1 cuts inside it.
+    const texts = ['Emoji 😀🎉🧑‍🚀 and 漢字かな𠮷 then 🦄🦄 鬱 end', '𠮷🦄 鬱 and more 😀'];
+    let cutsInside = 0;
+    for (const text of texts) {
+      const tokens = tokenize(text);
+      for (let n = 1; n <= tokens.length; n++) {
+        if (tokens[n - 1] === '') cutsInside += 1;
+        for (const chunking of ['token', 'api']) {
+          for (const how of ['directive', 'max_tokens', 'fault'] as const) {
+            const prompt = how === 'directive' ? `[[sim:echo]] [[sim:tokens=${n}]] ${text}` : `[[sim:echo]] ${text}`;
+            const headers: Record<string, string> = { 'x-sim-chunking': chunking };
+            if (how === 'fault') Object.assign(headers, { 'x-sim-fault': 'truncate', 'x-sim-fault-after': String(n) });
+            const res = await post(s.url, { model: 'claude-opus-4-8', max_tokens: how === 'max_tokens' ? n : 500, stream: true, messages: [{ role: 'user', content: prompt }] }, headers);
+            const deltas = res.text.split('\n\n').filter((f) => f.startsWith('event: content_block_delta')).map((f) => JSON.parse(f.slice(f.indexOf('data: ') + 6)) as { delta: { text: string } });
+            const where = `${how} n=${n} ${chunking} ${JSON.stringify(text)}`;
+            expect(deltas.filter((d) => d.delta.text === ''), where).toEqual([]);
+            // What is sent is whole characters of the text, up to the cut.
+            expect(text.startsWith(deltas.map((d) => d.delta.text).join('')), where).toBe(true);
+            const record = s.sim.streams().at(-1)!;
+            // The tokens of an unfinished character are still counted (they were generated).
+            expect(record.outputTokens, where).toBe(n);
+            if (how !== 'fault') expect(res.text, where).toContain(`"output_tokens":${n}}`);
+          }
+        }
+      }
+    }
+    // The texts do cut inside characters, at the start of a reply too.
+    expect(cutsInside).toBeGreaterThan(5);
+    expect(tokenize(texts[1]!)[0]).toBe('');
+  });
+
   it('a bad x-sim-chunking is a 400 naming the header', async () => {
     const res = await post(s.url, { model: 'claude-opus-4-8', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }, { 'x-sim-chunking': 'words' });
     expect(res.status).toBe(400);

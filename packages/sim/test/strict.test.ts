@@ -7,7 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSim } from '../src/node.ts';
 import { signThinking } from '../src/signature.ts';
-import { client, FAST_BETA, sim } from './helpers.ts';
+import { client, FAST_BETA, post, sim } from './helpers.ts';
 
 let s: RunningSim;
 beforeAll(async () => {
@@ -67,6 +67,10 @@ const REFUSED: Case[] = [
   { name: 'negative max_tokens', body: base({ max_tokens: -1 }), expect: 'max_tokens: Input should be greater than or equal to 0' },
   { name: 'fractional max_tokens', body: base({ max_tokens: 1.5 }), expect: 'max_tokens: Input should be a valid integer' },
   { name: 'max_tokens above the model limit', body: base({ max_tokens: 64_001 }), expect: 'max_tokens: 64001 > 64000' },
+  // max_tokens 0 pre-warms the cache; it works with neither streaming, extended thinking nor structured outputs.
+  { name: 'max_tokens 0 while streaming', body: base({ max_tokens: 0 }), expect: 'max_tokens: must be at least 1 with streaming' },
+  { name: 'max_tokens 0 with adaptive thinking', body: base({ max_tokens: 0, stream: false, thinking: { type: 'adaptive' } }), expect: 'max_tokens: must be at least 1 with extended thinking' },
+  { name: 'max_tokens 0 with structured outputs', body: base({ max_tokens: 0, stream: false, output_config: { format: { type: 'json_schema', schema: { type: 'object' } } } }), expect: 'max_tokens: must be at least 1 with structured outputs' },
   { name: 'model as a number', body: base({ model: 46 }), expect: 'model: Input should be a valid string' },
   { name: 'messages missing', body: base({ messages: undefined }), expect: 'messages: Field required' },
   { name: 'a message that is a bare string', body: base({ messages: ['hi'] }), expect: 'messages.0: Input should be a valid dictionary' },
@@ -217,7 +221,7 @@ const ACCEPTED: Case[] = [
   { name: 'metadata, stop_sequences, service_tier, inference_geo', body: base({ metadata: { user_id: 'u-123' }, stop_sequences: ['END'], service_tier: 'auto', inference_geo: 'us' }) },
   { name: 'sampling parameters on a model that takes them', body: base({ temperature: 0.5, top_p: 0.9, top_k: 40 }) },
   { name: 'temperature under 2023-06-01 on Opus 4.8', body: base({ model: 'claude-opus-4-8', temperature: 0.2 }), headers: { 'anthropic-version': '2023-06-01' } },
-  { name: 'max_tokens 0 (cache pre-warming)', body: base({ max_tokens: 0 }) },
+  { name: 'max_tokens 0 (cache pre-warming, not streamed)', body: base({ max_tokens: 0, stream: false }) },
   { name: 'prefill on Haiku 4.5', body: base({ model: 'claude-haiku-4-5', messages: [user('Name a colour'), assistant('The colour is')] }) },
   { name: 'an empty final assistant message on Haiku 4.5', body: base({ model: 'claude-haiku-4-5', messages: [user('Name a colour'), assistant('')] }) },
   { name: 'output_config with effort and a JSON schema', body: base({ output_config: { effort: 'low', format: { type: 'json_schema', schema: { type: 'object', properties: { a: { type: 'string' } } } } } }) },
@@ -226,9 +230,13 @@ const ACCEPTED: Case[] = [
   { name: 'a top-level cache_control (automatic caching)', body: base({ cache_control: { type: 'ephemeral', ttl: '1h' } }) },
 ];
 
-/** Send through the SDK, streaming (so large max_tokens pass the SDK's own check), and drain it. */
+/** Send through the SDK, streaming (so large max_tokens pass the SDK's own check) unless the case says `stream: false`, and drain it. */
 async function send(c: Case): Promise<void> {
   const sdk = client(s.url, c.headers ? { defaultHeaders: c.headers } : {});
+  if (c.body['stream'] === false) {
+    await sdk.beta.messages.create(c.body as unknown as Anthropic.Beta.Messages.MessageCreateParamsNonStreaming);
+    return;
+  }
   const body = { stream: true, ...c.body } as unknown as Anthropic.Beta.Messages.MessageCreateParamsStreaming;
   const res = await sdk.beta.messages.create(body);
   for await (const event of res as AsyncIterable<unknown>) void event;
@@ -279,4 +287,26 @@ describe('accepted like the real API: no over-rejection', () => {
       await expect(send(c)).resolves.toBeUndefined();
     });
   }
+});
+
+describe('max_tokens 0: cache pre-warming, as the API documents it', () => {
+  it('not streamed: 200 with no content at all and no output tokens (no empty text block)', async () => {
+    const msg = await client(s.url).beta.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 0, messages: [{ role: 'user', content: 'Hello there' }] });
+    expect(msg.content).toEqual([]);
+    expect(msg.usage.output_tokens).toBe(0);
+    expect(msg.usage.input_tokens).toBeGreaterThan(0);
+  });
+
+  it('streamed: refused before the stream, a JSON 400 invalid_request_error as every refusal', async () => {
+    const res = await post(s.url, { model: 'claude-sonnet-4-6', max_tokens: 0, stream: true, messages: [{ role: 'user', content: 'Hello there' }] });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const requestId = res.headers.get('request-id');
+    expect(requestId).toMatch(/^req_/);
+    expect(JSON.parse(res.text)).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'max_tokens: must be at least 1 with streaming (max_tokens: 0 only pre-warms the prompt cache, without a response)' },
+      request_id: requestId,
+    });
+  });
 });

@@ -69,6 +69,22 @@ function checkThinking(value: unknown): CheckedBody['thinking'] {
   return { type };
 }
 
+/**
+ * `max_tokens: 0` pre-warms the prompt cache without generating a response (SDK 1.12.0 `max_tokens`
+ * doc). Anthropic's announcement of it adds that it works with neither streaming, extended thinking nor
+ * structured outputs [3P: the @ClaudeDevs post of 2026-05-15, as quoted by third parties]; the words
+ * of the refusals are the sim's own [I]. (`thinking: enabled` is refused anyway: its budget is at least
+ * 1024, never below `max_tokens`.)
+ */
+function checkZeroMaxTokens(body: Record<string, unknown>, thinking: CheckedBody['thinking']): void {
+  const zero = (what: string) => fail('max_tokens', `must be at least 1 with ${what} (max_tokens: 0 only pre-warms the prompt cache, without a response)`);
+  if (body['stream'] === true) throw zero('streaming');
+  if (thinking?.type === 'adaptive') throw zero('extended thinking');
+  const config = body['output_config'];
+  const format = isObject(config) ? config['format'] : undefined;
+  if ((format !== undefined && format !== null) || (body['output_format'] !== undefined && body['output_format'] !== null)) throw zero('structured outputs');
+}
+
 function checkOutputConfig(value: unknown): void {
   if (value === undefined) return;
   const c = object(value, 'output_config');
@@ -94,7 +110,8 @@ export function checkBody(body: unknown, apiVersion: string): CheckedBody {
   const model = required(body, 'model', '');
   if (typeof model !== 'string' || model === '') throw fail('model', typeof model === 'string' ? 'String should have at least 1 character' : 'Input should be a valid string');
   const maxTokens = integer(required(body, 'max_tokens', ''), 'max_tokens');
-  // 0 is documented: it warms the prompt cache without generating (SDK `max_tokens` doc).
+  // 0 is documented: it warms the prompt cache without generating (SDK `max_tokens` doc); the rules
+  // that come with it are checked once the fields it depends on are (`checkZeroMaxTokens`).
   min(maxTokens, 0, 'max_tokens');
   required(body, 'messages', '');
   optional(body, 'stream', '', boolean, false);
@@ -161,6 +178,7 @@ export function checkBody(body: unknown, apiVersion: string): CheckedBody {
       throw fail('', 'Thinking may not be enabled when tool_choice forces tool use.');
     }
   }
+  if (maxTokens === 0) checkZeroMaxTokens(body, thinking);
   return {
     model,
     maxTokens,
