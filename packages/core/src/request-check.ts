@@ -12,30 +12,18 @@
 import type { ChatRequest } from './protocol.ts';
 import type { RequestLimits } from './limits.ts';
 import type { ValidationResult } from './validate.ts';
+import { lazy } from './lazy.ts';
 
 type Validator = typeof import('./validate.ts');
 
-let loading: Promise<Validator> | undefined;
-let loaded: Validator | undefined;
+const validator = lazy<Validator>(() => import('./validate.ts'));
 
 /**
  * Start loading the request validator (once per page; later calls return the same promise). A failed
  * load is forgotten so the next call tries again.
  */
 export function loadValidator(): Promise<Validator> {
-  if (loading === undefined) {
-    const p = import('./validate.ts');
-    loading = p;
-    p.then(
-      (v) => {
-        loaded = v;
-      },
-      () => {
-        if (loading === p) loading = undefined;
-      },
-    );
-  }
-  return loading;
+  return validator.load();
 }
 
 /**
@@ -45,8 +33,9 @@ export function loadValidator(): Promise<Validator> {
  * so nothing unchecked reaches the API.
  */
 export function checkRequest(body: ChatRequest, limits: Partial<RequestLimits> | undefined): ValidationResult | Promise<ValidationResult> {
+  const loaded = validator.value;
   if (loaded !== undefined) return loaded.validateChatRequest(body, limits);
-  return loadValidator().then(
+  return validator.load().then(
     (v) => v.validateChatRequest(body, limits),
     (): ValidationResult => ({ ok: true, value: body }),
   );

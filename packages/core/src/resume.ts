@@ -120,16 +120,6 @@ export function resolveResumeOptions(option: boolean | ResumeOptions | undefined
   };
 }
 
-/**
- * The wait before reconnection attempt `attempt` (1-based): `baseDelayMs · 2^(attempt−1)`, capped at
- * `maxDelayMs`, then shortened by up to a quarter at random so many clients cut off together do not
- * come back in lockstep.
- */
-export function resumeDelayMs(attempt: number, o: Pick<ResolvedResumeOptions, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
-  const full = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return full * (1 - 0.25 * random());
-}
-
 /** `sessionStorage` when the page has a usable one (not in server rendering, workers, locked-down frames). */
 export function defaultResumeStorage(): ResumeStorage | undefined {
   try {

@@ -4,7 +4,8 @@
  * @module
  */
 import { systemClock, type Clock } from './clock.ts';
-import { errorFromResponse, parseRetryAfter } from './http-error.ts';
+import { isErrorBody, parseRetryAfter } from './http-error.ts';
+import { lazy } from './lazy.ts';
 import { betterCalibration, calibrate, createMemoryCalibrationStorage, createWebCalibrationStorage, readCalibration, type CalibrationStorage } from './calibration.ts';
 import { MetricsRecorder, type LiveWindowOptions, type StreamMetrics } from './metrics.ts';
 import { notifyManager } from './notify.ts';
@@ -29,7 +30,6 @@ import {
   loadResumableReply,
   resolveResumeOptions,
   resolveResumeStorage,
-  resumeDelayMs,
   saveResumableReply,
   type ResolvedResumeOptions,
   type ResumableReply,
@@ -47,6 +47,8 @@ import {
   type ReplyStep,
   type ReplyToolCallPart,
 } from './stream-state.ts';
+import type { ReconnectHost } from './reconnect.ts';
+import type { AnswerFault, AnswerKit } from './problems.ts';
 import { Subscribable } from './subscribable.ts';
 import { checkRequest, loadValidator } from './request-check.ts';
 import type { RequestLimits } from './limits.ts';
@@ -189,7 +191,7 @@ const NO_STEPS: readonly ReplyStep[] = Object.freeze([]);
 const NO_RESULTS: readonly ToolResultEvent[] = Object.freeze([]);
 
 /** One in-flight request; replaced on every start so late events of an old one are ignored. */
-interface Run {
+export interface Run {
   /** Aborts the connection now open; replaced for each reconnection. */
   controller: AbortController;
   /** The endpoint the reply was asked of (resume and stop paths derive from it). */
@@ -218,7 +220,17 @@ interface Run {
 }
 
 /** How a connection ended: `undefined` when the reply is settled (or replaced), else the loss. */
-type ReadOutcome = ErrorEvent | undefined;
+export type ReadOutcome = ErrorEvent | undefined;
+
+/**
+ * Reconnecting (reconnect.ts): only a lost connection or a resume after a reload needs it, so it is a
+ * chunk of its own, loaded when a resumable reply starts (see `#read`) or a reload resumes one.
+ */
+const reconnection = lazy(() => import('./reconnect.ts'));
+
+/** Saying why an answer or an event is unusable (problems.ts): only a failure needs it. */
+const problems = lazy(() => import('./problems.ts'));
+const ANSWER_KIT: AnswerKit = { isErrorBody, parseRetryAfter, protocolHeader: PROTOCOL_HEADER, protocolVersion: PROTOCOL_VERSION };
 
 class FastStreamStore extends Subscribable implements FastStream {
   readonly #options: FastStreamOptions;
@@ -492,44 +504,36 @@ class FastStreamStore extends Subscribable implements FastStream {
    * reply settles, or fail it when it cannot be resumed.
    */
   async #recover(run: Run, lost: ErrorEvent | undefined): Promise<void> {
-    let fromReload = lost === undefined;
-    let cause: ErrorEvent = lost ?? { kind: 'network', message: 'Resuming after a reload', retryable: true };
-    while (this.#run === run) {
-      const o = this.#resume;
-      if (run.replyId === null || o === undefined || (!o.auto && !fromReload)) {
-        this.#fail(cause, this.#clock.now());
+    const o = this.#resume;
+    const cause: ErrorEvent = lost ?? { kind: 'network', message: 'Resuming after a reload', retryable: true };
+    // Not resumable, or reconnecting is off: the loss is the reply's error, and nothing is loaded.
+    if (run.replyId === null || o === undefined || (!o.auto && lost !== undefined)) {
+      this.#fail(cause, this.#clock.now());
+      return;
+    }
+    let mod = reconnection.value;
+    if (mod === undefined) {
+      try {
+        mod = await reconnection.load();
+      } catch {
+        // The chunk cannot be fetched (it was not prefetched, and the network is gone): as without resume.
+        if (this.#run === run) this.#fail(cause, this.#clock.now());
         return;
       }
-      const next = await this.#reconnect(run, cause, o, fromReload);
-      if (next === undefined) return;
-      cause = next;
-      fromReload = false;
+      if (this.#run !== run) return;
     }
+    await mod.recover(this.#reconnectHost(o), run, cause, lost === undefined);
   }
 
-  /**
-   * One round of reconnection attempts with backoff. Returns the next loss when a resumed connection
-   * delivered new events and was lost again (a fresh round follows); `undefined` when the reply settled,
-   * was replaced, or failed here.
-   */
-  async #reconnect(run: Run, cause: ErrorEvent, o: ResolvedResumeOptions, immediate: boolean): Promise<ReadOutcome> {
-    const replyId = run.replyId as string;
-    const fetchFn = this.#options.fetch ?? globalThis.fetch;
-    const since = this.#clock.now();
-    let attempts = 0;
-    for (let attempt = 1; attempt <= o.attempts; attempt++) {
-      const delay = immediate && attempt === 1 ? 0 : resumeDelayMs(attempt, o);
-      const now = this.#clock.now();
-      if (attempt > 1 && now + delay - since > o.windowMs) break;
-      this.#dispatch({ type: 'reconnecting', reconnecting: { attempt, maxAttempts: o.attempts, since, nextAttemptAt: now + delay } });
-      if (delay > 0) await this.#wait(run, delay);
-      if (this.#run !== run) return undefined;
-      this.#dispatch({ type: 'reconnecting', reconnecting: { attempt, maxAttempts: o.attempts, since, nextAttemptAt: null } });
-      attempts = attempt;
-      run.controller = new AbortController();
-      let response: Response;
-      try {
-        response = await fetchFn(resumePath(run.endpoint, replyId), {
+  #reconnectHost(options: ResolvedResumeOptions): ReconnectHost {
+    return {
+      options,
+      live: (run) => this.#run === run,
+      now: () => this.#clock.now(),
+      fail: (error) => this.#fail(error, this.#clock.now()),
+      reconnecting: (reconnecting) => this.#dispatch({ type: 'reconnecting', reconnecting }),
+      open: (run) =>
+        (this.#options.fetch ?? globalThis.fetch)(resumePath(run.endpoint, run.replyId as string), {
           method: 'GET',
           headers: {
             ...this.#userHeaders(),
@@ -538,78 +542,10 @@ class FastStreamStore extends Subscribable implements FastStream {
             [LAST_EVENT_ID_HEADER]: String(run.lastId),
           },
           signal: run.controller.signal,
-        });
-      } catch (err) {
-        if (this.#run !== run) return undefined;
-        cause = { kind: 'network', message: `Reconnecting failed: ${describe(err)}`, retryable: true };
-        continue;
-      }
-      if (this.#run !== run) {
-        response.body?.cancel().catch(() => {});
-        return undefined;
-      }
-      if (!response.ok) {
-        const error = await errorFromResponse(response);
-        if (this.#run !== run) return undefined;
-        if (response.status === 404 || error.kind === 'not_found') {
-          // Gone at the edge (expired, detached too long, stopped): the text so far stays; asking again works.
-          const gone: ErrorEvent = {
-            kind: 'not_found',
-            message: error.kind === 'not_found' ? error.message : 'The reply can no longer be resumed: the edge no longer has it.',
-            status: 404,
-            retryable: true,
-          };
-          this.#fail(gone, this.#clock.now());
-          return undefined;
-        }
-        if (error.retryable) {
-          cause = error;
-          continue;
-        }
-        this.#fail(error, this.#clock.now());
-        return undefined;
-      }
-      const problem = await this.#checkResponse(response);
-      if (this.#run !== run) return undefined;
-      if (problem !== undefined) {
-        this.#fail(problem, this.#clock.now());
-        return undefined;
-      }
-      this.#dispatch({ type: 'reconnecting', reconnecting: null });
-      run.replaying = true;
-      const before = run.lastId;
-      const again = await this.#read(run, response.body as ReadableStream<Uint8Array>);
-      if (again === undefined) return undefined;
-      // It delivered: a new loss gets a fresh round of attempts.
-      if (run.lastId > before) return again;
-      cause = again;
-    }
-    if (this.#run !== run) return undefined;
-    this.#fail(
-      {
-        kind: 'network',
-        message: `Connection lost; ${attempts} reconnection attempt${attempts === 1 ? '' : 's'} failed (${cause.message})`,
-        retryable: true,
-      },
-      this.#clock.now(),
-    );
-    return undefined;
-  }
-
-  /** Wait `ms`, or less: until the run is stopped, or the browser says it is back online. */
-  #wait(run: Run, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const target = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
-      const done = (): void => {
-        clearTimeout(timer);
-        target.removeEventListener?.('online', done);
-        run.wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      target.addEventListener?.('online', done);
-      run.wake = done;
-    });
+        }),
+      check: (response) => this.#checkResponse(response),
+      read: (run, body) => this.#read(run, body),
+    };
   }
 
   /** `POST {endpoint}/{replyId}/stop`, fire-and-forget: it must outlive the page (`keepalive`) and never throw. */
@@ -689,20 +625,20 @@ class FastStreamStore extends Subscribable implements FastStream {
 
   /** A typed error for an answer that is not a protocol v1 stream, or `undefined` if it is one. */
   async #checkResponse(response: Response): Promise<ErrorEvent | undefined> {
-    if (!response.ok) return errorFromResponse(response);
-    const status = response.status;
-    const contentType = response.headers.get('content-type') ?? '';
     const version = response.headers.get(PROTOCOL_HEADER);
-    let message: string | undefined;
-    if (!contentType.toLowerCase().startsWith('text/event-stream')) message = `Expected text/event-stream, got "${contentType}"`;
-    else if (version !== null && version.trim() !== String(PROTOCOL_VERSION)) message = `The edge speaks Slipstream protocol ${version.trim().slice(0, 16)}; this client speaks protocol ${PROTOCOL_VERSION}. Upgrade the older side.`;
-    else if (response.body === null) message = 'Response has no body';
-    if (message === undefined) return undefined;
-    response.body?.cancel().catch(() => {});
-    const error: ErrorEvent = { kind: 'protocol', message, status, retryable: false };
-    const retryAfterMs = parseRetryAfter(response.headers);
-    if (retryAfterMs !== undefined) error.retryAfterMs = retryAfterMs;
-    return error;
+    let fault: AnswerFault | undefined;
+    if (!response.ok) fault = 'status';
+    else if (!(response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream')) fault = 'type';
+    else if (version !== null && version.trim() !== String(PROTOCOL_VERSION)) fault = 'version';
+    else if (response.body === null) fault = 'body';
+    if (fault === undefined) return undefined;
+    try {
+      return await (await problems.load()).answerError(response, fault, ANSWER_KIT);
+    } catch (err) {
+      // The chunk that reads it could not be fetched: still a typed, retryable error.
+      response.body?.cancel().catch(() => {});
+      return { kind: 'network', message: `HTTP ${response.status}: could not load the code that reads this answer (${describe(err)})`, status: response.status, retryable: true };
+    }
   }
 
   /**
@@ -747,9 +683,13 @@ class FastStreamStore extends Subscribable implements FastStream {
             this.#fail({ kind: 'protocol', message: `The edge skipped events ${run.lastId + 1}–${id - 1} of the reply`, retryable: true }, arrival);
             return undefined;
           }
-          const malformed = describeMalformed(event);
-          if (malformed !== undefined) {
-            this.#fail({ kind: 'protocol', message: malformed, retryable: false }, arrival);
+          const rule = malformedRule(event);
+          if (rule !== undefined) {
+            const message = await problems.load().then(
+              (m) => m.describeMalformed(event.event, rule),
+              () => `Malformed ${event.event} event`,
+            );
+            if (this.#run === run) this.#fail({ kind: 'protocol', message, retryable: false }, arrival);
             return undefined;
           }
           const at = this.#place(run, arrival, event);
@@ -757,7 +697,11 @@ class FastStreamStore extends Subscribable implements FastStream {
           if (id !== undefined) run.lastId = id;
           if (event.event === 'start' && !run.recorded) {
             run.replyId = this.#control.replyId;
-            if (run.replyId !== null) this.#record(run, event.data.t, arrival);
+            if (run.replyId !== null) {
+              this.#record(run, event.data.t, arrival);
+              // Fetch the reconnection code now, while the network is up: a drop may be the network going away.
+              if (this.#resume?.auto === true) reconnection.load().catch(() => {});
+            }
           }
           if (this.#run !== run || isTerminal(this.#control.status)) return undefined;
         }
@@ -1012,54 +956,48 @@ class FastStreamStore extends Subscribable implements FastStream {
 
 /**
  * The store relies on a few fields of a few events; `readProtocolStream` only promises "a JSON object".
- * Returns why an event is unusable, or `undefined` when it is fine.
+ * Returns the rule an unusable event breaks (problems.ts says what it asks for), or `undefined` when
+ * the event is fine.
  */
-function describeMalformed(e: ProtocolEvent): string | undefined {
+function malformedRule(e: ProtocolEvent): string | undefined {
   const d = e.data as unknown as Record<string, unknown>;
+  const ok = (fine: boolean): string | undefined => (fine ? undefined : e.event);
   switch (e.event) {
     case 'text':
     case 'thinking':
-      return typeof d.delta === 'string' ? undefined : `Malformed ${e.event} event: "delta" is not a string`;
+      return typeof d.delta === 'string' ? undefined : 'delta';
     case 'step_start':
-      return isStep(d.step) ? undefined : 'Malformed step_start event: "step" is not a step number';
+      return ok(isStep(d.step));
     case 'step_finish': {
       const usage = d.usage as Record<string, unknown> | null | undefined;
-      return isStep(d.step) && typeof usage === 'object' && usage !== null && typeof usage.outputTokens === 'number'
-        ? undefined
-        : 'Malformed step_finish event: needs "step" and "usage.outputTokens"';
+      return ok(isStep(d.step) && typeof usage === 'object' && usage !== null && typeof usage.outputTokens === 'number');
     }
     case 'thinking_signature':
-      return isStep(d.step) && typeof d.signature === 'string' ? undefined : 'Malformed thinking_signature event: needs "step" and "signature"';
+      return ok(isStep(d.step) && typeof d.signature === 'string');
     case 'tool_call_start':
-      return isStep(d.step) && isId(d.toolCallId) && typeof d.name === 'string' ? undefined : 'Malformed tool_call_start event: needs "step", "toolCallId" and "name"';
+      return ok(isStep(d.step) && isId(d.toolCallId) && typeof d.name === 'string');
     case 'tool_input_delta':
-      return isStep(d.step) && isId(d.toolCallId) && typeof d.delta === 'string' ? undefined : 'Malformed tool_input_delta event: needs "step", "toolCallId" and a string "delta"';
+      return ok(isStep(d.step) && isId(d.toolCallId) && typeof d.delta === 'string');
     case 'tool_call': {
       const input = d.input;
-      return isStep(d.step) && isId(d.toolCallId) && typeof d.name === 'string' && typeof input === 'object' && input !== null && !Array.isArray(input)
-        ? undefined
-        : 'Malformed tool_call event: needs "step", "toolCallId", "name" and an object "input"';
+      return ok(isStep(d.step) && isId(d.toolCallId) && typeof d.name === 'string' && typeof input === 'object' && input !== null && !Array.isArray(input));
     }
     case 'tool_result':
-      return (isStep(d.step) || d.step === -1) && isId(d.toolCallId) && (d.error === undefined || typeof d.error === 'string')
-        ? undefined
-        : 'Malformed tool_result event: needs "step", "toolCallId", and "error" (when present) a string';
+      return ok((isStep(d.step) || d.step === -1) && isId(d.toolCallId) && (d.error === undefined || typeof d.error === 'string'));
     case 'usage':
-      return typeof d.outputTokens === 'number' ? undefined : 'Malformed usage event: "outputTokens" is not a number';
+      return ok(typeof d.outputTokens === 'number');
     case 'done': {
       const usage = d.usage as Record<string, unknown> | null | undefined;
-      if (!(typeof usage === 'object' && usage !== null && typeof usage.outputTokens === 'number' && typeof d.model === 'string')) {
-        return 'Malformed done event: needs "usage.outputTokens" and "model"';
-      }
+      if (!(typeof usage === 'object' && usage !== null && typeof usage.outputTokens === 'number' && typeof d.model === 'string')) return 'done';
       const pending = d.pendingToolCalls;
       if (pending === undefined) return undefined;
       return Array.isArray(pending) &&
         pending.every((p: unknown) => typeof p === 'object' && p !== null && isId((p as Record<string, unknown>).toolCallId) && ['client', 'approval'].includes((p as Record<string, unknown>).awaiting as string))
         ? undefined
-        : 'Malformed done event: "pendingToolCalls" must list { toolCallId, name, awaiting: "client" | "approval" }';
+        : 'pendingToolCalls';
     }
     case 'error':
-      return typeof d.kind === 'string' && typeof d.message === 'string' ? undefined : 'Malformed error event: needs "kind" and "message"';
+      return ok(typeof d.kind === 'string' && typeof d.message === 'string');
     default:
       return undefined;
   }

@@ -5,8 +5,10 @@ import { encodeEvent } from '../src/sse-encode.ts';
 import { loadValidator } from '../src/request-check.ts';
 
 // The store loads the validator lazily (a chunk in a real page, prefetched when the store is created)
-// and checks synchronously once it is loaded: load it before any test, as a page would have.
-await loadValidator();
+// and checks synchronously once it is loaded: load it before any test, as a page would have. The
+// reconnection code and the error descriptions are chunks too, loaded on first need (lazy-chunks.test.ts
+// covers that); loaded here so tests that count ticks (`settle`) do not wait on a module load.
+await Promise.all([loadValidator(), import('../src/reconnect.ts'), import('../src/problems.ts')]);
 
 const utf8 = new TextEncoder();
 

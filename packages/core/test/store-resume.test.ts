@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifyManager } from '../src/notify.ts';
-import { RESUME_STORAGE_PREFIX, readResumableReply, resumeDelayMs } from '../src/resume.ts';
+import { RESUME_STORAGE_PREFIX, readResumableReply } from '../src/resume.ts';
+import { resumeDelayMs } from '../src/reconnect.ts';
 import { createFastStream, type FastStreamOptions } from '../src/store.ts';
 import type { FastStreamState } from '../src/stream-state.ts';
 import { fakeResumeEdge, memoryStorage } from './fake-resume-edge.ts';
