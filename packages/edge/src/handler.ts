@@ -118,6 +118,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): Hono {
   const opts: ResolvedOptions = {
     ...DEFAULTS,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    // Without a `store`, the fallback memory stays apart from `localState` (spend counters, reply logs):
+    // folded in through `fallbackStoreFrom` its writes would merge (`standardUntil` only moving later, a
+    // TTL only growing) where this store replaces, and its entries, keyed by client-chosen conversation
+    // ids, would share one eviction bound with the spend counters and could push them out.
     fallbackStore: options.fallbackStore ?? createMemoryFallbackStore(10_000, options.now ?? DEFAULTS.now),
     calibration: options.calibration === false ? undefined : (options.calibration ?? createMemoryCalibrationTable()),
   } as ResolvedOptions;

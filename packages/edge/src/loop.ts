@@ -266,7 +266,7 @@ export async function runReply(ctx: ReplyContext): Promise<void> {
    * The wire contract (specs/anthropic-wire.md) has no billing section, so this reads what it does say
    * conservatively. Usage exists only in a message, which the API streams after its 200 (`message_start`
    * carries the input, `message_delta` the output); an error before the stream is a JSON error response
-   * with no message (5.2), and a closed connection stops generation (7.3). Hence:
+   * with no message (5.2), and a closed connection stops generation (7.3, 9 item 20). Hence:
    * - no 200 on any attempt: nothing was billed, the reservation is released whole;
    * - a 200 without `message_start`: upstream took the request and may bill it, usage unknown: kept whole;
    * - after `message_start`: the input is known exactly, the output is not (a mid-stream `error` event
