@@ -12,14 +12,17 @@ export {
   ToolCallCard,
   toolCallStatus,
   prettyJson,
+  ThinkingBlock,
+  StepDivider,
   type ToolCallCardProps,
   type ToolCallStatus,
   type ToolRendererProps,
   type ToolRenderers,
-} from './components/tool-call.tsx';
-export { ThinkingBlock, type ThinkingBlockProps } from './components/thinking-block.tsx';
-export { StepDivider, type StepDividerProps } from './components/step-divider.tsx';
+  type ThinkingBlockProps,
+  type StepDividerProps,
+} from './components/part-views.ts';
 export { MessageParts, type MessagePartsProps, type ToolHandlers } from './components/message-parts.tsx';
+export { preloadMessageParts } from './components/rich-parts-loader.ts';
 export {
   CompareRace,
   Race,

@@ -74,4 +74,19 @@ describe('the chat path as an app bundler splits it', () => {
     expect(lazy).toContain('packages/core/src/validate.ts');
     expect(lazy).toContain('packages/core/src/media.ts');
   }, 30_000);
+
+  it('keeps the tool call card, thinking block and step divider in a lazy chunk, though the root entry exports them', async () => {
+    const views = ['packages/react/src/components/tool-call.tsx', 'packages/react/src/components/thinking-block.tsx', 'packages/react/src/components/step-divider.tsx'];
+    const { startup, lazy } = await chunks(CHAT_PATH);
+    expect(startup).toContain('packages/react/src/components/message-parts.tsx');
+    for (const view of views) {
+      expect(startup, view).not.toContain(view);
+      expect(lazy, view).toContain(view);
+    }
+    // An app that imports the card from the root entry still gets it at start-up.
+    const direct = await chunks(`import { createElement as h } from 'react';
+import { ToolCallCard, ThinkingBlock, StepDivider, toolCallStatus } from '@slipstream/react';
+export const views = (part, step) => [h(ToolCallCard, { part }), h(ThinkingBlock, { part }), h(StepDivider, { step }), toolCallStatus(part)];`);
+    for (const view of views) expect(direct.startup, view).toContain(view);
+  }, 30_000);
 });

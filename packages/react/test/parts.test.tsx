@@ -1,4 +1,4 @@
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { Profiler, StrictMode, useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChatToolCallPart, ReplyStep, ReplyThinkingPart, StepMetrics } from '@slipstream/core';
@@ -10,6 +10,12 @@ import { StepDivider } from '../src/components/step-divider.tsx';
 import { reply } from './fixtures.ts';
 
 afterEach(cleanup);
+
+/**
+ * `<MessageParts>` loads the card, thinking block and divider in a chunk of their own on first use (see
+ * lazy-parts.test.tsx); wait until no placeholder is left. The first test here takes the lazy path.
+ */
+const viewsLoaded = () => waitFor(() => expect(document.querySelector('[data-slipstream="part-loading"]')).toBeNull());
 
 const partMetrics = (rate: number | null = null) => ({ firstDeltaAt: 100, lastDeltaAt: 1_300, liveOtps: { value: rate, isEstimate: true } });
 
@@ -79,8 +85,9 @@ const twoSteps = () =>
   });
 
 describe('<Message> parts', () => {
-  it('renders the parts in order, with a step divider before each step', () => {
+  it('renders the parts in order, with a step divider before each step', async () => {
     const { container } = render(<Message message={twoSteps()} meta={false} />);
+    await viewsLoaded();
     const order = [...container.querySelectorAll('[data-slipstream="thinking"], [data-slipstream="markdown"], [data-slipstream="tool-call"], [data-slipstream="step-divider"]')].map(
       (el) => el.getAttribute('data-slipstream'),
     );
@@ -119,7 +126,7 @@ describe('<Message> parts', () => {
     expect(container.querySelector('[data-part="document"]')!.textContent).toBe('spec.pdf · 5 B');
   });
 
-  it('routes tool calls to toolRenderers by name, with helpers bound to the call', () => {
+  it('routes tool calls to toolRenderers by name, with helpers bound to the call', async () => {
     const onApprove = vi.fn();
     const onDeny = vi.fn();
     const onToolResult = vi.fn();
@@ -140,6 +147,7 @@ describe('<Message> parts', () => {
     render(<ChatThread messages={[message]} toolRenderers={renderers} onApprove={onApprove} onDeny={onDeny} onToolResult={onToolResult} />);
     const custom = screen.getByTestId('weather');
     expect(custom.textContent).toContain('Paris');
+    await viewsLoaded();
     // Other tools keep the default card; a key from Object.prototype is not a renderer.
     expect(document.querySelectorAll('[data-slipstream="tool-call"]')).toHaveLength(1);
     fireEvent.click(within(custom).getByText('yes'));
@@ -247,14 +255,14 @@ describe('<StepDivider>', () => {
 });
 
 describe('rendering cost', () => {
-  it('only the streaming part re-renders: settled parts and cards are skipped (StrictMode)', () => {
+  it('only the streaming part re-renders: settled parts and cards are skipped (StrictMode)', async () => {
     let renders = 0;
     function Counting(props: ToolRendererProps) {
       renders++;
       return <span>{props.part.name}</span>;
     }
     const renderers = { read_file: Counting };
-    const settled = call();
+    const settled = call({ index: 2 });
     const base = twoSteps();
     let setText!: (t: string) => void;
     function App() {
@@ -271,6 +279,9 @@ describe('rendering cost', () => {
         </Profiler>
       </StrictMode>,
     );
+    // The thinking block and dividers render once their chunk is there; count commits from then on.
+    await viewsLoaded();
+    commits.length = 0;
     const afterMount = renders;
     for (let i = 0; i < 20; i++) act(() => setText(`It has ${'x'.repeat(i)}`));
     expect(renders).toBe(afterMount);

@@ -7,11 +7,18 @@
  * @module
  */
 import { Fragment, memo, useCallback, type ReactNode } from 'react';
-import { formatBytes, type ChatToolCallPart, type FastChatMessage, type FastChatPart, type ReplyStep, type ToolResultInput } from '@slipstream/core';
+import {
+  formatBytes,
+  type ChatToolCallPart,
+  type FastChatMessage,
+  type FastChatPart,
+  type ReplyStep,
+  type ReplyThinkingPart,
+  type ToolResultInput,
+} from '@slipstream/core';
 import { StreamingMarkdown } from '../markdown/streaming-markdown.tsx';
-import { StepDivider } from './step-divider.tsx';
-import { ThinkingBlock } from './thinking-block.tsx';
-import { ToolCallCard, type ToolRenderers } from './tool-call.tsx';
+import { useRichParts } from './rich-parts-loader.ts';
+import type { ToolRenderers } from './tool-call.tsx';
 
 /** What the tool parts of a message can do: pass `chat.approve`, `chat.deny`, `chat.addToolResult`. */
 export interface ToolHandlers {
@@ -38,6 +45,10 @@ const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp
  * The parts of one message, in order. Every part is its own memoized element keyed by step and index,
  * so only the part that is streaming re-renders each frame; finished parts are skipped.
  *
+ * The tool call card, thinking block and step divider are a chunk of their own, loaded the first time a
+ * message has such a part (a text-only chat never loads it); until it arrives, each such part shows a
+ * one-line placeholder (`data-slipstream="part-loading"`, `data-for` naming the view it stands for).
+ *
  * @example
  * <MessageParts message={m} toolRenderers={renderers} onApprove={chat.approve} onDeny={chat.deny} />
  */
@@ -56,7 +67,7 @@ export function MessageParts({ message, toolRenderers, highlight, linkTarget, ..
     if (stepped && 'step' in part && part.step !== shownStep) {
       shownStep = part.step;
       const step = findStep(message.steps, part.step);
-      if (step) divider = <StepDivider step={step} />;
+      if (step) divider = <StepPart step={step} />;
     }
     return (
       <Fragment key={key}>
@@ -106,7 +117,7 @@ const PartView = memo(function PartView({ part, role, streaming, partial, inFlig
         </StreamingMarkdown>
       );
     case 'thinking':
-      return <ThinkingBlock part={part} streaming={inFlight} />;
+      return <ThinkingPart part={part} streaming={inFlight} />;
     case 'tool_call':
       return <ToolPart part={part} toolRenderers={toolRenderers} {...handlers} />;
     case 'image':
@@ -131,5 +142,36 @@ function ToolPart({ part, toolRenderers, onApprove, onDeny, onToolResult }: Tool
   const addResult = useCallback((result: ToolResultInput) => onToolResult?.(id, result), [onToolResult, id]);
   const Custom = toolRenderers !== undefined && Object.hasOwn(toolRenderers, part.name) ? toolRenderers[part.name] : undefined;
   if (Custom) return <Custom part={part} approve={approve} deny={deny} addResult={addResult} />;
-  return <ToolCallCard part={part} {...(onApprove ? { onApprove } : {})} {...(onDeny ? { onDeny } : {})} />;
+  return <DefaultToolCard part={part} onApprove={onApprove} onDeny={onDeny} />;
+}
+
+// The views below render their lazily loaded component once its chunk is there (at once on every later
+// mount), and a placeholder of about the same height until then.
+
+function DefaultToolCard({ part, onApprove, onDeny }: Pick<ToolHandlers, 'onApprove' | 'onDeny'> & { part: ChatToolCallPart }): ReactNode {
+  const views = useRichParts();
+  if (!views) return <PartLoading of="tool-call" status>{`Tool ${part.name}: loading…`}</PartLoading>;
+  return <views.ToolCallCard part={part} {...(onApprove ? { onApprove } : {})} {...(onDeny ? { onDeny } : {})} />;
+}
+
+function ThinkingPart({ part, streaming }: { part: ReplyThinkingPart; streaming: boolean }): ReactNode {
+  const views = useRichParts();
+  if (!views) return <PartLoading of="thinking" status>{streaming ? 'Thinking…' : 'Thinking'}</PartLoading>;
+  return <views.ThinkingBlock part={part} streaming={streaming} />;
+}
+
+/** Memoized like the divider itself: a settled step's divider is skipped while the next step streams. */
+const StepPart = memo(function StepPart({ step }: { step: ReplyStep }): ReactNode {
+  const views = useRichParts();
+  if (!views) return <PartLoading of="step-divider">{`Step ${step.step + 1}`}</PartLoading>;
+  return <views.StepDivider step={step} />;
+});
+
+/** A one-line stand-in; a polite status for tool calls and thinking, so the wait is not silent. */
+function PartLoading({ of, status = false, children }: { of: 'tool-call' | 'thinking' | 'step-divider'; status?: boolean; children: string }): ReactNode {
+  return (
+    <div data-slipstream="part-loading" data-for={of} role={status ? 'status' : undefined}>
+      {children}
+    </div>
+  );
 }
