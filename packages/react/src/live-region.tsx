@@ -7,6 +7,7 @@
  */
 
 import { forwardRef, useEffect, useRef, type ComponentPropsWithoutRef } from 'react';
+import { assignRef } from './assign-ref.ts';
 
 /** Visually hidden but read by screen readers. */
 export const visuallyHidden = {
@@ -112,8 +113,7 @@ export const LiveAnnouncer = forwardRef<HTMLDivElement, LiveAnnouncerProps>(func
 
   const setRef = (el: HTMLDivElement | null): void => {
     node.current = el;
-    if (typeof forwardedRef === 'function') forwardedRef(el);
-    else if (forwardedRef) forwardedRef.current = el;
+    assignRef(forwardedRef, el);
   };
 
   return (

@@ -120,6 +120,38 @@ describe('<SpeedBadge>', () => {
     expect(tip.hidden).toBe(true);
   });
 
+  it("runs the user's handlers first; preventDefault() there keeps the tooltip as it is", () => {
+    const seen: string[] = [];
+    render(
+      <SpeedBadge
+        status="done"
+        requestedSpeed="standard"
+        servedSpeed="standard"
+        fallback={{ from: 'fast', to: 'standard', reason: 'rate_limited', retryAfterMs: 30_000, t: 5 }}
+        onMouseEnter={(e) => {
+          seen.push(`enter:${screen.getByRole('tooltip', { hidden: true }).hidden}`);
+          e.preventDefault();
+        }}
+        onFocus={() => seen.push('focus')}
+        onKeyDown={(e) => {
+          seen.push(`key:${e.key}`);
+          if (e.key === 'Escape') e.preventDefault();
+        }}
+      />,
+    );
+    const badge = screen.getByText('Fell back to standard').parentElement!;
+    const tip = screen.getByRole('tooltip', { hidden: true });
+    fireEvent.mouseEnter(badge);
+    expect(tip.hidden).toBe(true);
+    fireEvent.focus(badge);
+    expect(tip.hidden).toBe(false);
+    fireEvent.keyDown(badge, { key: 'Escape' });
+    expect(tip.hidden).toBe(false);
+    fireEvent.blur(badge);
+    expect(tip.hidden).toBe(true);
+    expect(seen).toEqual(['enter:true', 'focus', 'key:Escape']);
+  });
+
   it('shows requested vs served when they differ', () => {
     render(<SpeedBadge status="done" requestedSpeed="fast" servedSpeed="standard" />);
     expect(screen.getByText(/requested fast, served standard/)).toBeTruthy();

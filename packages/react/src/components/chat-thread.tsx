@@ -8,19 +8,17 @@ import {
   Fragment,
   forwardRef,
   useCallback,
-  useEffect,
-  useLayoutEffect,
   useRef,
   type ComponentPropsWithoutRef,
   type ReactNode,
   type UIEvent,
 } from 'react';
+import { assignRef } from '../assign-ref.ts';
 import type { FastChatMessage } from '../chat-types.ts';
+import { useIsoLayoutEffect } from '../use-iso-layout-effect.ts';
 import { Message, type MessageProps } from './message.tsx';
 import type { ToolHandlers } from './message-parts.tsx';
 import type { ToolRenderers } from './tool-call.tsx';
-
-const useIsoLayoutEffect = typeof document !== 'undefined' ? useLayoutEffect : useEffect;
 
 export interface ChatThreadProps extends ComponentPropsWithoutRef<'div'>, ToolHandlers {
   messages: readonly FastChatMessage[];
@@ -68,8 +66,7 @@ export const ChatThread = forwardRef<HTMLDivElement, ChatThreadProps>(function C
   const setRef = useCallback(
     (node: HTMLDivElement | null) => {
       inner.current = node;
-      if (typeof forwardedRef === 'function') forwardedRef(node);
-      else if (forwardedRef) forwardedRef.current = node;
+      assignRef(forwardedRef, node);
     },
     [forwardedRef],
   );

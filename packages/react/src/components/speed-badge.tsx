@@ -4,15 +4,7 @@
  *
  * @module
  */
-import {
-  forwardRef,
-  useId,
-  useState,
-  type ComponentPropsWithoutRef,
-  type FocusEvent,
-  type KeyboardEvent,
-  type MouseEvent,
-} from 'react';
+import { forwardRef, useId, useState, type ComponentPropsWithoutRef, type SyntheticEvent } from 'react';
 import type { FallbackEvent, FallbackReason, Speed, SpeedPolicy } from '@slipstream/core';
 import { formatCountdown } from '../format.ts';
 import { isActive, type StreamStatus } from '../types.ts';
@@ -47,6 +39,14 @@ export interface SpeedBadgeProps extends ComponentPropsWithoutRef<'span'> {
   retryAfterMs?: number | null;
   /** Overrides the reason sentence in the tooltip. */
   getReasonLabel?: (reason: FallbackReason) => string;
+}
+
+/** The user's handler first; ours only if it did not `preventDefault()`. */
+function after<E extends SyntheticEvent>(user: ((e: E) => void) | undefined, ours: (e: E) => void): (e: E) => void {
+  return (e) => {
+    user?.(e);
+    if (!e.defaultPrevented) ours(e);
+  };
 }
 
 /** The badge state for a stream. */
@@ -135,26 +135,11 @@ export const SpeedBadge = forwardRef<HTMLSpanElement, SpeedBadgeProps>(function 
       aria-describedby={hasTooltip ? tooltipId : undefined}
       {...props}
       ref={ref}
-      onMouseEnter={(e: MouseEvent<HTMLSpanElement>) => {
-        onMouseEnter?.(e);
-        if (!e.defaultPrevented) setOpen(true);
-      }}
-      onMouseLeave={(e: MouseEvent<HTMLSpanElement>) => {
-        onMouseLeave?.(e);
-        if (!e.defaultPrevented) setOpen(false);
-      }}
-      onFocus={(e: FocusEvent<HTMLSpanElement>) => {
-        onFocus?.(e);
-        if (!e.defaultPrevented) setOpen(true);
-      }}
-      onBlur={(e: FocusEvent<HTMLSpanElement>) => {
-        onBlur?.(e);
-        if (!e.defaultPrevented) setOpen(false);
-      }}
-      onKeyDown={(e: KeyboardEvent<HTMLSpanElement>) => {
-        onKeyDown?.(e);
-        if (!e.defaultPrevented && e.key === 'Escape') setOpen(false);
-      }}
+      onMouseEnter={after(onMouseEnter, () => setOpen(true))}
+      onMouseLeave={after(onMouseLeave, () => setOpen(false))}
+      onFocus={after(onFocus, () => setOpen(true))}
+      onBlur={after(onBlur, () => setOpen(false))}
+      onKeyDown={after(onKeyDown, (e) => e.key === 'Escape' && setOpen(false))}
     >
       <span data-part="label">{badgeLabel(state, status, requestedSpeed)}</span>
       {differs && state !== 'fallback' && (

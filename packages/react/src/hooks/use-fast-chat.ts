@@ -11,7 +11,6 @@
 import {
   useCallback,
   useEffect,
-  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -31,11 +30,10 @@ import {
   type UserPart,
 } from '@slipstream/core';
 import type { FastChatMessage } from '../chat-types.ts';
+import { useIsoLayoutEffect } from '../use-iso-layout-effect.ts';
 import { latestStreamOptions, useStreamView, type UseFastStreamOptions, type UseFastStreamResult } from './use-fast-stream.ts';
 
 export { toHistory, newId } from '@slipstream/core';
-
-const useIsoLayoutEffect = typeof document !== 'undefined' ? useLayoutEffect : useEffect;
 
 export interface UseFastChatOptions extends Omit<UseFastStreamOptions, 'onFinish'> {
   /** Messages to start with (read once). `role` plus `content` or `parts`; the rest is filled in. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import {
   createFastStream,
   retryAfterRemainingMs,
@@ -17,9 +17,8 @@ import {
   type FastStreamState,
   type SpeedPolicy,
 } from '@slipstream/core';
+import { useIsoLayoutEffect } from '../use-iso-layout-effect.ts';
 import { useNow } from '../use-now.ts';
-
-const useIsoLayoutEffect = typeof document !== 'undefined' ? useLayoutEffect : useEffect;
 
 /** Options of {@link useFastStream}: core's store options, plus request defaults that may change. */
 export interface UseFastStreamOptions extends FastStreamOptions {
