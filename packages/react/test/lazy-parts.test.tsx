@@ -85,16 +85,21 @@ describe('the rich part views load on first use', () => {
     expect(requests.count).toBe(0);
   });
 
-  it('a tool call shows a status line until the chunk is there, then the card', async () => {
+  it('tool calls and thinking show a status line until the chunk is there, then the views', async () => {
     const onApprove = vi.fn();
-    render(<Message message={reply({ status: 'streaming', parts: [call({ state: 'awaiting-approval' })] })} onApprove={onApprove} meta={false} />);
-    const placeholder = screen.getByRole('status');
-    expect(placeholder.textContent).toBe('Tool read_file: loading…');
-    expect(placeholder.dataset.slipstream).toBe('part-loading');
-    expect(placeholder.dataset.for).toBe('tool-call');
+    const thinkingPart = { type: 'thinking' as const, step: 0, index: 0, thinking: 'Hm', signature: null, redacted: false, metrics };
+    const parts = [thinkingPart, { ...thinkingPart, index: 1, signature: 'sig' }, call({ index: 2, state: 'awaiting-approval' })];
+    render(<Message message={reply({ status: 'streaming', parts })} onApprove={onApprove} meta={false} />);
+    // "Thinking…" only for the block still arriving (no signature yet), as the block itself says.
+    expect(screen.getAllByRole('status').map((s) => `${s.dataset.slipstream} ${s.dataset.for}: ${s.textContent}`)).toEqual([
+      'part-loading thinking: Thinking…',
+      'part-loading thinking: Thinking',
+      'part-loading tool-call: Tool read_file: loading…',
+    ]);
     expect(document.querySelector('[data-slipstream="tool-call"]')).toBeNull();
     const card = await screen.findByRole('region', { name: 'Tool read_file' });
     expect(card.dataset.state).toBe('awaiting-approval');
+    expect(document.querySelectorAll('[data-slipstream="thinking"]')).toHaveLength(2);
     expect(document.querySelector('[data-slipstream="part-loading"]')).toBeNull();
     act(() => screen.getByRole('button', { name: 'Approve read_file' }).click());
     expect(onApprove).toHaveBeenCalledWith('toolu_1');

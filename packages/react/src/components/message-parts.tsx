@@ -156,7 +156,8 @@ function DefaultToolCard({ part, onApprove, onDeny }: Pick<ToolHandlers, 'onAppr
 
 function ThinkingPart({ part, streaming }: { part: ReplyThinkingPart; streaming: boolean }): ReactNode {
   const views = useRichParts();
-  if (!views) return <PartLoading of="thinking" status>{streaming ? 'Thinking…' : 'Thinking'}</PartLoading>;
+  // "Thinking…" only while this block is still arriving, as the block itself says.
+  if (!views) return <PartLoading of="thinking" status>{streaming && part.signature === null && !part.redacted ? 'Thinking…' : 'Thinking'}</PartLoading>;
   return <views.ThinkingBlock part={part} streaming={streaming} />;
 }
 
