@@ -46,7 +46,7 @@ import {
   type StreamStatus,
 } from './stream-state.ts';
 import { Subscribable } from './subscribable.ts';
-import type { ChatPersistOptions } from './persist/types.ts';
+import type { ChatPersistOptions, ThreadStore } from './persist/types.ts';
 
 /** What a user message holds: text, images, documents. */
 export type UserPart = TextPart | ImagePart | DocumentPart;
@@ -284,6 +284,9 @@ export function newId(): string {
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Chats destroyed while their reply streams, still finishing it, by thread store and thread id. */
+const parkedChats = new WeakMap<ThreadStore, Map<string, FastChatStore>>();
+
 /** What a reply had before the request now streaming into it (auto-continue). */
 interface Base {
   parts: readonly ChatReplyPart[];
@@ -346,6 +349,9 @@ class FastChatStore extends Subscribable implements FastChat {
   #persistLoading = false;
   #resumeWanted = false;
   readonly #resumeKey: string;
+  /** Destroyed while its reply streams: running on, unseen, until the reply ends (see `ChatPersistOptions.background`). */
+  #parked = false;
+  #destroyed = false;
 
   constructor(options: FastChatOptions) {
     super();
@@ -380,8 +386,19 @@ class FastChatStore extends Subscribable implements FastChat {
     // Last: the store may read the snapshot and subscribe at once.
     const persist = options.persist;
     if (persist !== undefined) {
+      // A chat of this page still finishing a reply in this thread in the background: take the reply
+      // over (it stops reading it after a last save; this one loads that save and resumes the reply
+      // from the edge, live), so one reader, and one writer, goes on with it.
+      const parked = parkedChats.get(persist.store)?.get(persist.threadId);
+      if (parked !== undefined && resume !== undefined && parked.#replyIsResumable() && this.stream.storedReply()?.replyId === parked.stream.getSnapshot().replyId) {
+        parked.#finishDestroy();
+        this.#resumeWanted = true;
+      }
       this.#persistLoading = true;
-      this.#detachPersist = persist.store.attach(this, persist, () => {
+      const own = persist.onFork;
+      // A chat running on in the background is no longer on screen: its copy just appears in the list.
+      const bound = own === undefined ? persist : { ...persist, onFork: (f: { from: string; to: string }) => (this.#parked ? undefined : own.call(persist, f)) };
+      this.#detachPersist = persist.store.attach(this, bound, () => {
         this.#persistLoading = false;
         if (!this.#resumeWanted) return;
         this.#resumeWanted = false;
@@ -530,13 +547,18 @@ class FastChatStore extends Subscribable implements FastChat {
     if (frozen === undefined) return;
     const message = frozen;
     this.#safely(() => this.#options.onFinish?.(message, s));
+    if (this.#parked) {
+      // The reply ran on unseen and has ended: saved by the detach, no tools or auto-continue after it.
+      queueMicrotask(() => this.#finishDestroy());
+      return;
+    }
     // Not from inside the stream's own event handling: a tool answering at once continues the reply.
     if (message.status === 'done' && message.finishReason === 'tool_calls') queueMicrotask(() => this.#runClientTools(message));
   }
 
   #runClientTools(message: FastChatMessage): void {
     const onClientToolCall = this.#options.onClientToolCall;
-    if (onClientToolCall === undefined) return;
+    if (onClientToolCall === undefined || this.#destroyed) return;
     for (const p of message.parts) {
       if (p.type !== 'tool_call' || p.state !== 'awaiting-client') continue;
       const answer = (result: ToolResultInput): void => {
@@ -591,6 +613,11 @@ class FastChatStore extends Subscribable implements FastChat {
     // A reply of another conversation (this store was opened on a given thread) is not this one's to show.
     const own = this.#options.conversationId ?? this.#options.persist?.threadId;
     if (own !== undefined && own !== context.conversationId) return false;
+    // That reply is still being read by a chat of this page finishing it in the background (it was
+    // destroyed as this one was made): it saves the reply, and this chat shows its saves.
+    const persist = this.#options.persist;
+    const parked = persist === undefined ? undefined : parkedChats.get(persist.store)?.get(persist.threadId);
+    if (parked !== undefined && parked !== this && parked.stream.getSnapshot().replyId === record.replyId) return false;
     let resumed = false;
     this.#batch(() => {
       const before = this.#messages;
@@ -755,6 +782,35 @@ class FastChatStore extends Subscribable implements FastChat {
   }
 
   destroy(): void {
+    if (this.#destroyed || this.#parked) return;
+    const persist = this.#options.persist;
+    if (persist !== undefined && persist.background !== false && this.#run !== null && this.#detachPersist !== undefined) {
+      // Nobody sees this chat any more, but its reply goes on into its thread (the text is kept, the
+      // bill buys something); it finishes destroying when the reply ends, or when a new chat on the
+      // thread takes the reply over.
+      this.#parked = true;
+      let byThread = parkedChats.get(persist.store);
+      if (byThread === undefined) parkedChats.set(persist.store, (byThread = new Map()));
+      byThread.set(persist.threadId, this);
+      return;
+    }
+    this.#finishDestroy();
+  }
+
+  /** The reply in flight has a record this page kept, so another chat can resume it from the edge. */
+  #replyIsResumable(): boolean {
+    const replyId = this.stream.getSnapshot().replyId;
+    return this.#run !== null && replyId !== null && this.stream.storedReply()?.replyId === replyId;
+  }
+
+  #finishDestroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    const persist = this.#options.persist;
+    if (this.#parked && persist !== undefined) {
+      const byThread = parkedChats.get(persist.store);
+      if (byThread?.get(persist.threadId) === this) byThread.delete(persist.threadId);
+    }
     // First, while the reply in flight can still be read: the store saves it as it stands.
     this.#detachPersist?.();
     this.#detachPersist = undefined;

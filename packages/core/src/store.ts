@@ -245,6 +245,8 @@ class FastStreamStore extends Subscribable implements FastStream {
   readonly #replyStorage: ResumeStorage | undefined;
   /** The storage key of the record written for the reply in flight, until it is cleared. */
   #recordKey: string | null = null;
+  /** The reply whose record this store wrote under `#recordKey`. */
+  #recordReplyId: string | null = null;
   #charsPerToken: number | undefined;
   // The calibration in use for the current reply, and the model it is for.
   #replyCalibration: TokenCalibration | undefined;
@@ -390,6 +392,7 @@ class FastStreamStore extends Subscribable implements FastStream {
     this.#metrics.markSent(sentAt);
     this.#reply.markSent(sentAt);
     this.#recordKey = key;
+    this.#recordReplyId = rec.replyId;
     saveResumableReply(this.#replyStorage, key, { ...rec, savedAt: Date.now() });
     this.#run = run;
     this.#guard(run, this.#recover(run, undefined));
@@ -594,13 +597,18 @@ class FastStreamStore extends Subscribable implements FastStream {
       }
     }
     this.#recordKey = run.key;
+    this.#recordReplyId = run.replyId;
     saveResumableReply(storage, run.key, rec);
   }
 
   #forgetRecord(): void {
     if (this.#recordKey === null) return;
-    clearResumableReply(this.#replyStorage, this.#recordKey);
+    // Only our own: another store on the same key (a chat finishing its reply in the background while
+    // a new one streams) may have written its record over ours since.
+    const kept = loadResumableReply(this.#replyStorage, this.#recordKey, Infinity);
+    if (kept === undefined || this.#recordReplyId === null || kept.replyId === this.#recordReplyId) clearResumableReply(this.#replyStorage, this.#recordKey);
     this.#recordKey = null;
+    this.#recordReplyId = null;
   }
 
   /**

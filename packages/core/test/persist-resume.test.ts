@@ -16,7 +16,7 @@ async function reloadMidRegenerate() {
   const edge = fakeResumeEdge();
   const storage = memoryStorage();
   const store = createMemoryThreadStore();
-  const opts = { fetch: edge.fetch, notify: 'sync' as const, resume: { ...quick, storage }, persist: { store, threadId: 't' } };
+  const opts = { fetch: edge.fetch, notify: 'sync' as const, resume: { ...quick, storage }, persist: { store, threadId: 't', background: false } };
   const a = createFastChat(opts);
   await settle();
   a.setMessages([
@@ -28,7 +28,7 @@ async function reloadMidRegenerate() {
   edge.emit('start', startEvent());
   say(edge, ['Second ', 'ans']);
   await settle();
-  a.destroy(); // pagehide: saved as it stands; the reply goes on at the edge
+  a.destroy(); // the page goes away (no running on in the background): saved as it stands; the reply goes on at the edge
   const saved = (await store.load('t'))!.messages[1]!;
   expect([saved.content, saved.status, saved.versions?.map((v) => v.content)]).toEqual(['Second ans', 'aborted', ['First answer.']]);
   return { edge, opts, store };

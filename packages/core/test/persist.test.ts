@@ -169,7 +169,8 @@ describe('thread store (memory)', () => {
     const store = createMemoryThreadStore();
     const live = controlledBody();
     const { fetch } = mockFetch(live);
-    const chat = createFastChat({ fetch, notify: 'sync', persist: { store, threadId: 't', throttleMs: 30 } });
+    // Detached at once on destroy (no background run: see persist-tabs.test.ts for that), as a page going away is.
+    const chat = createFastChat({ fetch, notify: 'sync', persist: { store, threadId: 't', throttleMs: 30, background: false } });
     await settle();
     chat.send('Q');
     live.event('start', startEvent());

@@ -89,3 +89,54 @@ describe('useFastChat with an IndexedDB thread store', { timeout: 20_000 }, () =
     expect(result.current.error).toBeNull();
   });
 });
+
+describe('two tabs on one IndexedDB database (two stores, one BroadcastChannel)', { timeout: 20_000 }, () => {
+  it('tab A idle on X, tab B sends two messages in X, then A sends: A follows B, X keeps every message, and the thread lists follow renames and deletes', async () => {
+    const { dbName } = fresh();
+    const tabA = createIndexedDbThreadStore({ dbName });
+    const tabB = createIndexedDbThreadStore({ dbName });
+    const fetch = fakeFetch((_b, signal, n) => sseResponse(reply({ text: `Reply ${n}.`, chunks: 2, every: 2 }), signal));
+    await tabA.save({ id: 'x', conversationId: 'x', messages: [{ id: 'u0', role: 'user', content: 'Start', parts: [{ type: 'text', text: 'Start' }] }] as never });
+    const a = renderHook(() => useFastChat({ fetch, persist: { store: tabA, threadId: 'x' } }), { wrapper: strict });
+    const b = renderHook(() => useFastChat({ fetch, persist: { store: tabB, threadId: 'x' } }), { wrapper: strict });
+    const listA = renderHook(() => useThreads(tabA));
+    await waitFor(() => expect(b.result.current.messages).toHaveLength(1));
+    for (const text of ['B one', 'B two']) {
+      act(() => b.result.current.send(text));
+      await waitFor(() => expect(b.result.current.messages.at(-1)?.status).toBe('done'));
+    }
+    const fromB = ['Start', 'B one', 'Reply 1.', 'B two', 'Reply 2.'];
+    await waitFor(() => expect(a.result.current.messages.map((m) => m.content)).toEqual(fromB));
+    act(() => a.result.current.send('A one'));
+    await waitFor(() => expect(a.result.current.messages.at(-1)?.status).toBe('done'));
+    const all = [...fromB, 'A one', 'Reply 3.'];
+    await waitFor(async () => expect((await createIndexedDbThreadStore({ dbName, channel: false }).load('x'))?.messages.map((m) => m.content)).toEqual(all));
+    await waitFor(() => expect(b.result.current.messages.map((m) => m.content)).toEqual(all));
+
+    await act(() => tabB.rename('x', 'From B'));
+    await waitFor(() => expect(listA.result.current.threads.map((t) => t.title)).toEqual(['From B']));
+    await act(() => tabB.remove('x'));
+    await waitFor(() => expect(listA.result.current.threads).toEqual([]));
+    await waitFor(() => expect(a.result.current.messages).toEqual([]));
+    a.unmount();
+    b.unmount();
+    expect(await tabA.load('x')).toBeNull();
+  });
+
+  it('switching chats mid-reply (a remount on another thread) lets the reply finish into its own thread: not aborted, saved done', async () => {
+    const { store, reader } = fresh();
+    const fetch = fakeFetch((_b, signal) => sseResponse(reply({ text: 'abcdefghijklmnopqrstuvwxyz0123456789', chunks: 6, every: 60 }), signal));
+    const x = renderHook(() => useFastChat({ fetch, persist: { store, threadId: 'x', throttleMs: 50 } }), { wrapper: strict });
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    act(() => x.result.current.send('Stream please'));
+    await waitFor(() => expect(x.result.current.messages[1]?.content.length).toBeGreaterThanOrEqual(6));
+    // What an app keyed by thread does when the user opens another chat: this one unmounts, that one mounts.
+    x.unmount();
+    const y = renderHook(() => useFastChat({ fetch, persist: { store, threadId: 'y' } }), { wrapper: strict });
+    expect(y.result.current.messages).toEqual([]);
+    await waitFor(async () => expect((await reader().load('x'))?.messages[1]).toMatchObject({ status: 'done', content: 'abcdefghijklmnopqrstuvwxyz0123456789' }), { timeout: 5000 });
+    expect(fetch.calls[0]!.signal?.aborted).toBe(false);
+  });
+});

@@ -18,9 +18,10 @@ const CURRENT_KEY = 'slipstream-demo:thread';
 const UNDO_MS = 10_000;
 const PHONE = '(max-width: 860px)';
 
+/** This tab's open chat across reloads (`sessionStorage`), else the one opened last in any tab (`localStorage`). */
 function readCurrent(): string {
   try {
-    return localStorage.getItem(CURRENT_KEY) ?? newId();
+    return sessionStorage.getItem(CURRENT_KEY) ?? localStorage.getItem(CURRENT_KEY) ?? newId();
   } catch {
     return newId();
   }
@@ -61,12 +62,28 @@ export function ChatTab() {
   const [threadId, setThreadId] = useState(readCurrent);
   useEffect(() => {
     try {
+      sessionStorage.setItem(CURRENT_KEY, threadId);
       localStorage.setItem(CURRENT_KEY, threadId);
     } catch {
       // private mode: the open chat is simply not remembered
     }
   }, [threadId]);
-  const persist = useMemo(() => ({ store: threadStore, threadId }), [threadId]);
+  // The open conversation's mount: a new one for each chat opened, the same one when the chat forks
+  // (its reply goes on in the copy without a remount).
+  const [mount, setMount] = useState(0);
+  const [forked, setForked] = useState(false);
+  const persist = useMemo(
+    () => ({
+      store: threadStore,
+      threadId,
+      // Another tab changed this chat while this one had changes of its own: they go on in a copy.
+      onFork: ({ to }: { from: string; to: string }) => {
+        setThreadId(to);
+        setForked(true);
+      },
+    }),
+    [threadId],
+  );
 
   const phone = useMediaQuery(PHONE);
   const [drawerOpen, setDrawerOpen] = useState(false);
@@ -86,11 +103,15 @@ export function ChatTab() {
 
   const open = useCallback(
     (id: string) => {
-      setThreadId(id);
+      if (id !== threadId) {
+        setThreadId(id);
+        setMount((m) => m + 1);
+        setForked(false);
+      }
       closeDrawer(false);
       focusComposer();
     },
-    [closeDrawer],
+    [closeDrawer, threadId],
   );
   const startNew = useCallback(() => open(newId()), [open]);
   const rename = useCallback((id: string, title: string) => void threadStore.rename(id, title), []);
@@ -107,6 +128,7 @@ export function ChatTab() {
         // A reply still streaming in it is stopped at the edge too (unmounting alone only detaches a resumable reply).
         stopCurrent.current?.();
         setThreadId(newId());
+        setMount((m) => m + 1);
         // Let the open chat unmount first: its last save must not bring the thread back.
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -138,7 +160,14 @@ export function ChatTab() {
     return () => clearTimeout(timer);
   }, [deleted]);
 
-  const notice = deleted ? (
+  const notice = forked ? (
+    <div className="toast" role="status" data-testid="fork-toast">
+      <span>This chat was changed in another tab, so this conversation goes on as a copy.</span>
+      <button type="button" className="button small" data-testid="fork-dismiss" onClick={() => setForked(false)}>
+        OK
+      </button>
+    </div>
+  ) : deleted ? (
     <div className="toast" data-testid="undo-toast">
       <span>Deleted “{deleted.name}”.</span>
       {deleted.record ? (
@@ -188,7 +217,7 @@ export function ChatTab() {
         <aside className="threads-side">{list()}</aside>
       )}
       <Conversation
-        key={threadId}
+        key={mount}
         id="chat"
         speed={speed}
         model={model}

@@ -10,7 +10,8 @@ import { formatUsd } from '../format.ts';
 
 /** What a thread is called in the list: its name, else its first prompt (directives hidden). */
 export function threadName(t: Pick<ThreadSummary, 'title' | 'preview'>): string {
-  return t.title?.trim() || displayPrompt(t.preview) || 'Untitled chat';
+  // A copy's title is made from its first message, which may carry the sim's markers.
+  return displayPrompt(t.title?.trim() ?? '') || displayPrompt(t.preview) || 'Untitled chat';
 }
 
 export interface ThreadListProps {

@@ -17,7 +17,7 @@
  *
  * @module
  */
-export type { ThreadRecord, ThreadSummary, ThreadListing, ThreadSave, ThreadStore, ChatPersistOptions, ThreadRecordErrorLike } from './types.ts';
+export type { ThreadRecord, ThreadSummary, ThreadListing, ThreadSave, ThreadSaveResult, ThreadChange, ThreadStore, ChatPersistOptions, ThreadRecordErrorLike } from './types.ts';
 export { ThreadRecordError } from './errors.ts';
-export { createThreadStore, createMemoryThreadStore, type ThreadBackend } from './thread-store.ts';
+export { createThreadStore, createMemoryThreadStore, type ThreadBackend, type ThreadStoreOptions } from './thread-store.ts';
 export { THREAD_RECORD_VERSION, costOf as threadCost, previewOf as threadPreview } from './record.ts';

@@ -23,6 +23,8 @@ export interface StoredThread {
   conversationId: string;
   createdAt: number;
   updatedAt: number;
+  /** Absent in entries written before revisions (read as 0). */
+  rev?: number;
   messages: FastChatMessage[];
 }
 
@@ -61,7 +63,13 @@ export function parseMeta(raw: unknown, id: string | null): ThreadSummary {
     updatedAt: r.updatedAt,
     messageCount: typeof r.messageCount === 'number' ? r.messageCount : 0,
     costUsd: typeof r.costUsd === 'number' && Number.isFinite(r.costUsd) ? r.costUsd : 0,
+    rev: revOf(r.rev),
   };
+}
+
+/** A stored revision; entries written before revisions have none and count as 0. */
+function revOf(v: unknown): number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0;
 }
 
 /** Reads a `thread:` entry; throws {@link ThreadRecordError}. Replies saved mid-stream come back `aborted`. */
@@ -72,7 +80,7 @@ export function parseThread(raw: unknown, id: string): StoredThread {
   if (!isTime(r.createdAt) || !isTime(r.updatedAt)) throw new ThreadRecordError('corrupt', id, `thread ${id}: createdAt/updatedAt are not times`);
   if (!Array.isArray(r.messages)) throw new ThreadRecordError('corrupt', id, `thread ${id}: messages is not an array`);
   const messages = r.messages.map((m, i) => parseMessage(m, id, `messages[${i}]`, true));
-  return { v: THREAD_RECORD_VERSION, id, conversationId: r.conversationId, createdAt: r.createdAt, updatedAt: r.updatedAt, messages };
+  return { v: THREAD_RECORD_VERSION, id, conversationId: r.conversationId, createdAt: r.createdAt, updatedAt: r.updatedAt, rev: revOf(r.rev), messages };
 }
 
 function parseMessage(raw: unknown, id: string, at: string, versions: boolean): FastChatMessage {
