@@ -257,7 +257,11 @@ export interface FastChat {
    * unless `autoContinue` is `false`. No-op unless that reply waits and every pending call is answered.
    */
   continueReply(): void;
-  /** Aborts, drops all listeners. The store cannot be used again. */
+  /**
+   * Aborts, drops all listeners. The store cannot be used again. With `persist`, a reply streaming now
+   * is not aborted: it runs on unseen until it ends and is saved into its thread (or is taken over by
+   * a new chat on that thread); `persist.background: false` aborts it as without `persist`.
+   */
   destroy(): void;
 }
 

@@ -111,7 +111,9 @@ export interface UseFastChatResult {
  * A chat conversation streamed from a Slipstream edge endpoint.
  *
  * Options are read through a ref: callbacks, `fetch`, `body`, `system`, `speed`, `model` and
- * `autoContinue` may change between renders. StrictMode-safe; unmounting aborts the request.
+ * `autoContinue` may change between renders. StrictMode-safe; unmounting aborts the request, except
+ * with `persist`: a reply streaming then finishes into its thread unseen, and a chat mounted on that
+ * thread again takes it over live (core's `ChatPersistOptions.background`).
  *
  * Resumable replies (an edge that keeps replies): a lost connection reconnects by itself (the reply's
  * message has `reconnecting` set meanwhile: say "Reconnecting…"), `stop()` stops the reply at the edge
