@@ -355,6 +355,7 @@ class FastChatStore extends Subscribable implements FastChat {
   readonly #resumeKey: string;
   /** Destroyed while its reply streams: running on, unseen, until the reply ends (see `ChatPersistOptions.background`). */
   #parked = false;
+  #offParked: (() => void) | undefined;
   #destroyed = false;
 
   constructor(options: FastChatOptions) {
@@ -796,6 +797,10 @@ class FastChatStore extends Subscribable implements FastChat {
       let byThread = parkedChats.get(persist.store);
       if (byThread === undefined) parkedChats.set(persist.store, (byThread = new Map()));
       byThread.set(persist.threadId, this);
+      // Its thread deleted meanwhile (here or in another tab): nobody wants the reply, stop it at the edge.
+      this.#offParked = persist.store.subscribe((c) => {
+        if (c.kind === 'remove' && c.id === persist.threadId) this.stop();
+      });
       return;
     }
     this.#finishDestroy();
@@ -811,6 +816,8 @@ class FastChatStore extends Subscribable implements FastChat {
     if (this.#destroyed) return;
     this.#destroyed = true;
     const persist = this.#options.persist;
+    this.#offParked?.();
+    this.#offParked = undefined;
     if (this.#parked && persist !== undefined) {
       const byThread = parkedChats.get(persist.store);
       if (byThread?.get(persist.threadId) === this) byThread.delete(persist.threadId);

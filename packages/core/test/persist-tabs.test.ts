@@ -241,4 +241,46 @@ describe('a chat destroyed while its reply streams (switching chats)', () => {
     expect((await store.list()).threads).toHaveLength(1); // no copy: one writer at a time
     again.destroy();
   });
+
+  it('deleting its thread meanwhile (here or in another tab) stops the reply at the edge, and nothing brings the thread back', async () => {
+    const edge = fakeResumeEdge();
+    const { a: storeA, b: storeB } = twoTabs();
+    const chat = createFastChat({ fetch: edge.fetch, notify: 'sync', resume: { storage: memoryStorage() }, persist: { store: storeA, threadId: 't', throttleMs: 10 } });
+    await settle();
+    chat.send('Q');
+    await settle();
+    edge.emit('start', startEvent());
+    edge.emit('text', { delta: 'Some', step: 0, index: 0, t: 10 });
+    await settle(15);
+    chat.destroy();
+    await storeB.remove('t'); // the other tab deletes it
+    await settle(15);
+    expect(edge.stopped).toBe(true);
+    expect(edge.calls.filter((c) => c.method === 'POST').map((c) => c.url)).toEqual(['/api/chat', `/api/chat/${edge.replyId}/stop`]);
+    expect(await storeA.load('t')).toBeNull();
+    expect((await storeB.list()).threads).toEqual([]);
+  });
+
+  it('a reply on screen whose thread another tab deletes goes on on screen, unsaved; the chat’s next turn starts the thread again', async () => {
+    const { a: storeA, b: storeB } = twoTabs();
+    const live = controlledBody();
+    const chat = createFastChat({ fetch: mockFetch(live, answered('Again.')).fetch, notify: 'sync', persist: { store: storeA, threadId: 't', throttleMs: 10 } });
+    await settle();
+    chat.send('Q');
+    live.event('start', startEvent());
+    live.event('text', { delta: 'Some', step: 0, index: 0, t: 10 });
+    await settle(15);
+    await storeB.remove('t');
+    await settle(); // told
+    live.event('text', { delta: ' more.', step: 0, index: 0, t: 12 });
+    live.event('done', doneEvent(2));
+    live.close();
+    await settle(15);
+    expect(chat.getSnapshot().messages.map((m) => m.content)).toEqual(['Q', 'Some more.']);
+    expect(await storeB.load('t')).toBeNull();
+    chat.send('Next');
+    await settle();
+    expect(texts((await storeB.load('t'))!.messages)).toEqual(['Q', 'Some more.', 'Next', 'Again.']);
+    chat.destroy();
+  });
 });

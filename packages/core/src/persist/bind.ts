@@ -83,6 +83,8 @@ export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPers
   let unfollow: string | null = null;
   /** Whether the last change notice said its writer still streams. */
   let othersLive = false;
+  /** The thread was deleted while a reply streamed into it: that reply is not saved (deleting means it). */
+  let dropped = false;
   /** Set while the chat is given a reloaded thread: that is not a change to save. */
   let applying = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -143,6 +145,14 @@ export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPers
     arm(false);
     if (!ready) return;
     const { messages, status } = chat.getSnapshot();
+    if (dropped) {
+      // Once the reply has ended, the chat's next change of its own starts the thread again.
+      if (!busy(status)) {
+        dropped = false;
+        saved = messages;
+      }
+      return;
+    }
     if (messages === saved || (messages.length === 0 && base === null)) return;
     const live = !leaving && !final && busy(status);
     // Changed under this chat, or changed by it while another writer streams a reply into the thread
@@ -172,6 +182,11 @@ export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPers
     mine.add(base);
     store.save({ id, conversationId, messages, live, ifRev }).then((r) => {
       if (r.ok || id !== threadId) return;
+      if (r.rev === null) {
+        // Deleted under us (its notice not here yet): it stays deleted, as `onStoreChange` says.
+        forget();
+        return;
+      }
       // Changed under us: keep both sides (the module comment says why not merge). A chat already
       // detached forks what it last had; its copy simply appears in the list.
       const now = chat.getSnapshot();
@@ -206,6 +221,21 @@ export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPers
     schedule();
   };
   const unsubscribe = chat.subscribe(onChange);
+
+  /**
+   * The thread was deleted (here or in another tab): it stays deleted. A reply still streaming goes on
+   * on screen but is not saved; the chat's next change of its own starts the thread again. (An idle
+   * chat is also emptied by the caller when the deletion is told, not found by a refused save.)
+   */
+  const forget = (): void => {
+    base = null;
+    stale = false;
+    mine.clear();
+    liveId = null;
+    othersLive = false;
+    if (busy(chat.getSnapshot().status)) dropped = true;
+    else saved = chat.getSnapshot().messages;
+  };
 
   /** Gives the chat messages that are not its own change (nothing to save). */
   const apply = (messages: readonly FastChatMessage[]): void => {
@@ -246,12 +276,9 @@ export function bindThread(store: ThreadStore, chat: FastChat, options: ChatPers
     if (detached || !ready || c.id !== threadId) return;
     if (c.kind === 'rename') return;
     if (c.kind === 'remove') {
-      // Deleted elsewhere: an idle chat shows it gone; a reply still streaming saves it again (its text is kept).
-      base = null;
-      stale = false;
-      mine.clear();
-      liveId = null;
-      if (idle() && chat.getSnapshot().messages.length > 0) {
+      if (base === null && !stale) return; // already known (a save refused for it), or never saved
+      forget();
+      if (!dropped && chat.getSnapshot().messages.length > 0) {
         apply([]);
         saved = chat.getSnapshot().messages;
       }
