@@ -33,6 +33,23 @@ async function rawText(reply: Locator): Promise<string> {
   return page.evaluate(() => (window as unknown as { __copied: string[] }).__copied[0] ?? '');
 }
 
+/** The demo's saved thread `id` as it is in IndexedDB now, read by the page (no chat involved). */
+async function storedThread(page: Page, id: string): Promise<{ messages: { role: string; content: string; status?: string }[] } | undefined> {
+  return page.evaluate(
+    (key) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('slipstream-demo');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('threads').objectStore('threads').get(key);
+          get.onsuccess = () => resolve(get.result);
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    `thread:${id}`,
+  ) as Promise<{ messages: { role: string; content: string; status?: string }[] } | undefined>;
+}
+
 /** The sim's text for `prompt` (it is deterministic per prompt), streamed uninterrupted in a context of its own. */
 async function referenceText(browser: Browser, baseURL: string, prompt: string): Promise<string> {
   const context = await browser.newContext({ baseURL });
@@ -143,11 +160,16 @@ for (const back of ['after it has ended', 'while it still streams'] as const) {
     const seen = Number(await reply.getAttribute('data-chars'));
     expect(seen).toBeLessThan(reference.length);
 
+    const id = await chat.getByTestId('thread-item').filter({ hasText: 'A long essay about rivers' }).getAttribute('data-thread-id');
     await chat.getByTestId('new-chat').click();
     await expect(chat.getByTestId('message-user')).toHaveCount(0);
     if (back === 'after it has ended') {
       // Nobody shows it, and it runs to its end upstream: a completed stream, not a client abort.
       await expect.poll(async () => (await sim.streams()).map((s) => s.end ?? 'running'), { timeout: 30_000 }).toEqual(['complete']);
+      // And it was saved into its chat while nobody looked: whole, done (before, the chat kept only what
+      // had arrived when it was left, and the rest lived only at the edge, until its detach time).
+      await expect.poll(async () => (await storedThread(page, id!))?.messages.at(-1)?.status, { timeout: 10_000 }).toBe('done');
+      expect((await storedThread(page, id!))?.messages.at(-1)?.content).toBe(reference);
     } else {
       await expect.poll(async () => (await sim.streams()).map((s) => s.end ?? 'running')).toEqual(['running']);
     }
