@@ -7,6 +7,8 @@
  * so an idle log is written at once and a busy one in few round trips). Each append answers with the
  * reply's meta, so the producer learns of a stop asked on another isolate, and of readers attached
  * elsewhere, without extra round trips; when nothing is appended it writes a heartbeat every 250 ms.
+ * A log whose calls cost (`ReplyLog.appendIntervalMs`) is appended at most once per that interval, and
+ * once per `ReplyLog.unreadAppendIntervalMs` while nobody follows the reply but its own connection.
  * The client going away starts the detach time: with no reader seen anywhere for `detachMs`, the
  * upstream request is aborted and the reply marked `detached` (a later resume or stop gets 404).
  *
@@ -59,6 +61,11 @@ export const PRODUCER_STALE_MS = 10_000;
 const IDLE_FLUSH_MS = 20;
 /** Events per read while replaying. */
 const READ_BATCH = 512;
+
+/** How often a reader records itself as attached (`touchReader`): often enough that the detach time never lapses under it. */
+function readerTouchMs(settings: ResumeSettings): number {
+  return Math.min(1_000, Math.max(10, settings.detachMs / 4));
+}
 
 /** The settings for an option value, or a `TypeError` naming the bad field. */
 export function resolveResumeOptions(option: boolean | ResumeOptions | undefined): ResumeSettings {
@@ -172,6 +179,10 @@ export class ReplyProducer {
   #lastWriteAt: number;
   /** When the last append was sent (`ReplyLog.appendIntervalMs` spaces them). */
   #lastFlushAt = Number.NEGATIVE_INFINITY;
+  /** `readerSeenAt` in the last append's answer: a later one means a reader touched the reply since. */
+  #metaReaderSeenAt: number | undefined;
+  /** When an append last answered that a reader touched the reply (this producer's clock). */
+  #followedAt = Number.NEGATIVE_INFINITY;
   #kickTimer: ReturnType<typeof setTimeout> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #resolve!: () => void;
@@ -279,7 +290,7 @@ export class ReplyProducer {
     if (this.#pending.length > 0 || this.#final !== undefined || (this.#truncate !== undefined && !this.#truncateSent)) {
       // An adapter whose calls are budgeted (Workers subrequests) spaces appends; what comes meanwhile
       // rides in the next. The end goes at once: readers and a later resume must see it promptly.
-      const wait = this.#final !== undefined ? 0 : (this.#log.appendIntervalMs ?? 0) - (this.#hooks.now() - this.#lastFlushAt);
+      const wait = this.#final !== undefined ? 0 : this.#interval() - (this.#hooks.now() - this.#lastFlushAt);
       if (wait > 0) {
         // While events keep coming, the first one past the interval sends the batch, so a busy reply
         // wakes the isolate for nothing else; the timer (a little later) only catches a pause.
@@ -295,6 +306,22 @@ export class ReplyProducer {
       }
       void this.#flush();
     }
+  }
+
+  /**
+   * The spacing of appends now: the log's `appendIntervalMs` while someone follows the reply (a reader
+   * attached on any isolate, or its connection gone, so a resume is on its way), its longer
+   * `unreadAppendIntervalMs` otherwise. Every append is a round trip the edge pays a wake-up for, and a
+   * log nobody reads only has to be complete when someone resumes: the resume replays it, then tails.
+   */
+  #interval(): number {
+    const base = this.#log.appendIntervalMs ?? 0;
+    const unread = this.#log.unreadAppendIntervalMs ?? 0;
+    if (unread <= base) return base;
+    if (this.#clientGoneAt !== undefined || waiters.get(this.#log)?.has(this.id) === true) return base;
+    // Readers touch every readerTouchMs; one unseen for two of those (and an append's spacing) has left.
+    const followed = this.#hooks.now() - this.#followedAt <= 2 * readerTouchMs(this.#settings) + unread;
+    return followed ? base : unread;
   }
 
   async #flush(): Promise<void> {
@@ -334,6 +361,8 @@ export class ReplyProducer {
       return;
     }
     this.#readerSeenAt = Math.max(this.#readerSeenAt, meta.readerSeenAt);
+    if (this.#metaReaderSeenAt !== undefined && meta.readerSeenAt > this.#metaReaderSeenAt) this.#followedAt = this.#hooks.now();
+    this.#metaReaderSeenAt = meta.readerSeenAt;
     if (meta.stopRequested) this.stop();
     this.#kick();
   }
@@ -399,7 +428,7 @@ export async function tailReply(
   settings: ResumeSettings,
   now: () => number,
 ): Promise<void> {
-  const touchEveryMs = Math.min(1_000, Math.max(10, settings.detachMs / 4));
+  const touchEveryMs = readerTouchMs(settings);
   let lastTouch = now();
   let after = afterSeq;
   let read: { meta: ReplyMeta; events: ReplyLogEvent[] } | undefined = first;

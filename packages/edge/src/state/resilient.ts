@@ -143,6 +143,7 @@ export function withLocalFallback(remote: StateStore, options: LocalFallbackOpti
           pollMs: log.pollMs,
           ...(log.maxWaitMs !== undefined ? { maxWaitMs: log.maxWaitMs } : {}),
           ...(log.appendIntervalMs !== undefined ? { appendIntervalMs: log.appendIntervalMs } : {}),
+          ...(log.unreadAppendIntervalMs !== undefined ? { unreadAppendIntervalMs: log.unreadAppendIntervalMs } : {}),
           open: (id, init) => direct(() => log.open(id, init)),
           append: (id, batch) => direct(() => log.append(id, batch)),
           read: (id, after, readOptions) => direct(() => log.read(id, after, readOptions), log.maxWaitMs !== undefined ? Math.min(log.maxWaitMs, readOptions?.waitMs ?? 0) : 0),

@@ -172,4 +172,14 @@ export interface ReplyLog {
    * append. For adapters whose every call has a budgeted cost (a Workers subrequest). @default 0
    */
   readonly appendIntervalMs?: number;
+  /**
+   * The spacing while nobody follows the reply but its own connection (no reader attached on any
+   * isolate, the connection still open): a longer {@link appendIntervalMs}. Such a log only has to be
+   * complete when someone resumes, and a resume replays what is logged and then tails the rest, so it
+   * stays exact; the producer goes back to {@link appendIntervalMs} as soon as an append answers that a
+   * reader touched the reply, a reader waits in its own isolate, or its connection closes. Stops asked
+   * on another isolate are seen at the next append, so this also bounds how late they are seen.
+   * Unset (or not above {@link appendIntervalMs}): always {@link appendIntervalMs}.
+   */
+  readonly unreadAppendIntervalMs?: number;
 }
