@@ -1,8 +1,9 @@
 /**
  * The sim's tokenizer: a real byte-pair encoding, Anthropic's published Claude tokenizer (the ranks of
  * `@anthropic-ai/tokenizer`, a 65k-token byte-level BPE, vendored as `claude-tokenizer.json` with its
- * licence beside it, so that package's WASM tokenizer is not installed), run by `js-tiktoken`, a pure-JS
- * BPE, so it works unchanged in workerd, Deno, Bun and browsers (no WASM). Claude 3 and 4 use tokenizers
+ * licence beside it, so that package's WASM tokenizer is not installed), run by the sim's own pure-JS
+ * BPE (`bpe.ts`: the tokens `js-tiktoken` gives, in n log n on long pre-tokens such as CJK runs), so it
+ * works unchanged in workerd, Deno, Bun and browsers (no WASM). Claude 3 and 4 use tokenizers
  * that are not public; this one is the closest public proxy, so characters per token (prose ~4.4, code
  * ~4, markdown tables ~3, CJK ~1) look like a real model's rather than a rule of thumb.
  *
@@ -13,14 +14,14 @@
  * first (tokens must join back to the text that is streamed), and its special tokens (`<EOT>`…) are
  * plain text here, as they are in a user's message.
  *
- * The ranks are parsed when `createSim` runs (`warmTokenizer`, ~100 ms) or on first use, not at import.
+ * The ranks are indexed when `createSim` runs (`warmTokenizer`, tens of ms) or on first use, not at import.
  * @module
  */
+import { type Bpe, createBpe } from './bpe.ts';
 import claude from './claude-tokenizer.json' with { type: 'json' };
-import { Tiktoken } from 'js-tiktoken/lite';
 
 interface Encoder {
-  tiktoken: Tiktoken;
+  bpe: Bpe;
   /** Bytes of each token id. */
   bytes: Uint16Array;
 }
@@ -29,18 +30,11 @@ let encoder: Encoder | undefined;
 
 function getEncoder(): Encoder {
   if (encoder !== undefined) return encoder;
-  // The vendored file keeps each token's bytes as a Latin-1 string (it packs smaller than base64);
-  // js-tiktoken takes `name offset base64 base64 …`.
+  // The vendored file keeps each token's bytes as a Latin-1 string, which is what `createBpe` indexes.
   const tokens = claude.tokens;
   const bytes = new Uint16Array(claude.offset + tokens.length);
-  const b64: string[] = new Array<string>(tokens.length);
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as string;
-    bytes[claude.offset + i] = t.length;
-    b64[i] = btoa(t);
-  }
-  const tiktoken = new Tiktoken({ pat_str: claude.pat_str, special_tokens: claude.special_tokens, bpe_ranks: `! ${claude.offset} ${b64.join(' ')}` });
-  encoder = { tiktoken, bytes };
+  for (let i = 0; i < tokens.length; i++) bytes[claude.offset + i] = (tokens[i] as string).length;
+  encoder = { bpe: createBpe(claude), bytes };
   return encoder;
 }
 
@@ -51,7 +45,7 @@ export function warmTokenizer(): void {
 
 function encode(text: string): number[] {
   // No special tokens: `<EOT>` in a message is text.
-  return getEncoder().tiktoken.encode(text, [], []);
+  return getEncoder().bpe.encode(text);
 }
 
 /** UTF-8 length of the code point that starts at `text[i]`, and its length in UTF-16 units. */

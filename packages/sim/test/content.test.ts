@@ -51,6 +51,10 @@ describe('tokenizer', () => {
       '{"path":"src/index.ts","line":42,"ok":true,"tags":["a","b"]}',
       '流式传输让用户更快看到回答。日本語のテキスト。한국어 텍스트',
       'emoji 😀🎉, <EOT> and <META> are plain text here, tabs\tand\r\nline ends',
+      // Long pre-tokens (merged with the heap, src/bpe.ts): a CJK run with no break, emoji, a repeat.
+      '流式传输让用户更快看到回答日本語のテキストも同じです한국어텍스트도마찬가지입니다'.repeat(40),
+      '😀🎉🚀'.repeat(100),
+      'a'.repeat(3000),
     ];
     const reference = getTokenizer();
     try {
