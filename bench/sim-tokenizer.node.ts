@@ -1,12 +1,14 @@
 /**
  * What the sim's real tokenizer costs (`packages/sim/src/tokens.ts`: Anthropic's published Claude BPE
- * run by `js-tiktoken`, pure JS), next to the rule-based one it replaced.
+ * run by the sim's own pure-JS encoder, `packages/sim/src/bpe.ts`, which gives `js-tiktoken`'s tokens),
+ * next to the rule-based one it replaced.
  *
  * Run: `pnpm --filter @slipstream/bench exec tsx sim-tokenizer.node.ts`
  *
  * 1. First use: building the encoder from the ranks, in a fresh process.
  * 2. Throughput of `tokenize` on the sim's own replies (prose, code, table, a JSON tool input) and on
- *    CJK text, tokens per second, against the old rule-based tokenizer on the same text.
+ *    CJK text (sentences, and one run with no break, a single 7.8 kB pre-token), tokens per second,
+ *    against the old rule-based tokenizer on the same text.
  * 3. Streaming: `STREAMS` replies of 3,000 tokens at once at the fast rate of 1,000 tok/s from an
  *    in-process sim, read by `fetch`: the rate each reply was written at (the sim's own timestamps) and
  *    the TTFT the sim's planning added, so the tokenizer's cost shows where it would hurt.
@@ -68,6 +70,8 @@ try {
     ['table', await replyText(sim.url, 'Compare Redis, Memcached and DynamoDB in a table [[sim:tokens=3000]]')],
     ['JSON', JSON.stringify({ path: 'src/cache.ts', content: await replyText(sim.url, 'Write a TypeScript LRU cache [[sim:tokens=1500]]'), tags: ['a', 'b'], line: 42 })],
     ['CJK', '流式传输让用户更快看到回答。日本語のテキストも同じです。한국어 텍스트도 마찬가지입니다。'.repeat(60)],
+    // js-tiktoken (the sim's encoder before src/bpe.ts) took ~20 s on this: its merge loop is quadratic.
+    ['CJK, no break', '流式传输让用户更快看到回答日本語のテキストも同じです한국어텍스트도마찬가지입니다'.repeat(65)],
   ];
   const rows = texts.map(([name, text]) => {
     const real = perSecond((t) => tokenize(t).length, text);

@@ -1,6 +1,6 @@
 // Writes packages/sim/src/claude-tokenizer.json from @anthropic-ai/tokenizer's claude.json, in a form
 // that packs small: each token's bytes as a Latin-1 string (readable, and gzip finds the words in it)
-// instead of base64. `packages/sim/src/tokens.ts` turns it back into js-tiktoken's ranks format, and
+// instead of base64. `packages/sim/src/bpe.ts` indexes those strings as they are, and
 // `packages/sim/test/content.test.ts` checks the round trip against the original.
 // Run: node scripts/vendor-claude-ranks.node.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
