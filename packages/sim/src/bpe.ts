@@ -76,6 +76,15 @@ export function createBpe(ranks: BpeRanks, heapFrom: number = HEAP_FROM): Bpe {
     heapKey = new Float64Array(3 * size);
     heapEnd = new Int32Array(3 * size);
   };
+  // A huge pre-token (a long CJK document in a prompt) should not pin ~40 bytes a byte of scratch for
+  // the life of the process: past this size the arrays are dropped after use.
+  const KEEP = 1 << 16;
+  const release = (): void => {
+    if (size <= KEEP) return;
+    size = 0;
+    partStart = pairRank = next = prev = heapEnd = new Int32Array(0);
+    heapKey = new Float64Array(0);
+  };
   const rank = (bytes: string, start: number, end: number): number => rankOf.get(bytes.substring(start, end)) ?? NONE;
 
   function mergeByScan(bytes: string, out: number[]): void {
@@ -187,8 +196,11 @@ export function createBpe(ranks: BpeRanks, heapFrom: number = HEAP_FROM): Bpe {
         const bytes = utf8Latin1(m[0]);
         const whole = rankOf.get(bytes);
         if (whole !== undefined) out.push(whole);
-        else if (bytes.length >= heapFrom) mergeByHeap(bytes, out);
-        else mergeByScan(bytes, out);
+        else {
+          if (bytes.length >= heapFrom) mergeByHeap(bytes, out);
+          else mergeByScan(bytes, out);
+          release();
+        }
       }
       return out;
     },

@@ -65,6 +65,19 @@ describe('the BPE (src/bpe.ts)', () => {
     expect(Math.max(...cases.map((t) => utf8Latin1(t).length))).toBeGreaterThan(HEAP_FROM * 10);
   });
 
+  it('still encodes right after a pre-token too long to keep its scratch arrays for', () => {
+    // 90 kB in one pre-token (js-tiktoken would take hours on it, so it is checked by splitting).
+    const huge = '的一是不了人我在有他'.repeat(3_000);
+    const tail = ' x 一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文';
+    // Not the scan alone: n² on 90 kB is ~20 s.
+    for (const [name, bpe] of encoders.filter(([n]) => n !== 'scan only')) {
+      const alone = bpe.encode(huge);
+      expect(alone.length, name).toBeGreaterThan(3_000);
+      expect(bpe.encode(huge + tail), name).toEqual([...alone, ...expected(tail)]);
+      expect(bpe.encode(tail), name).toEqual(expected(tail));
+    }
+  });
+
   it('encodes UTF-8 as TextEncoder does, lone surrogates included', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 60 }).map((u) => String.fromCharCode(...u))), (s) => {
