@@ -2,7 +2,7 @@
  * Shared test fixtures: the demo's URL, a `sim` client for the simulator's control endpoints (through
  * the demo's sim-only `/api/sim/*` proxy), and a page that fails the test if any dialog opens.
  */
-import { test as base, expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
 
 export interface SimStreamRecord {
   id: string;
@@ -89,4 +89,52 @@ export async function openTab(page: Page, tab: 'chat' | 'race' | 'agent' | 'limi
   await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('upstream')).toHaveText('Simulator');
   return page.locator(`#panel-${tab}`);
+}
+
+/** Installs a stand-in clipboard that keeps what the page copies (read back by {@link rawText}). */
+export async function catchCopies(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __copied: string[] };
+    w.__copied = [];
+    Object.defineProperty(navigator, 'clipboard', {
+      configurable: true,
+      value: { writeText: async (text: string) => void w.__copied.push(text) },
+    });
+  });
+}
+
+/**
+ * A finished reply's raw text (its markdown source, not the rendering): what its Copy button copies,
+ * caught by the stand-in clipboard of {@link catchCopies}.
+ */
+export async function rawText(reply: Locator): Promise<string> {
+  const page = reply.page();
+  await page.evaluate(() => ((window as unknown as { __copied: string[] }).__copied = []));
+  await reply.getByTestId('copy-reply').click();
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __copied: string[] }).__copied.length)).toBe(1);
+  return page.evaluate(() => (window as unknown as { __copied: string[] }).__copied[0] ?? '');
+}
+
+/**
+ * The sim's text for a prompt (deterministic per prompt), streamed uninterrupted in a browser context of
+ * its own: the reference a cut, resumed or handed-over reply must equal.
+ *
+ * @param send - Sends the prompt on the chat panel and returns the reply's element.
+ */
+export async function referenceText(
+  browser: Browser,
+  baseURL: string,
+  send: (chat: Locator) => Promise<Locator>,
+  timeoutMs = 30_000,
+): Promise<string> {
+  const context = await browser.newContext({ baseURL });
+  try {
+    const page = await context.newPage();
+    await catchCopies(page);
+    const reply = await send(await openTab(page, 'chat'));
+    await expect(reply).toHaveAttribute('data-status', 'done', { timeout: timeoutMs });
+    return await rawText(reply);
+  } finally {
+    await context.close();
+  }
 }

@@ -1,5 +1,5 @@
-import type { Browser, Locator, Page } from '@playwright/test';
-import { expect, openTab, test } from '../fixtures.ts';
+import type { Locator, Page } from '@playwright/test';
+import { catchCopies, expect, openTab, rawText, referenceText, test } from '../fixtures.ts';
 
 /**
  * Saved chats with more than one writer: two tabs on one chat (one browser context, so one IndexedDB
@@ -16,23 +16,6 @@ async function ask(chat: Locator, text: string): Promise<Locator> {
 const contents = (chat: Locator, who: 'user' | 'assistant') => chat.getByTestId(`message-${who}`).evaluateAll((els) => els.map((e) => e.getAttribute('data-chars') ?? e.textContent ?? ''));
 const userTexts = (chat: Locator) => chat.getByTestId('message-user').allInnerTexts();
 
-/** Catches what the Copy button copies (a finished reply's markdown source). */
-async function catchCopies(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __copied: string[] };
-    w.__copied = [];
-    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async (text: string) => void w.__copied.push(text) } });
-  });
-}
-
-async function rawText(reply: Locator): Promise<string> {
-  const page = reply.page();
-  await page.evaluate(() => ((window as unknown as { __copied: string[] }).__copied = []));
-  await reply.getByTestId('copy-reply').click();
-  await expect.poll(() => page.evaluate(() => (window as unknown as { __copied: string[] }).__copied.length)).toBe(1);
-  return page.evaluate(() => (window as unknown as { __copied: string[] }).__copied[0] ?? '');
-}
-
 /** The demo's saved thread `id` as it is in IndexedDB now, read by the page (no chat involved). */
 async function storedThread(page: Page, id: string): Promise<{ messages: { role: string; content: string; status?: string }[] } | undefined> {
   return page.evaluate(
@@ -48,21 +31,6 @@ async function storedThread(page: Page, id: string): Promise<{ messages: { role:
       }),
     `thread:${id}`,
   ) as Promise<{ messages: { role: string; content: string; status?: string }[] } | undefined>;
-}
-
-/** The sim's text for `prompt` (it is deterministic per prompt), streamed uninterrupted in a context of its own. */
-async function referenceText(browser: Browser, baseURL: string, prompt: string): Promise<string> {
-  const context = await browser.newContext({ baseURL });
-  try {
-    const page = await context.newPage();
-    await catchCopies(page);
-    const chat = await openTab(page, 'chat');
-    const reply = await ask(chat, prompt);
-    await expect(reply).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
-    return await rawText(reply);
-  } finally {
-    await context.close();
-  }
 }
 
 test('two tabs on one chat: B sends twice while A is idle, A follows live, then A sends; both keep every message, also after a reload, and renames and deletes reach the other tab', async ({ context }) => {
@@ -151,7 +119,7 @@ for (const back of ['after it has ended', 'while it still streams'] as const) {
   test(`switching chats mid-reply: the reply is not stopped, it finishes into its own chat, and opening it again ${back} shows it whole`, async ({ page, sim, browser, baseURL }) => {
     test.setTimeout(120_000);
     const prompt = `A long essay about rivers, please. [[sim:tokens=${back === 'after it has ended' ? 400 : 1500}]]`;
-    const reference = await referenceText(browser, baseURL!, prompt);
+    const reference = await referenceText(browser, baseURL!, (chat) => ask(chat, prompt));
     await sim.reset();
     await catchCopies(page);
     const chat = await openTab(page, 'chat');

@@ -1,5 +1,5 @@
-import type { Browser, Locator, Page } from '@playwright/test';
-import { expect, openTab, test } from '../fixtures.ts';
+import type { Locator, Page } from '@playwright/test';
+import { catchCopies, expect, openTab, rawText, referenceText, test } from '../fixtures.ts';
 
 // The demo's edge keeps replies (`resume: true`): a page that loses its connection or is reloaded
 // mid-reply picks the reply up again (GET /api/chat/:replyId with last-event-id), and the reply is
@@ -12,44 +12,6 @@ async function send(panel: Locator, prompt: string): Promise<Locator> {
   await panel.getByTestId('composer-input').fill(prompt);
   await panel.getByTestId('composer').locator('[data-part=send]').click();
   return panel.getByTestId('message-assistant').last();
-}
-
-/** The text the sim produces for `prompt`, streamed uninterrupted in a page of its own. */
-async function referenceText(browser: Browser, baseURL: string, prompt: string): Promise<string> {
-  const context = await browser.newContext({ baseURL });
-  try {
-    const page = await context.newPage();
-    await catchCopies(page);
-    const panel = await openTab(page, 'chat');
-    const reply = await send(panel, prompt);
-    await expect(reply).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
-    return await rawText(reply);
-  } finally {
-    await context.close();
-  }
-}
-
-/**
- * A finished reply's raw text (its markdown source, not the rendering): what its Copy button copies,
- * caught by a stand-in clipboard installed with {@link catchCopies}.
- */
-async function rawText(reply: Locator): Promise<string> {
-  const page = reply.page();
-  await page.evaluate(() => ((window as unknown as { __copied: string[] }).__copied = []));
-  await reply.getByTestId('copy-reply').click();
-  await expect.poll(() => page.evaluate(() => (window as unknown as { __copied: string[] }).__copied.length)).toBe(1);
-  return page.evaluate(() => (window as unknown as { __copied: string[] }).__copied[0] ?? '');
-}
-
-async function catchCopies(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __copied: string[] };
-    w.__copied = [];
-    Object.defineProperty(navigator, 'clipboard', {
-      configurable: true,
-      value: { writeText: async (text: string) => void w.__copied.push(text) },
-    });
-  });
 }
 
 async function textLength(reply: Locator): Promise<number> {
@@ -89,7 +51,7 @@ test('resume: a reload mid-reply brings the reply back under its question, and i
   expect(ttft).toBeLessThan(3000);
 
   await sim.reset();
-  expect(text).toBe(await referenceText(browser, baseURL!, PROMPT));
+  expect(text).toBe(await referenceText(browser, baseURL!, (panel) => send(panel, PROMPT), 20_000));
 });
 
 test('resume: a connection cut mid-reply shows Reconnecting…, then the reply continues with no lost or repeated text', async ({ page, sim, browser, baseURL }) => {
@@ -123,7 +85,7 @@ test('resume: a connection cut mid-reply shows Reconnecting…, then the reply c
   expect((await sim.stats()).completedStreams).toBe(1);
 
   await sim.reset();
-  expect(text).toBe(await referenceText(browser, baseURL!, PROMPT));
+  expect(text).toBe(await referenceText(browser, baseURL!, (panel) => send(panel, PROMPT), 20_000));
 });
 
 test('resume: Stop on a resumable reply aborts it upstream (POST …/stop) and a reload then has nothing to resume', async ({ page, sim }) => {
